@@ -1,0 +1,101 @@
+/**
+ * One module for every error poe-ts throws. Each class has a stable `code`
+ * (`ERR_POE_<AREA>_<PROBLEM>`); messages name the option or argument at fault.
+ *
+ * Failures POE reports as return values (post's `undefined` + ESRCH, alias_set's EEXIST, ...)
+ * stay return values so ports behave the same; see `Kernel#errno` and the `assert` option.
+ */
+export type PoeErrorCode =
+  | 'ERR_POE_INVALID_ARGUMENT'
+  | 'ERR_POE_UNKNOWN_OPTION'
+  | 'ERR_POE_SESSION_BAD_HANDLER'
+  | 'ERR_POE_SESSION_BAD_PARAMS'
+  | 'ERR_POE_SESSION_NO_START'
+  | 'ERR_POE_KERNEL_BAD_TIME'
+  | 'ERR_POE_KERNEL_BAD_EVENT'
+  | 'ERR_POE_KERNEL_BAD_ALIAS'
+  | 'ERR_POE_KERNEL_NO_SESSION'
+  | 'ERR_POE_KERNEL_ERRNO'
+  | 'ERR_POE_KERNEL_NOT_IN_SESSION'
+  | 'ERR_POE_KERNEL_RUNNING'
+  | 'ERR_POE_KERNEL_STALLED'
+  | 'ERR_POE_KERNEL_BAD_SIGNAL';
+
+/** Base class of every error poe-ts throws. */
+export class PoeError extends Error {
+  readonly code: PoeErrorCode;
+  constructor(code: PoeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoeError';
+    this.code = code;
+  }
+}
+
+/** A bad argument or option value: wrong type, out of range, unknown key. */
+export class PoeArgumentError extends PoeError {
+  constructor(code: PoeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'PoeArgumentError';
+  }
+}
+
+/**
+ * Thrown in assert mode (`new Kernel({ assert: true })` or `POE_ASSERT_DEFAULT=1`) where POE
+ * would set `$!` and return a failure value. `errno` and `errnoName` carry POE's numbers.
+ */
+export class PoeErrnoError extends PoeError {
+  readonly errno: number;
+  readonly errnoName: string;
+  constructor(errno: number, errnoName: string, message: string) {
+    super('ERR_POE_KERNEL_ERRNO', `${message} (${errnoName})`);
+    this.name = 'PoeErrnoError';
+    this.errno = errno;
+    this.errnoName = errnoName;
+  }
+}
+
+/** The kernel cannot make progress: sessions are alive but nothing can ever wake them. */
+export class PoeStallError extends PoeError {
+  constructor(message: string) {
+    super('ERR_POE_KERNEL_STALLED', message);
+    this.name = 'PoeStallError';
+  }
+}
+
+/** Formats a value for messages: "`-1` (number)", as p-queue does. */
+export function describe(value: unknown): string {
+  let shown: string;
+  if (typeof value === 'string') shown = JSON.stringify(value);
+  else if (typeof value === 'function') shown = `function ${value.name || '(anonymous)'}`;
+  else if (typeof value === 'bigint') shown = `${value}n`;
+  else if (value === null || typeof value !== 'object') shown = String(value);
+  else {
+    try {
+      shown = JSON.stringify(value) ?? String(value);
+    } catch {
+      shown = Object.prototype.toString.call(value);
+    }
+    if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
+  }
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `\`${shown}\` (${type})`;
+}
+
+/** Converts `snake_case` or `PascalCase` to `camelCase`, for "did you mean" hints. */
+export function camelCase(key: string): string {
+  const lower = key.replace(/_([a-z0-9])/gi, (_m, c: string) => c.toUpperCase());
+  return lower.charAt(0).toLowerCase() + lower.slice(1);
+}
+
+/**
+ * Rejects keys of `options` not in `known`, with a hint when the key is POE's spelling
+ * (PascalCase or snake_case) of a known camelCase option.
+ */
+export function rejectUnknownKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = camelCase(key);
+    const suggestion = known.includes(hint) ? `; did you mean \`${hint}\`?` : `; expected one of ${known.map((k) => `\`${k}\``).join(', ')}`;
+    throw new PoeArgumentError('ERR_POE_UNKNOWN_OPTION', `Unknown ${what} option \`${key}\`${suggestion}`);
+  }
+}

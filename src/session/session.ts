@@ -1,0 +1,240 @@
+import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { QueueItem } from '../kernel/queue.js';
+import type { AnonEvent, EventArgs, EventName, EventReturn, InlineStates, StatesList, Untyped } from './types.js';
+
+/** A session id: a positive integer, as in POE (branded so it is not mixed with other numbers). */
+export type SessionId = number & { readonly __brand?: 'SessionId' };
+
+/** @internal A registered handler: the function and the `this`/OBJECT it runs with. */
+export interface HandlerEntry {
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly object: unknown;
+}
+
+/** Parameters of `Session.create`; POE's `POE::Session->create` keys in camelCase. */
+export interface SessionParams<E = Untyped, H = Record<string, unknown>> {
+  /** POE `inline_states`: event name -> handler. */
+  inlineStates?: InlineStates<E, H>;
+  /** POE `object_states`: `[object, ['event', ...] | { event: 'method' }, ...]`; `this` is the object. */
+  objectStates?: StatesList;
+  /** POE `package_states`: `[Class, ['event', ...] | { event: 'staticMethod' }, ...]`. */
+  packageStates?: StatesList;
+  /** POE `heap`: the session's heap, or a function that makes it. @default {} */
+  heap?: H | (() => H);
+  /** POE `args`: an array becomes `_start`'s ARG0..; any other value becomes ARG0. */
+  args?: unknown;
+  /** POE `options`: `trace`, `debug`, `default`, or anything of the user's. */
+  options?: Record<string, unknown>;
+  /** The kernel to run in. @default the kernel dispatching now, or the process's default kernel */
+  kernel?: Kernel;
+}
+
+const PARAM_KEYS = ['inlineStates', 'objectStates', 'packageStates', 'heap', 'args', 'options', 'kernel'] as const;
+
+function optionValue(value: unknown): unknown {
+  if (typeof value === 'string') {
+    const v = value.toLowerCase();
+    if (v === 'on' || v === 'yes' || v === 'true') return 1;
+    if (v === 'off' || v === 'no' || v === 'false') return 0;
+  }
+  return value;
+}
+
+/**
+ * A POE session: a heap, a table of handlers, and a place in the kernel's tree of sessions.
+ * Made with `Session.create`; lives until it has nothing left to do (spec 1.8).
+ *
+ * POE: `POE::Session`.
+ */
+export class Session<E = Untyped, H = Record<string, unknown>> {
+  /** @internal */ readonly _kernel: Kernel;
+  /** @internal */ readonly _handlers = new Map<string, HandlerEntry>();
+  /** @internal */ readonly _options = new Map<string, unknown>();
+  /** @internal */ _id: SessionId = 0;
+  /** @internal */ _heap: H;
+  /** @internal parent session, or undefined for the kernel */ _parent: Session | undefined = undefined;
+  /** @internal */ readonly _children = new Set<Session>();
+  /** @internal events queued to this session */ _evTo = 0;
+  /** @internal events queued by this session to others */ _evFrom = 0;
+  /** @internal */ _extrefs: Map<string, number> | undefined = undefined;
+  /** @internal */ _aliases: Set<string> | undefined = undefined;
+  /** @internal this session's pending timers */ _timers: Set<QueueItem<Session | Kernel>> | undefined = undefined;
+  /** @internal I/O and other holds registered by wheels */ _holds = 0;
+  /** @internal 0 running, 1 stopping, 2 stopped */ _phase = 0;
+  /** @internal */ _gcMarked = false;
+
+  private constructor(kernel: Kernel, heap: H) {
+    this._kernel = kernel;
+    this._heap = heap;
+  }
+
+  /**
+   * Creates a session, runs its `_start` synchronously (and the parent's `_child('create')`),
+   * and returns it. Without a `_start` handler POE warns and returns undefined; so does this.
+   *
+   * POE: `POE::Session->create(...)`.
+   */
+  static create<E = Untyped, H = Record<string, unknown>>(params: SessionParams<E, H>): Session<E, H> | undefined {
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`Session.create\` parameters to be an object, got ${describe(params)}`);
+    }
+    rejectUnknownKeys('Session.create', params, PARAM_KEYS);
+    const kernel = params.kernel ?? Kernel.current();
+    if (!Kernel.isKernel(kernel)) {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`kernel\` to be a Kernel, got ${describe(kernel)}`);
+    }
+    const heapParam = params.heap;
+    const heap = (typeof heapParam === 'function' ? (heapParam as () => H)() : heapParam === undefined ? {} : heapParam) as H;
+    const session = new Session<E, H>(kernel, heap);
+
+    if (params.inlineStates !== undefined) {
+      const states = params.inlineStates as unknown;
+      if (states === null || typeof states !== 'object' || Array.isArray(states)) {
+        throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`inlineStates\` to be an object of handlers, got ${describe(states)}`);
+      }
+      for (const [event, fn] of Object.entries(states)) {
+        if (fn === undefined) continue;
+        session._addHandler(event, fn, undefined, 'inlineStates');
+      }
+    }
+    if (params.objectStates !== undefined) session._addStatesList(params.objectStates, 'objectStates');
+    if (params.packageStates !== undefined) session._addStatesList(params.packageStates, 'packageStates');
+
+    if (params.options !== undefined) {
+      const options: unknown = params.options;
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`options\` to be an object, got ${describe(options)}`);
+      }
+      for (const [name, value] of Object.entries(options)) {
+        if (value !== undefined) session._options.set(name.toLowerCase(), optionValue(value));
+      }
+    }
+
+    const args = params.args === undefined ? [] : Array.isArray(params.args) ? [...(params.args as unknown[])] : [params.args];
+    if (!session._handlers.has('_start')) {
+      kernel._noStart();
+      return undefined;
+    }
+    kernel._register(session as unknown as Session, args);
+    return session;
+  }
+
+  /** The session's id. POE: `$session->ID`. */
+  get ID(): SessionId {
+    return this._id;
+  }
+
+  /** The session's heap. POE: `$session->get_heap()`. */
+  getHeap(): H {
+    return this._heap;
+  }
+  /** POE's spelling of `getHeap`. */
+  get_heap(): H {
+    return this._heap;
+  }
+
+  /**
+   * Gets or sets session options. `option(name)` reads; `option(name, value)` sets and returns
+   * the previous value; `option({a: 1, b: 2})` sets several and returns the previous values.
+   * Names are lower-cased; 'on'/'yes'/'true' become 1 and 'off'/'no'/'false' 0; undefined
+   * deletes. POE: `$session->option(...)`.
+   */
+  option(name: string): unknown;
+  option(name: string, value: unknown): unknown;
+  option(values: Record<string, unknown>): Record<string, unknown>;
+  option(nameOrValues: string | Record<string, unknown>, ...rest: unknown[]): unknown {
+    if (typeof nameOrValues === 'object' && nameOrValues !== null) {
+      const previous: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(nameOrValues)) previous[k.toLowerCase()] = this.#setOption(k, v);
+      return previous;
+    }
+    if (typeof nameOrValues !== 'string') {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected option name to be a string, got ${describe(nameOrValues)}`);
+    }
+    if (rest.length === 0) return this._options.get(nameOrValues.toLowerCase());
+    return this.#setOption(nameOrValues, rest[0]);
+  }
+
+  #setOption(name: string, value: unknown): unknown {
+    const key = name.toLowerCase();
+    const previous = this._options.get(key);
+    if (value === undefined) this._options.delete(key);
+    else this._options.set(key, optionValue(value));
+    return previous;
+  }
+
+  /**
+   * Returns a function that posts `event` to this session with ARG0 = `[...context]` and
+   * ARG1 = the function's own arguments. It keeps the session alive (extref `anon_event`)
+   * until `release()` or `weaken()` is called, or the function is garbage-collected.
+   * POE: `$session->postback(...)`.
+   */
+  postback<K extends EventName<E>>(event: K, ...context: unknown[]): AnonEvent<0> {
+    return this._kernel._anonEvent(this as unknown as Session, event, context, false) as AnonEvent<0>;
+  }
+
+  /**
+   * Like `postback`, but `call`s the event synchronously and returns the handler's value.
+   * POE: `$session->callback(...)`.
+   */
+  callback<K extends EventName<E>>(event: K, ...context: unknown[]): AnonEvent<EventReturn<E, K> | undefined> {
+    return this._kernel._anonEvent(this as unknown as Session, event, context, true) as AnonEvent<EventReturn<E, K> | undefined>;
+  }
+
+  /** A string that `post`, `call` and friends resolve back to this session. */
+  toString(): string {
+    return `POE::Session(${this._id})`;
+  }
+
+  /** @internal Adds or replaces a handler; used by create and by `kernel.state()`. */
+  _addHandler(event: string, fn: unknown, object: unknown, where: string): void {
+    if (typeof event !== 'string') {
+      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected event name in \`${where}\` to be a string, got ${describe(event)}`);
+    }
+    if (typeof fn !== 'function') {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected handler for \`${event}\` in \`${where}\` to be a function, got ${describe(fn)}`);
+    }
+    if (event === '_signal') {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', 'The `_signal` event is reserved; use `kernel.sig()` to watch signals');
+    }
+    this._handlers.set(event, { fn: fn as (...args: unknown[]) => unknown, object });
+  }
+
+  /** @internal Object or package states: `[target, names | {event: method}, ...]`. */
+  _addStatesList(list: unknown, where: 'objectStates' | 'packageStates'): void {
+    if (!Array.isArray(list) || list.length % 2 !== 0) {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`${where}\` to be a list of [target, events] pairs, got ${describe(list)}`);
+    }
+    for (let i = 0; i < list.length; i += 2) {
+      const target: unknown = list[i];
+      const events: unknown = list[i + 1];
+      if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
+        throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`${where}\` target to be an object or class, got ${describe(target)}`);
+      }
+      const pairs: [string, unknown][] = Array.isArray(events)
+        ? events.map((e: unknown) => [e as string, e])
+        : events !== null && typeof events === 'object'
+          ? Object.entries(events)
+          : [];
+      if (pairs.length === 0) {
+        throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`${where}\` events to be a non-empty array of names or an object of event -> method, got ${describe(events)}`);
+      }
+      for (const [event, method] of pairs) this._addMethodHandler(event, target, method, where);
+    }
+  }
+
+  /** @internal */
+  _addMethodHandler(event: string, target: unknown, method: unknown, where: string): void {
+    if (typeof method !== 'string') {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected method name for \`${String(event)}\` in \`${where}\` to be a string, got ${describe(method)}`);
+    }
+    const fn = (target as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') {
+      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `\`${where}\`: the target has no method \`${method}\` for event \`${event}\``);
+    }
+    this._addHandler(event, fn, target, where);
+  }
+}
+
+export type { EventArgs, EventName, EventReturn };

@@ -1,0 +1,38 @@
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'tsup';
+
+// Every sample is a single file under samples/ (or samples/<name>/index.ts) and is built to
+// dist/samples/<name>.js so it runs with plain `node`, no TypeScript at run time.
+const samples: Record<string, string> = {};
+for (const entry of readdirSync('samples', { withFileTypes: true })) {
+  if (entry.isFile() && entry.name.endsWith('.ts')) {
+    samples[`samples/${entry.name.slice(0, -3)}`] = `samples/${entry.name}`;
+  } else if (entry.isDirectory()) {
+    samples[`samples/${entry.name}`] = `samples/${entry.name}/index.ts`;
+  }
+}
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    platform: 'node',
+    shims: true,
+  },
+  {
+    entry: samples,
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    platform: 'node',
+    // Samples import the library by relative path; bundling keeps them runnable alone.
+    noExternal: [/.*/],
+    external: ['eventemitter3', 'http-parser-js'],
+  },
+]);
