@@ -71,7 +71,7 @@ export function describe(value: unknown): string {
   else if (value === null || typeof value !== 'object') shown = String(value);
   else {
     try {
-      shown = JSON.stringify(value) ?? String(value);
+      shown = JSON.stringify(value) ?? Object.prototype.toString.call(value);
     } catch {
       shown = Object.prototype.toString.call(value);
     }

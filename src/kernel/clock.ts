@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 
 /** A timer registered with a clock; opaque to the kernel. */
-export type ClockTimer = unknown;
+export type ClockTimer = object;
 
 /**
  * The kernel's only view of time. Times are seconds, as in POE: `now()` is monotonic,

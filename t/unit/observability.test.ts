@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, test } from 'vitest';
+import { Kernel, ManualClock, Session, channels } from '../../src/index.js';
+import { id, makeKernel } from '../kit/index.js';
+
+const run = promisify(execFile);
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+describe('kernel.ps() says what keeps each session alive', () => {
+  test('aliases, timers, children, extrefs, pending posts', async () => {
+    const { kernel, run: finish } = makeKernel();
+    let report: ReturnType<Kernel['ps']> = [];
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.aliasSet('boss');
+          Session.create({ inlineStates: { _start: (c) => void c.kernel.delay('later', 5), later: () => 0 } });
+          ctx.kernel.refcountIncrement(ctx.session.ID, 'job');
+          ctx.kernel.yield('look');
+        },
+        look: (ctx) => {
+          report = ctx.kernel.ps();
+          ctx.kernel.aliasRemove('boss');
+          ctx.kernel.refcountDecrement(ctx.session.ID, 'job');
+        },
+      },
+    });
+    await finish();
+    expect(report).toEqual([
+      {
+        id: 1,
+        parent: 'kernel',
+        aliases: ['boss'],
+        phase: 'running',
+        // The deferred GC marker queued after _start is still pending (spec 1.6 step 6).
+        queued: 1,
+        sent: 0,
+        timers: 0,
+        children: [2],
+        extrefs: { job: 1 },
+        holds: 0,
+        aliveBecause: ['1 event(s) queued to it', '1 child session(s)', 'alias(es) boss', 'extra reference(s) job'],
+      },
+      { id: 2, parent: 1, aliases: [], phase: 'running', queued: 1, sent: 0, timers: 1, children: [], extrefs: {}, holds: 0, aliveBecause: ['1 event(s) queued to it'] },
+    ]);
+  });
+});
+
+describe('diagnostics_channel', () => {
+  test('dispatch, session start/stop, signal and error channels carry the story', async () => {
+    const { kernel, run: finish } = makeKernel();
+    const seen: string[] = [];
+    const onDispatch = (m: unknown) => {
+      const d = m as { session: Session; event: string };
+      seen.push(`dispatch ${id(d.session)} ${d.event}`);
+    };
+    const onStart = (m: unknown) => seen.push(`start ${id((m as { session: Session }).session)}`);
+    const onStop = (m: unknown) => seen.push(`stop ${id((m as { session: Session }).session)}`);
+    const onSignal = (m: unknown) => {
+      const s = m as { signal: string; handled: boolean };
+      seen.push(`signal ${s.signal} handled=${s.handled}`);
+    };
+    const onError = (m: unknown) => seen.push(`error ${(m as { error: Error }).error.message}`);
+    subscribe('poe:dispatch', onDispatch);
+    subscribe('poe:session:start', onStart);
+    subscribe('poe:session:stop', onStop);
+    subscribe('poe:signal', onSignal);
+    subscribe('poe:error', onError);
+    try {
+      Session.create({
+        kernel,
+        inlineStates: {
+          _start: (ctx) => {
+            ctx.kernel.sig('DIE', 'died');
+            ctx.kernel.yield('boom');
+          },
+          boom: () => {
+            throw new Error('kaboom');
+          },
+          died: (ctx) => ctx.kernel.sigHandled(),
+        },
+      });
+      await finish();
+    } finally {
+      unsubscribe('poe:dispatch', onDispatch);
+      unsubscribe('poe:session:start', onStart);
+      unsubscribe('poe:session:stop', onStop);
+      unsubscribe('poe:signal', onSignal);
+      unsubscribe('poe:error', onError);
+    }
+    expect(channels.dispatch.hasSubscribers).toBe(false);
+    expect(seen).toEqual(['dispatch S1 _start', 'start S1', 'dispatch S1 boom', 'error kaboom', 'dispatch S1 died', 'signal DIE handled=true', 'stop S1']);
+  });
+});
+
+describe('traces', () => {
+  test('POE_TRACE_EVENTS and POE_TRACE_SESSIONS write to the kernel log', async () => {
+    const saved = { ...process.env };
+    process.env.POE_TRACE_EVENTS = '1';
+    process.env.POE_TRACE_SESSIONS = '1';
+    const lines: string[] = [];
+    let kernel: Kernel;
+    try {
+      kernel = new Kernel({ clock: new ManualClock({ autoAdvance: true }), log: (l) => lines.push(l) });
+    } finally {
+      delete process.env.POE_TRACE_EVENTS;
+      delete process.env.POE_TRACE_SESSIONS;
+      Object.assign(process.env, saved);
+    }
+    Session.create({ kernel, inlineStates: { _start: (ctx) => void ctx.kernel.yield('hi'), hi: () => 0 } });
+    await kernel.run();
+    expect(lines).toEqual([
+      '<ss> session 1 created by the kernel',
+      "<ev> dispatching '_start' to session 1",
+      "<ev> dispatching 'hi' to session 1",
+      '<ss> garbage-collecting session 1',
+      '<ss> session 1 freed',
+    ]);
+  });
+
+  test('session option trace logs each dispatch with the caller; default warns on dropped events', async () => {
+    const { kernel, warnings, run: finish } = makeKernel({ callerInfo: true });
+    Session.create({
+      kernel,
+      options: { trace: 'on', default: 'yes' },
+      inlineStates: { _start: (ctx) => void ctx.kernel.yield('nobody_handles_this') },
+    });
+    await finish();
+    const file = fileURLToPath(import.meta.url);
+    expect(warnings.map((w) => w.replace(file, 'THIS_FILE').replace(/ at \d+/, ' at LINE'))).toEqual([
+      '1 -> _start (from ? at ?)',
+      "a 'nobody_handles_this' event was sent from THIS_FILE at LINE to session 1 but session 1 has neither a handler for it nor one for _default",
+      // POE's `default` option warns for every dropped event but _signal, _stop included.
+      "a '_stop' event was sent from ? at ? to session 1 but session 1 has neither a handler for it nor one for _default",
+    ]);
+  });
+
+  test('NODE_DEBUG=poe reports handler exceptions through util.debuglog', async () => {
+    const script = `
+      import { Kernel, Session } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      const kernel = new Kernel();
+      Session.create({ kernel, inlineStates: { _start: (ctx) => { ctx.kernel.sig('DIE', 'd'); ctx.kernel.yield('x'); },
+        x: () => { throw new Error('oops'); }, d: (ctx) => ctx.kernel.sigHandled() } });
+      await kernel.run();`;
+    const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_DEBUG: 'poe' }, timeout: 10_000 });
+    expect(stderr).toMatch(/^POE \d+: handler x of session 1 threw: oops$/m);
+  });
+});
+
+describe('process-level behaviour (built package, child processes)', () => {
+  test('a kernel that can never wake rejects run() with ERR_POE_KERNEL_STALLED instead of hanging', async () => {
+    const { stdout } = await run(process.execPath, [fixture('stall.mjs')], { timeout: 10_000 });
+    expect(stdout.trim().split('\n')).toEqual(['_stop', 'rejected ERR_POE_KERNEL_STALLED: session 1: extra reference(s) waiting-for-godot']);
+  });
+
+  test('the ESM and CJS builds share one default kernel', async () => {
+    const { stdout } = await run(process.execPath, [fixture('dual-build.cjs')], { timeout: 10_000 });
+    expect(stdout.trim().split('\n')).toEqual(['same default kernel: true', 'isKernel across builds: true true', 'dispatched: from cjs']);
+  });
+});
