@@ -19,7 +19,11 @@ export type PoeErrorCode =
   | 'ERR_POE_KERNEL_NOT_IN_SESSION'
   | 'ERR_POE_KERNEL_RUNNING'
   | 'ERR_POE_KERNEL_STALLED'
-  | 'ERR_POE_KERNEL_BAD_SIGNAL';
+  | 'ERR_POE_KERNEL_BAD_SIGNAL'
+  | 'ERR_POE_FILTER_LIMIT'
+  | 'ERR_POE_FILTER_BAD_DATA'
+  | 'ERR_POE_WHEEL_NO_SESSION'
+  | 'ERR_POE_WHEEL_DESTROYED';
 
 /** Base class of every error poe-ts throws. */
 export class PoeError extends Error {

@@ -1,0 +1,144 @@
+import { PoeArgumentError, PoeError, camelCase, describe } from '../errors.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { Session } from '../session/session.js';
+
+/** A wheel id: one process-wide (per kernel) counter shared by every wheel class. */
+export type WheelId = number & { readonly __brand?: 'WheelId' };
+
+/**
+ * The wheel base (POE::Wheel), the implementer's contract:
+ *
+ * - A wheel is made inside a handler and binds to the session running it; it cannot be passed
+ *   to another session (spec 2.0).
+ * - It takes an id from the kernel's wheel counter and frees it on `destroy()`.
+ * - It registers its internal handlers as states of that session, named like POE's
+ *   (`POE::Wheel::ReadWrite(3) -> select read`), and I/O callbacks reach them through the
+ *   kernel's I/O dispatch: synchronously, trapped, before queued events (G7).
+ * - It holds its session alive while it watches anything (`hold`/`release`), as POE's
+ *   file-handle watchers do; `destroy()` drops every hold.
+ * - User events are `call`ed in the session (synchronous, SENDER = the session, G35); an
+ *   event set to `undefined` is not emitted. `event({...})` renames events at run time.
+ *
+ * There is no deterministic DESTROY in JavaScript: `destroy()` is what `delete $heap->{wheel}`
+ * did in POE.
+ */
+export abstract class Wheel {
+  readonly #kernel: Kernel;
+  readonly #session: Session;
+  readonly #id: WheelId;
+  readonly #className: string;
+  readonly #states: string[] = [];
+  #holds = 0;
+  #destroyed = false;
+
+  protected constructor(className: string) {
+    const kernel = Kernel.current();
+    const active = kernel.getActiveSession();
+    if (Kernel.isKernel(active)) {
+      throw new PoeError('ERR_POE_WHEEL_NO_SESSION', `${className} must be created inside a session's handler`);
+    }
+    this.#kernel = kernel;
+    this.#session = active;
+    this.#className = className;
+    this.#id = kernel._allocWheelId();
+  }
+
+  /** The wheel's id, the last argument of most of its events. POE: `$wheel->ID`. */
+  get ID(): WheelId {
+    return this.#id;
+  }
+  /** The kernel the wheel runs in. */
+  get kernel(): Kernel {
+    return this.#kernel;
+  }
+  /** The session the wheel belongs to. */
+  get session(): Session {
+    return this.#session;
+  }
+  /** True once `destroy()` ran. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /**
+   * Registers an internal handler as a state of the wheel's session and returns its name.
+   * `fn` runs with the wheel's session active, so the user events it `emit`s are self-calls.
+   */
+  protected defineState(what: string, fn: (...args: unknown[]) => unknown): string {
+    const name = `POE::Wheel::${this.#className}(${this.#id}) -> ${what}`;
+    this.#session._addHandler(name, (_ctx: unknown, ...args: unknown[]) => fn(...args), undefined, this.#className);
+    this.#states.push(name);
+    return name;
+  }
+
+  /** Delivers an I/O event to an internal state (see `defineState`). */
+  protected ioDispatch(state: string, ...args: unknown[]): void {
+    if (this.#destroyed) return;
+    this.#kernel._ioDispatch(this.#session, state, args);
+  }
+
+  /** Calls user event `event` in the wheel's session; nothing when the event is unset. */
+  protected emit(event: string | undefined, ...args: unknown[]): unknown {
+    if (event === undefined) return undefined;
+    return this.#kernel.call(this.#session as never, event as never, ...(args as never[]));
+  }
+
+  /** Keeps the session alive for one more watcher. */
+  protected hold(): void {
+    if (this.#destroyed) return;
+    this.#holds++;
+    this.#kernel._hold(this.#session, 1);
+  }
+
+  /** Drops one watcher's hold; the session may then be collected. */
+  protected release(): void {
+    if (this.#holds === 0) return;
+    this.#holds--;
+    this.#kernel._hold(this.#session, -1);
+  }
+
+  /** Number of holds this wheel has on its session. */
+  protected get holds(): number {
+    return this.#holds;
+  }
+
+  /**
+   * Stops the wheel: subclasses close their watchers in `onDestroy`, then the wheel drops its
+   * states, holds and id. No event is emitted. Idempotent.
+   */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.onDestroy();
+    for (const name of this.#states) this.#session._handlers.delete(name);
+    this.#states.length = 0;
+    while (this.#holds > 0) this.release();
+    this.#kernel._freeWheelId(this.#id);
+  }
+
+  /** Subclasses stop their I/O here. */
+  protected abstract onDestroy(): void;
+
+  /**
+   * Validates wheel options: rejects unknown keys (with a hint for POE's PascalCase) and
+   * returns them. `events` names the keys that are event names (string or undefined).
+   */
+  protected static checkOptions<T extends object>(wheel: string, options: T, known: readonly string[], events: readonly string[] = []): T {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${wheel} options to be an object, got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (known.includes(key)) continue;
+      const hint = camelCase(key);
+      const suggestion = known.includes(hint) ? `; did you mean \`${hint}\`?` : `; expected one of ${known.map((k) => `\`${k}\``).join(', ')}`;
+      throw new PoeArgumentError('ERR_POE_UNKNOWN_OPTION', `Unknown ${wheel} option \`${key}\`${suggestion}`);
+    }
+    for (const key of events) {
+      const value = (options as Record<string, unknown>)[key];
+      if (value !== undefined && typeof value !== 'string') {
+        throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${wheel} option \`${key}\` to be an event name (string), got ${describe(value)}`);
+      }
+    }
+    return options;
+  }
+}
