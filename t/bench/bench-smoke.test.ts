@@ -1,0 +1,62 @@
+/**
+ * Smoke test of the benchmark harness: `node bench/run.mjs kernel` at a tiny scale prints one
+ * JSON line per case with the right shape. It asserts shape only, never speed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const KERNEL_CASES = ['kernel.yield', 'kernel.post', 'kernel.delay_burst', 'kernel.delay_chain', 'kernel.idle_session_heap'];
+
+describe('bench harness', () => {
+  beforeAll(() => {
+    // `npm test` builds first; `vitest run` on its own may not have.
+    if (!existsSync(join(root, 'dist', 'index.js'))) {
+      execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+    }
+  }, 120_000);
+
+  it('prints one JSON line per kernel case', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bench', 'run.mjs'), 'kernel'], {
+      cwd: root,
+      env: { ...process.env, BENCH_N_SCALE: '0.001', BENCH_RUNS: '3' },
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    expect(r.error, r.stderr).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+
+    const lines = r.stdout.split('\n').filter((l) => l.trim() !== '');
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.map((x) => x.case)).toEqual(KERNEL_CASES);
+
+    const baselineOnDisk = existsSync(join(root, '..', 'shared', 'anchors', 'yardstick-kernel.mjs'));
+    for (const rec of records) {
+      expect(rec, String(rec.case)).toMatchObject({ perSecond: expect.any(Number), n: expect.any(Number), unit: expect.any(String) });
+      expect(rec.perSecond as number).toBeGreaterThan(0);
+      expect(rec).not.toHaveProperty('errors');
+      expect(rec.runs).toHaveLength(3);
+      if (rec.case === 'kernel.idle_session_heap' || !baselineOnDisk) {
+        expect(rec.baselinePerSecond).toBeNull();
+        expect(rec.ratio).toBeNull();
+      } else {
+        expect(rec.baselinePerSecond).toEqual(expect.any(Number));
+        expect(rec.ratio).toEqual(expect.any(Number));
+        expect(rec.baselineRuns).toHaveLength(3);
+      }
+    }
+    const heap = records.find((x) => x.case === 'kernel.idle_session_heap')!;
+    expect(heap.bytesPerSession).toEqual(expect.any(Number));
+  }, 120_000);
+
+  it('rejects an unknown suite', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bench', 'run.mjs'), 'no-such-suite'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/unknown suite "no-such-suite"; suites: .*kernel/);
+  });
+});
