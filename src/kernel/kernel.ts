@@ -53,6 +53,9 @@ const NONMASKABLE = new Set(['ZOMBIE', 'UIDESTROY']);
 /** Signals Node cannot or should not listen for. */
 const NO_OS_LISTENER = new Set(['KILL', 'STOP', 'CHLD', 'CLD']);
 
+/** The one frame of a caller's formatted stack: `at fn (file:line:col)` or `at file:line:col`. */
+const CALLER_FRAME = /\n\s*at (?:[^\n]*?\(([^\n]+):(\d+):\d+\)|([^\n]+):(\d+):\d+)\s*$/;
+
 const DEFAULT_KERNEL_KEY = Symbol.for('poe-ts.kernel.v1');
 const KERNEL_BRAND = Symbol.for('poe-ts.kernel.brand');
 
@@ -129,6 +132,7 @@ function formatError(err: unknown): string {
  *
  * POE: `POE::Kernel`.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
 export class Kernel<E = Untyped> {
   /** POE's `$!` after the last kernel call that sets it (0 on success where POE clears it). */
   errno = 0;
@@ -146,6 +150,9 @@ export class Kernel<E = Untyped> {
   readonly #sessions = new Map<number, Session>();
   readonly #topLevel = new Set<Session>();
   #nextSessionId = 1;
+  // resources: wheel ids
+  readonly #wheelIds = new Set<number>();
+  #nextWheelId = 1;
   // resources: aliases
   readonly #aliases = new Map<string, Session>();
   // resources: events
@@ -331,9 +338,23 @@ export class Kernel<E = Untyped> {
   // caller info (POE's CALLER_FILE / CALLER_LINE)
 
   #caller(skip: (...args: never[]) => unknown): [string | undefined, number | undefined] {
+    // First through the installed stack formatter (Node's --enable-source-maps, vitest,
+    // source-map-support): POE's CALLER_LINE is a line of the program as written, and raw V8
+    // call sites give lines of the transpiled output instead (probe 23).
+    const formatted: { stack?: unknown } = {};
+    const limit = Error.stackTraceLimit;
+    try {
+      Error.stackTraceLimit = 1;
+      Error.captureStackTrace(formatted, skip);
+      const m = typeof formatted.stack === 'string' ? CALLER_FRAME.exec(formatted.stack) : null;
+      if (m !== null) return [m[1] ?? m[3], Number(m[2] ?? m[4])];
+    } catch {
+      // a formatter that throws: fall back to the raw call sites
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     const holder: { stack?: NodeJS.CallSite[] } = {};
     const prepare = Error.prepareStackTrace;
-    const limit = Error.stackTraceLimit;
     try {
       Error.prepareStackTrace = (_e, sites) => sites;
       Error.stackTraceLimit = 1;
@@ -710,7 +731,7 @@ export class Kernel<E = Untyped> {
       if (parent !== undefined) this.#invoke(parent, this, '_child', ['gain', child, undefined], undefined, undefined, undefined);
       if (child._phase === 0) this.#invoke(child, this, '_parent', [s, parent ?? this], undefined, undefined, undefined);
     }
-    const ret = this.#invoke(s, this.#active as SessionOrKernel, '_stop', [], undefined, undefined, undefined);
+    const ret = this.#invoke(s, this.#active, '_stop', [], undefined, undefined, undefined);
     const p = s._parent;
     if (p !== undefined && p._phase !== 2) this.#invoke(p, this, '_child', ['lose', s, ret], undefined, undefined, undefined);
     this.#freeSession(s);
@@ -870,12 +891,15 @@ export class Kernel<E = Untyped> {
   // ------------------------------------------------------------------------------------------
   // public API: messages (spec 1.4)
 
+  // Only the first overload accepts sessions (here and in `call`), so a typed session that
+  // fails its map's check cannot fall through to the unchecked string/id overload.
   /**
    * Queues `event` for `dest` (a session, its ID or string, an alias, or the kernel).
    * Returns 1, or undefined with `errno` ESRCH when `dest` does not resolve.
-   * POE: `$kernel->post(...)`.
+   * A session reference checks `event` and `args` against its event map (as does `call`);
+   * ids, aliases and strings are unchecked. POE: `$kernel->post(...)`.
    */
-  post<E2, K extends EventName<E2>>(dest: Session<E2, never>, event: K, ...args: EventArgs<E2, K>): 1 | undefined;
+  post<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): 1 | undefined;
   post(dest: string | number | Kernel, event: string, ...args: unknown[]): 1 | undefined;
   post(dest: unknown, event: string, ...args: unknown[]): 1 | undefined {
     this.#checkEvent(event, 'post');
@@ -905,7 +929,7 @@ export class Kernel<E = Untyped> {
    * Runs `event`'s handler in `dest` now and returns its value; sets `errno` to 0. A call to
    * your own session bypasses the exception trap (spec 1.4, G13). POE: `$kernel->call(...)`.
    */
-  call<E2, K extends EventName<E2>>(dest: Session<E2, never>, event: K, ...args: EventArgs<E2, K>): EventReturn<E2, K> | undefined;
+  call<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): EventReturn<E2, K> | undefined;
   call(dest: string | number | Kernel, event: string, ...args: unknown[]): unknown;
   call(dest: unknown, event: string, ...args: unknown[]): unknown {
     this.#checkEvent(event, 'call');
@@ -921,7 +945,7 @@ export class Kernel<E = Untyped> {
     if (target === active) {
       ret = this.#handle(target as Session, active, event, args, file, line, this.#activeEvent || undefined);
     } else {
-      ret = this.#invoke(target as Session, active as SessionOrKernel, event, args, file, line, this.#activeEvent || undefined);
+      ret = this.#invoke(target as Session, active, event, args, file, line, this.#activeEvent || undefined);
     }
     this.errno = 0;
     return ret;
@@ -951,6 +975,8 @@ export class Kernel<E = Untyped> {
    * Returns 0, or EINVAL (22) when `event` is undefined. POE: `$kernel->alarm(...)`.
    */
   alarm<K extends EventName<E>>(event: K | undefined, epoch?: number, ...args: EventArgs<E, K>): number;
+  /** Without a time: only clears the timers named `event`. */
+  alarm(event: EventName<E> | undefined, epoch?: undefined): number;
   alarm(event: string | undefined, epoch?: number, ...args: unknown[]): number {
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm: event name is undefined', E.EINVAL);
     this.#checkEvent(event, 'alarm');
@@ -981,6 +1007,8 @@ export class Kernel<E = Untyped> {
 
   /** Like `alarm`, with a delay in seconds from now. Returns 0 or EINVAL. POE: `delay`. */
   delay<K extends EventName<E>>(event: K | undefined, seconds?: number, ...args: EventArgs<E, K>): number;
+  /** Without a delay: only clears the timers named `event`. */
+  delay(event: EventName<E> | undefined, seconds?: undefined): number;
   delay(event: string | undefined, seconds?: number, ...args: unknown[]): number {
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay: event name is undefined', E.EINVAL);
     this.#checkEvent(event, 'delay');
@@ -1172,7 +1200,7 @@ export class Kernel<E = Untyped> {
   refcountIncrement(id: SessionId | number, tag: string): number | undefined {
     const s = this.#sessions.get(id);
     if (s === undefined) return this.#fail(E.ESRCH, `refcount_increment: no session ${describe(id)}`, undefined);
-    const tags = (s._extrefs ??= new Map());
+    const tags = (s._extrefs ??= new Map<string, number>());
     const count = (tags.get(tag) ?? 0) + 1;
     if (count === 0) {
       tags.delete(tag);
@@ -1190,7 +1218,7 @@ export class Kernel<E = Untyped> {
   refcountDecrement(id: SessionId | number, tag: string): number | undefined {
     const s = this.#sessions.get(id);
     if (s === undefined) return this.#fail(E.ESRCH, `refcount_decrement: no session ${describe(id)}`, undefined);
-    const tags = (s._extrefs ??= new Map());
+    const tags = (s._extrefs ??= new Map<string, number>());
     const count = (tags.get(tag) ?? 0) - 1;
     if (count === 0) {
       tags.delete(tag);
@@ -1217,6 +1245,39 @@ export class Kernel<E = Untyped> {
       this.#mark(session);
       if (!this.#inPump && this.#mode !== undefined && !this.#wakeScheduled) this.#scheduleWake();
     }
+  }
+
+  /**
+   * @internal An I/O readiness event for `session` (POE's select dispatch, spec 1.3 step 4):
+   * runs the session's (wheel-registered) `state` handler synchronously, with the exception
+   * trap and SENDER = the session itself, then sweeps garbage and lets the loop pick up
+   * whatever the handler queued. Called from Node stream callbacks, which Node runs before
+   * the kernel's setImmediate batch: I/O before queued events, as in POE (G7).
+   */
+  _ioDispatch(session: Session, state: string, args: unknown[]): unknown {
+    if (session._phase === 2) return undefined;
+    const ret = this.#invoke(session, session, state, args, undefined, undefined, undefined);
+    if (this.#inPump) return ret;
+    if (this.#hasException && !this.#stopping) this.#stopAll();
+    this.#sweep();
+    if (this.#mode !== undefined) {
+      if (this.#sessions.size === 0) this.#finish();
+      else this.#arm();
+    }
+    return ret;
+  }
+
+  /** @internal Wheel ids: one counter for every wheel class, skipping ids in use (spec 1.1). */
+  _allocWheelId(): number {
+    while (this.#wheelIds.has(this.#nextWheelId)) this.#nextWheelId++;
+    const id = this.#nextWheelId++;
+    this.#wheelIds.add(id);
+    return id;
+  }
+
+  /** @internal Frees a wheel id when its wheel is destroyed. */
+  _freeWheelId(id: number): void {
+    this.#wheelIds.delete(id);
   }
 
   /** @internal Makes a postback or callback (spec 1.14). */
@@ -1338,7 +1399,7 @@ export class Kernel<E = Untyped> {
     const c = target as Session;
     const active = this.#active;
     if (active === this || c._parent !== active) return this.#fail(E.EPERM, `detach_child: session ${c._id} is not a child of the current session`, undefined);
-    const old = active as Session;
+    const old = active;
     this.#reparent(c, old);
     this.#invoke(old, this, '_child', ['lose', c, undefined], undefined, undefined, undefined);
     this.#invoke(c, this, '_parent', [old, this], undefined, undefined, undefined);
@@ -1357,7 +1418,7 @@ export class Kernel<E = Untyped> {
 
   /** The session handling an event now, or the kernel. POE: `get_active_session`. */
   getActiveSession(): SessionOrKernel {
-    return this.#active as SessionOrKernel;
+    return this.#active;
   }
   /** The event being handled now, or '' outside handlers. POE: `get_active_event`. */
   getActiveEvent(): string {
@@ -1557,6 +1618,7 @@ const finalizers = new FinalizationRegistry<{ kernel: Kernel; id: number }>(({ k
 });
 
 /** POE's snake_case spellings: the very same functions. */
+ 
 export interface Kernel<E = Untyped> {
   alarm_add: Kernel<E>['alarmAdd'];
   alarm_set: Kernel<E>['alarmSet'];

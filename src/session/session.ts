@@ -1,7 +1,7 @@
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { QueueItem } from '../kernel/queue.js';
-import type { AnonEvent, EventArgs, EventName, EventReturn, InlineStates, StatesList, Untyped } from './types.js';
+import type { AnonEvent, EventArgs, EventName, EventReturn, InlineStates, StartArgs, StatesList, Untyped } from './types.js';
 
 /** A session id: a positive integer, as in POE (branded so it is not mixed with other numbers). */
 export type SessionId = number & { readonly __brand?: 'SessionId' };
@@ -12,18 +12,25 @@ export interface HandlerEntry {
   readonly object: unknown;
 }
 
-/** Parameters of `Session.create`; POE's `POE::Session->create` keys in camelCase. */
+/**
+ * Parameters of `Session.create`; POE's `POE::Session->create` keys in camelCase.
+ * `E` is only ever given (`Session.create<Map, Heap>`), never inferred from the handlers or
+ * `args` (hence `NoInfer`): without it a session stays untyped. `H` is inferred from `heap`.
+ */
 export interface SessionParams<E = Untyped, H = Record<string, unknown>> {
   /** POE `inline_states`: event name -> handler. */
-  inlineStates?: InlineStates<E, H>;
+  inlineStates?: InlineStates<NoInfer<E>, H>;
   /** POE `object_states`: `[object, ['event', ...] | { event: 'method' }, ...]`; `this` is the object. */
   objectStates?: StatesList;
   /** POE `package_states`: `[Class, ['event', ...] | { event: 'staticMethod' }, ...]`. */
   packageStates?: StatesList;
   /** POE `heap`: the session's heap, or a function that makes it. @default {} */
   heap?: H | (() => H);
-  /** POE `args`: an array becomes `_start`'s ARG0..; any other value becomes ARG0. */
-  args?: unknown;
+  /**
+   * POE `args`: an array becomes `_start`'s ARG0..; any other value becomes ARG0. Checked
+   * against `_start`'s parameters when the session declares an event map.
+   */
+  args?: StartArgs<NoInfer<E>>;
   /** POE `options`: `trace`, `debug`, `default`, or anything of the user's. */
   options?: Record<string, unknown>;
   /** The kernel to run in. @default the kernel dispatching now, or the process's default kernel */
@@ -45,9 +52,14 @@ function optionValue(value: unknown): unknown {
  * A POE session: a heap, a table of handlers, and a place in the kernel's tree of sessions.
  * Made with `Session.create`; lives until it has nothing left to do (spec 1.8).
  *
+ * `E` is the event map (see `Untyped`) and `H` the heap. The bare `Session` type means any
+ * session: every `Session<E, H>` is assignable to it, so its heap is `unknown`.
+ *
  * POE: `POE::Session`.
  */
-export class Session<E = Untyped, H = Record<string, unknown>> {
+// `out E`: a session with more events may stand in for one with fewer, and any typed session
+// for a plain `Session` (Untyped is `unknown`, the top type); never the other way round.
+export class Session<out E = Untyped, H = unknown> {
   /** @internal */ readonly _kernel: Kernel;
   /** @internal */ readonly _handlers = new Map<string, HandlerEntry>();
   /** @internal */ readonly _options = new Map<string, unknown>();
@@ -116,7 +128,7 @@ export class Session<E = Untyped, H = Record<string, unknown>> {
       kernel._noStart();
       return undefined;
     }
-    kernel._register(session as unknown as Session, args);
+    kernel._register(session, args);
     return session;
   }
 
@@ -171,15 +183,17 @@ export class Session<E = Untyped, H = Record<string, unknown>> {
    * POE: `$session->postback(...)`.
    */
   postback<K extends EventName<E>>(event: K, ...context: unknown[]): AnonEvent<0> {
-    return this._kernel._anonEvent(this as unknown as Session, event, context, false) as AnonEvent<0>;
+    return this._kernel._anonEvent(this, event, context, false) as AnonEvent<0>;
   }
 
+  // The map is read from `this` (E2), not from the class's E: a return type computed from E
+  // would make E invariant, and a typed session could no longer be passed as a `Session`.
   /**
    * Like `postback`, but `call`s the event synchronously and returns the handler's value.
    * POE: `$session->callback(...)`.
    */
-  callback<K extends EventName<E>>(event: K, ...context: unknown[]): AnonEvent<EventReturn<E, K> | undefined> {
-    return this._kernel._anonEvent(this as unknown as Session, event, context, true) as AnonEvent<EventReturn<E, K> | undefined>;
+  callback<E2, K extends EventName<E2>>(this: Session<E2, unknown>, event: K, ...context: unknown[]): AnonEvent<EventReturn<E2, K> | undefined> {
+    return this._kernel._anonEvent(this, event, context, true) as AnonEvent<EventReturn<E2, K> | undefined>;
   }
 
   /** A string that `post`, `call` and friends resolve back to this session. */

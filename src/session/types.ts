@@ -2,45 +2,62 @@ import type { Context } from './context.js';
 import type { Session } from './session.js';
 import type { Kernel } from '../kernel/kernel.js';
 
-declare const untypedBrand: unique symbol;
-
 /**
- * The event map of a session that declares none: any event name, `unknown` arguments.
- * Declare an event map (name -> handler signature without the context) to get compile-time
- * checks of `yield`, `post`, `call`, `delay` and `alarm`:
+ * The event map of a session that declares none: `unknown`, so any event name with `unknown`
+ * arguments. Declare an event map (name -> handler signature without the context) to get
+ * compile-time checks of `yield`, `post`, `call`, `delay` and `alarm`:
  *
  * ```ts
  * interface Counter { tick: (n: number) => void; total: () => number }
  * ```
+ *
+ * Being the top type is what lets a `Session<Counter, Heap>` go wherever a plain `Session`
+ * (any session) goes, while the reverse needs a cast.
  */
-export interface Untyped {
-  readonly [untypedBrand]: 'untyped';
-}
+export type Untyped = unknown;
 
 /** Any function signature; the constraint for event-map entries. */
 export type AnySignature = (...args: never[]) => unknown;
 
-/** Event names of a map (`string` for untyped sessions). */
-export type EventName<E> = [E] extends [Untyped] ? string : Extract<keyof AllEvents<E>, string>;
+// `unknown extends E` holds only for `unknown` (and `any`): no event map was declared.
 
+/** Event names of a map (`string` for untyped sessions). */
+export type EventName<E> = unknown extends E ? string : Extract<keyof AllEvents<E>, string>;
+
+// `[K]` keeps a union of names from distributing: `yield(a | b, ...args)` must fit both events,
+// not either one. A `never` name (code that cannot run, or a deliberately bad `x as never`)
+// takes any arguments instead of none.
 /** Argument tuple of event `K` (ARG0..ARGn). */
-export type EventArgs<E, K> = [E] extends [Untyped]
-  ? K extends keyof BuiltinEvents
-    ? Parameters<BuiltinEvents[K]>
-    : unknown[]
-  : K extends keyof AllEvents<E>
-    ? AllEvents<E>[K] extends (...args: infer A) => unknown
-      ? A
-      : never
-    : never;
+export type EventArgs<E, K> = [K] extends [never]
+  ? unknown[]
+  : unknown extends E
+    ? [K] extends [keyof BuiltinEvents]
+      ? Parameters<BuiltinEvents[K]>
+      : unknown[]
+    : [K] extends [keyof AllEvents<E>]
+      ? [AllEvents<E>[K]] extends [(...args: infer A) => unknown]
+        ? A
+        : never
+      : never;
 
 /** Return type of event `K`'s handler, as `call` returns it. */
-export type EventReturn<E, K> = [E] extends [Untyped]
+export type EventReturn<E, K> = unknown extends E
   ? unknown
   : K extends keyof AllEvents<E>
     ? AllEvents<E>[K] extends (...args: never[]) => infer R
       ? R
       : never
+    : never;
+
+/**
+ * What `Session.create`'s `args` may be: `_start`'s argument tuple, or (as POE turns a value
+ * that is not an array into ARG0) its only argument when that is not an array itself.
+ * Anything goes for untyped sessions.
+ */
+export type StartArgs<E> = unknown extends E
+  ? unknown
+  : EventArgs<E, '_start'> extends infer A extends unknown[]
+    ? A | Readonly<A> | ([A[0]] extends A ? Exclude<A[0], readonly unknown[] | undefined> : never)
     : never;
 
 /** Why `_child` was sent: POE's `create`, `gain` and `lose`. */
@@ -75,7 +92,7 @@ type BuiltinStates<E, H> = {
 };
 
 /** `inlineStates` of a session: event name -> handler. */
-export type InlineStates<E, H> = [E] extends [Untyped]
+export type InlineStates<E, H> = unknown extends E
   ? BuiltinStates<E, H> & { [event: string]: UntypedHandler<H> | undefined }
   : {
       [K in Extract<keyof AllEvents<E>, string>]?: Handler<E, H, EventArgs<E, K>, EventReturn<E, K>>;
