@@ -118,6 +118,11 @@ interface RunMode {
   promise: Promise<1 | undefined>;
 }
 
+/** POE names signals without the SIG prefix: `SIGINT` and `INT` are one signal. */
+function signalName(name: string): string {
+  return name.length > 3 && name.startsWith('SIG') && name in osConstants.signals ? name.slice(3) : name;
+}
+
 function formatError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -161,13 +166,17 @@ export class Kernel<E = Untyped> {
   readonly #timersById = new Map<number, QueueItem<Session | Kernel>>();
   #seq = 0;
   #now = 0;
-  /** Queued posts, timers and signals: everything but GC markers (the idle test). */
+  /** Queued posts, timers and signals: everything but GC markers. */
   #userItems = 0;
+  /** Queued GC markers: POE's idle test counts them as queued items too. */
+  #gcItems = 0;
   // resources: signals
   readonly #watchers = new Map<string, Map<Session, Watcher>>();
   readonly #osListeners = new Map<string, () => void>();
   #sigHandled = false;
   #inDie = 0;
+  /** Nesting of trapped dispatches; without the trap an exception unwinds to the outermost. */
+  #depth = 0;
   // resources: extrefs and holds
   #extrefTags = 0;
   #holds = 0;
@@ -183,6 +192,12 @@ export class Kernel<E = Untyped> {
 
   // loop state
   #mode: RunMode | undefined = undefined;
+  /**
+   * POE's kernel is a session of its own, made with the first session and stopped by the
+   * IDLE it sends itself one slice after every other session is gone; only
+   * `runOneTimeslice` can see that slice (it returns 1 once more).
+   */
+  #kernelSlicePending = false;
   #wakeScheduled = false;
   #inPump = false;
   #clockTimer: ClockTimer | undefined = undefined;
@@ -391,6 +406,7 @@ export class Kernel<E = Untyped> {
     const source = item.source;
     if (source !== dest && source !== this) (source as Session)._evFrom++;
     if (item.kind !== ItemKind.Gc) this.#userItems++;
+    else this.#gcItems++;
   }
 
   /** Undoes #count for an item leaving the queue (dispatched or purged). */
@@ -406,6 +422,7 @@ export class Kernel<E = Untyped> {
       if (--s._evFrom === 0) this.#mark(s);
     }
     if (item.kind !== ItemKind.Gc) this.#userItems--;
+    else this.#gcItems--;
   }
 
   #addTimer(session: Session, name: string, due: number, wall: number, reportWall: boolean, args: unknown[], skip: (...args: never[]) => unknown): QueueItem<Session | Kernel> {
@@ -497,7 +514,17 @@ export class Kernel<E = Untyped> {
   }
 
   #isIdle(): boolean {
-    return this.#userItems === 0 && this.#holds === 0 && this.#extrefTags === 0 && this.#sessions.size > 0;
+    return this.#queueIdle() && this.#extrefTags === 0 && this.#sessions.size > 0;
+  }
+
+  /**
+   * Nothing queued (GC markers count: a new session's marker keeps the kernel busy, so a
+   * session whose only resource is an IDLE watcher is collected before any IDLE) and no
+   * watched handles. The ZOMBIE re-check after a handled IDLE looks at only this (POE's
+   * `_invoke_state`): extra references taken in the IDLE handler do not prevent ZOMBIE.
+   */
+  #queueIdle(): boolean {
+    return this.#userItems === 0 && this.#gcItems === 0 && this.#holds === 0;
   }
 
   /** One POE timeslice (spec 1.3): idle test, then everything due now, then a GC sweep. */
@@ -543,7 +570,12 @@ export class Kernel<E = Untyped> {
     switch (item.kind) {
       case ItemKind.Post:
       case ItemKind.Timer:
-        if (dest !== this) this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
+        if (dest !== this) {
+          const ret = this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
+          if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
+            this.#watchAsync(ret as PromiseLike<unknown>, dest as Session, item.source as SessionOrKernel, item.name, item);
+          }
+        }
         break;
       case ItemKind.Signal:
         this.#dispatchSignal(dest, item.name, item.args);
@@ -561,12 +593,17 @@ export class Kernel<E = Untyped> {
     this.#active = session;
     this.#activeEvent = event;
     Kernel.#dispatching = this;
+    this.#depth++;
     try {
       return this.#handle(session, sender, event, args, file, line, fromState);
     } catch (err) {
+      // Without POE's trap the exception unwinds through call() and create() like any other;
+      // only the outermost dispatch, which Node's loop would otherwise receive, stops here.
+      if (!this.#catch && this.#depth > 1) throw err;
       this.#handlerFailed(err, session, sender, event, file, line, fromState);
       return undefined;
     } finally {
+      this.#depth--;
       this.#active = prevActive;
       this.#activeEvent = prevEvent;
       Kernel.#dispatching = prevKernel;
@@ -595,6 +632,21 @@ export class Kernel<E = Untyped> {
     if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel: this, session, event: state, sender, args });
     const ctx = new Context(this as Kernel, session, session._heap, state, sender, entry.object, file, line, fromState);
     return entry.fn.call(entry.object, ctx, ...args);
+  }
+
+  /**
+   * An async handler's promise: nobody else will see its rejection, so it becomes DIE like a
+   * synchronous throw (never an unhandled rejection that kills the process).
+   */
+  #watchAsync(promise: PromiseLike<unknown>, session: Session, sender: SessionOrKernel, event: string, item: QueueItem<Session | Kernel> | undefined): void {
+    promise.then(undefined, (err: unknown) => {
+      if (session._phase === 2) {
+        this.#warn(`poe-ts: async handler '${event}' of stopped session ${session._id} rejected: ${formatError(err)}`);
+        return;
+      }
+      this.#handlerFailed(err, session, sender, event, item?.file, item?.line, item?.fromState);
+      if (this.#mode !== undefined && !this.#inPump && !this.#wakeScheduled) this.#arm();
+    });
   }
 
   #handlerFailed(err: unknown, session: Session, sender: SessionOrKernel, event: string, file: string | undefined, line: number | undefined, fromState: string | undefined): void {
@@ -633,9 +685,11 @@ export class Kernel<E = Untyped> {
     } else {
       // POE appends later errors to the first; keep the first and chain the rest.
       const first = this.#exception;
-      if (first instanceof Error) {
+      if (first !== null && typeof first === 'object') {
         const extra = ((first as { additionalErrors?: unknown[] }).additionalErrors ??= []);
         extra.push(err);
+      } else {
+        this.#warn(`poe-ts: additional error thrown in handler for previous error: ${formatError(err)}`);
       }
     }
   }
@@ -644,7 +698,9 @@ export class Kernel<E = Untyped> {
   // garbage collection (spec 1.8)
 
   #mark(s: Session): void {
-    if (!s._gcMarked && s._phase === 0) {
+    // POE marks a session each time its reference count drops to zero, and #sweep takes
+    // the newest mark first; a session marked again is pushed again (spec 1.8).
+    if (s._phase === 0 && !this.#alive(s)) {
       s._gcMarked = true;
       this.#marked.push(s);
     }
@@ -676,7 +732,11 @@ export class Kernel<E = Untyped> {
     while (this.#marked.length > 0) {
       const marked = this.#marked;
       this.#marked = [];
-      for (const s of marked) {
+      // Newest mark first, as POE's `reverse @kr_marked_for_gc`: sessions released in the
+      // same batch stop in the reverse order of their release (probe 25).
+      for (let i = marked.length - 1; i >= 0; i--) {
+        const s = marked[i]!;
+        if (!s._gcMarked) continue; // already taken at a later mark
         s._gcMarked = false;
         if (s._phase === 0 && !this.#alive(s)) {
           if (this.#trace.sessions) this.#warn(`<ss> garbage-collecting session ${s._id}`);
@@ -702,6 +762,7 @@ export class Kernel<E = Untyped> {
 
   /** @internal Registers a new session, runs `_start` and `_child(create)`. */
   _register(session: Session, args: unknown[]): void {
+    this.#kernelSlicePending = true;
     while (this.#sessions.has(this.#nextSessionId)) this.#nextSessionId++;
     session._id = this.#nextSessionId++;
     const active = this.#active;
@@ -790,6 +851,7 @@ export class Kernel<E = Untyped> {
     this.#timers.clear();
     this.#timersById.clear();
     this.#userItems = 0;
+    this.#gcItems = 0;
   }
 
   /** Breadth-first: `root` (or the top-level sessions) and every descendant. */
@@ -846,7 +908,7 @@ export class Kernel<E = Untyped> {
     this.#sigHandled = prevHandled;
     if (channels.signal.hasSubscribers) channels.signal.publish({ kernel: this, target: dest, signal: name, args, handled });
     // The kernel's own part comes last: a handled IDLE that leaves it idle becomes ZOMBIE.
-    if (dest === this && name === 'IDLE' && handled && this.#isIdle()) {
+    if (dest === this && name === 'IDLE' && handled && this.#queueIdle()) {
       this.#traceSignal('ZOMBIE', 'IDLE was handled but nothing changed');
       this.#enqueueSignalFromKernel(this, 'ZOMBIE', []);
     }
@@ -980,11 +1042,11 @@ export class Kernel<E = Untyped> {
   alarm(event: string | undefined, epoch?: number, ...args: unknown[]): number {
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm: event name is undefined', E.EINVAL);
     this.#checkEvent(event, 'alarm');
+    if (epoch !== undefined && epoch !== null) this.#checkSeconds(epoch, 'alarm epoch');
     const s = this.#activeSession('alarm');
     if (s === undefined) return E.ESRCH;
     this.#clearByName(s, event);
     if (epoch === undefined || epoch === null) return 0;
-    this.#checkSeconds(epoch, 'alarm epoch');
     const [due, wall] = this.#dueFromEpoch(epoch);
     this.#addTimer(s, event, due, wall, true, args, this.alarm);
     return 0;
@@ -1012,11 +1074,11 @@ export class Kernel<E = Untyped> {
   delay(event: string | undefined, seconds?: number, ...args: unknown[]): number {
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay: event name is undefined', E.EINVAL);
     this.#checkEvent(event, 'delay');
+    if (seconds !== undefined && seconds !== null) this.#checkSeconds(seconds, 'delay seconds');
     const s = this.#activeSession('delay');
     if (s === undefined) return E.ESRCH;
     this.#clearByName(s, event);
     if (seconds === undefined || seconds === null) return 0;
-    this.#checkSeconds(seconds, 'delay seconds');
     const [due, wall] = this.#dueFromDelay(seconds);
     this.#addTimer(s, event, due, wall, false, args, this.delay);
     return 0;
@@ -1267,6 +1329,16 @@ export class Kernel<E = Untyped> {
     return ret;
   }
 
+  /**
+   * @internal A value a handler returned to a wheel: a rejected promise from an async handler
+   * becomes DIE in `session` instead of an unhandled rejection.
+   */
+  _watchReturn(ret: unknown, session: Session, event: string): void {
+    if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
+      this.#watchAsync(ret as PromiseLike<unknown>, session, session, event, undefined);
+    }
+  }
+
   /** @internal Wheel ids: one counter for every wheel class, skipping ids in use (spec 1.1). */
   _allocWheelId(): number {
     while (this.#wheelIds.has(this.#nextWheelId)) this.#nextWheelId++;
@@ -1278,6 +1350,22 @@ export class Kernel<E = Untyped> {
   /** @internal Frees a wheel id when its wheel is destroyed. */
   _freeWheelId(id: number): void {
     this.#wheelIds.delete(id);
+  }
+
+  /**
+   * @internal Calls `fn` at the next turn of Node's event loop (a `setImmediate`): how wheels
+   * learn that a handle can take data now (POE's write readiness). The kernel schedules its
+   * batches the same way, and a handler's `setImmediate` lands before the batch the kernel
+   * arms after it, so a handle made ready by a handler is served before the next batch of
+   * queued events (G7).
+   */
+  _ioSoon(fn: () => void): void {
+    setImmediate(fn);
+  }
+
+  /** @internal A warning through the kernel's log: POE's `carp` from wheels and the like. */
+  _warn(message: string): void {
+    this.#warn(message);
   }
 
   /** @internal Makes a postback or callback (spec 1.14). */
@@ -1342,7 +1430,7 @@ export class Kernel<E = Untyped> {
     }
     const s = this.#activeSession('sig');
     if (s === undefined) return;
-    const signal = name.startsWith('SIG') && name.length > 3 && `${name}` in osConstants.signals ? name.slice(3) : name;
+    const signal = signalName(name);
     if (event === undefined || event === null) {
       const watchers = this.#watchers.get(signal);
       if (watchers !== undefined && watchers.delete(s) && watchers.size === 0) this.#dropWatchers(signal);
@@ -1373,7 +1461,7 @@ export class Kernel<E = Untyped> {
     }
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `signal: cannot resolve destination ${describe(dest)}`, undefined);
-    this.#enqueue(ItemKind.Signal, target, name, args, undefined, undefined);
+    this.#enqueue(ItemKind.Signal, target, signalName(name), args, undefined, undefined);
     return 1;
   }
 
@@ -1395,7 +1483,9 @@ export class Kernel<E = Untyped> {
   /** Detaches a child of the current session. Returns 1, or undefined + ESRCH/EPERM. */
   detachChild(child: unknown): 1 | undefined {
     const target = this.#resolve(child);
-    if (target === undefined || target === this) return this.#fail(E.ESRCH, `detach_child: cannot resolve ${describe(child)}`, undefined);
+    if (target === undefined) return this.#fail(E.ESRCH, `detach_child: cannot resolve ${describe(child)}`, undefined);
+    // The kernel resolves, but it is nobody's child: EPERM, as in POE.
+    if (target === this) return this.#fail(E.EPERM, 'detach_child: the kernel is not a child of the current session', undefined);
     const c = target as Session;
     const active = this.#active;
     if (active === this || c._parent !== active) return this.#fail(E.EPERM, `detach_child: session ${c._id} is not a child of the current session`, undefined);
@@ -1498,6 +1588,11 @@ export class Kernel<E = Untyped> {
       reject = rej;
     });
     this.#mode = { kind, slices, cond, resolve, reject, promise };
+    if (this.#stopping && this.#sessions.size > 0) {
+      // stop() ran outside any run and sessions were made since: start clean.
+      this.#stopping = false;
+      this.#stopCalled = false;
+    }
     if (!this.#beforeExitInstalled) {
       process.on('beforeExit', this.#onBeforeExit);
       this.#beforeExitInstalled = true;
@@ -1542,7 +1637,11 @@ export class Kernel<E = Untyped> {
     this.#stopCalled = false;
     this.#active = this;
     this.#activeEvent = '';
-    this.#settle(undefined);
+    // run_one_timeslice returns 1 for a slice that ran, the one that ended the last session
+    // too; run() and run_while also run the kernel's own last slice, unseen.
+    const slices = this.#mode?.kind === 'slices';
+    if (!slices) this.#kernelSlicePending = false;
+    this.#settle(slices ? 1 : undefined);
   }
 
   readonly #onBeforeExit = (): void => {
@@ -1564,6 +1663,7 @@ export class Kernel<E = Untyped> {
    */
   async run(): Promise<void> {
     if (this.#sessions.size === 0) {
+      this.#kernelSlicePending = false;
       if (this.#hasException) throw this.#takeException();
       return;
     }
@@ -1576,6 +1676,10 @@ export class Kernel<E = Untyped> {
    */
   async runOneTimeslice(): Promise<1 | undefined> {
     if (this.#sessions.size === 0) {
+      if (this.#kernelSlicePending) {
+        this.#kernelSlicePending = false;
+        return 1;
+      }
       if (this.#hasException) throw this.#takeException();
       return undefined;
     }
@@ -1588,6 +1692,7 @@ export class Kernel<E = Untyped> {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`cond\` to be a function, got ${describe(cond)}`);
     }
     if (this.#sessions.size === 0) {
+      this.#kernelSlicePending = false;
       if (this.#hasException) throw this.#takeException();
       return;
     }
@@ -1603,7 +1708,10 @@ export class Kernel<E = Untyped> {
     this.#stopCalled = true;
     this.#stopAll();
     this.#active = this;
-    if (this.#mode !== undefined && !this.#inPump && !this.#wakeScheduled) this.#scheduleWake();
+    if (this.#mode === undefined) {
+      // Not running: nothing will finish the run, so reset for the next one now.
+      if (this.#depth === 0) this.#finish();
+    } else if (!this.#inPump && !this.#wakeScheduled) this.#scheduleWake();
   }
 
   /** The number of live sessions. */

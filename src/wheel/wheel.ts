@@ -80,7 +80,9 @@ export abstract class Wheel {
   /** Calls user event `event` in the wheel's session; nothing when the event is unset. */
   protected emit(event: string | undefined, ...args: unknown[]): unknown {
     if (event === undefined) return undefined;
-    return this.#kernel.call(this.#session as never, event as never, ...(args as never[]));
+    const ret = this.#kernel.call(this.#session as never, event as never, ...(args as never[]));
+    this.#kernel._watchReturn(ret, this.#session, event);
+    return ret;
   }
 
   /** Keeps the session alive for one more watcher. */

@@ -1,0 +1,138 @@
+/**
+ * Regressions found in review of the kernel; each test names the behaviour it pins down.
+ */
+import { describe, expect, test } from 'vitest';
+import { Session, type DieInfo } from '../../src/index.js';
+import { makeKernel } from '../kit/index.js';
+
+describe('kernel regressions', () => {
+  test('stop() outside run() leaves the kernel usable: a later DIE still reaches its watcher', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    Session.create({ kernel, inlineStates: { _start: (ctx) => void ctx.kernel.aliasSet('x'), _stop: () => say('first _stop') } });
+    kernel.stop();
+    expect(kernel.sessionCount).toBe(0);
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.sig('DIE', 'died');
+          ctx.kernel.yield('boom');
+          ctx.kernel.yield('after');
+        },
+        boom: () => {
+          throw new Error('bee');
+        },
+        died: (ctx, _name, info) => {
+          say(`DIE handled: ${(info as DieInfo).errorStr}`);
+          ctx.kernel.sigHandled();
+        },
+        after: () => say('after'),
+      },
+    });
+    await run();
+    // DIE is queued when boom throws, behind the 'after' yielded earlier (FIFO).
+    expect(log).toEqual(['first _stop', 'after', 'DIE handled: bee']);
+  });
+
+  test('catchExceptions: false — an exception unwinds through call() to the outermost dispatch', async () => {
+    const { kernel, log, say } = makeKernel({ catchExceptions: false });
+    Session.create({ kernel, inlineStates: { _start: (ctx) => void ctx.kernel.aliasSet('thrower'), boom: () => { throw new Error('deep'); }, _stop: () => say('thrower _stop') } });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => void ctx.kernel.yield('go'),
+        go: (ctx) => {
+          say('calling');
+          ctx.kernel.call('thrower', 'boom');
+          say('ERROR: the caller kept running');
+        },
+        _stop: () => say('caller _stop'),
+      },
+    });
+    await expect(kernel.run()).rejects.toThrow('deep');
+    expect(log.slice(0, 1)).toEqual(['calling']);
+    expect(log.slice(1).sort()).toEqual(['caller _stop', 'thrower _stop']);
+  });
+
+  test('an async handler that rejects raises DIE like a synchronous throw', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.sig('DIE', 'died');
+          ctx.kernel.refcountIncrement(ctx.session.ID, 'until-died');
+          ctx.kernel.yield('work');
+        },
+        work: async () => {
+          await Promise.resolve();
+          throw new Error('async failure');
+        },
+        died: (ctx, _name, info) => {
+          const d = info as DieInfo;
+          say(`DIE event=${d.event} error=${d.errorStr}`);
+          ctx.kernel.sigHandled();
+          ctx.kernel.refcountDecrement(ctx.session.ID, 'until-died');
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['DIE event=work error=async failure']);
+  });
+
+  test('an unhandled async rejection makes run() reject with it', async () => {
+    const { kernel } = makeKernel();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.refcountIncrement(ctx.session.ID, 'hold');
+          ctx.kernel.yield('work');
+        },
+        work: async () => {
+          await Promise.resolve();
+          throw new Error('nobody caught me');
+        },
+      },
+    });
+    await expect(kernel.run()).rejects.toThrow('nobody caught me');
+  });
+
+  test("signal(dest, 'SIGUSR1') reaches a watcher of USR1 (one name, with or without SIG)", async () => {
+    const { kernel, log, say, run } = makeKernel();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.sig('USR1', 'got');
+          ctx.kernel.aliasSet('me');
+          ctx.kernel.signal(ctx.session, 'SIGUSR1', 'a');
+        },
+        got: (ctx, name, arg) => {
+          say(`got ${String(name)} ${String(arg)}`);
+          ctx.kernel.sig('USR1');
+          ctx.kernel.aliasRemove('me');
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['got USR1 a']);
+  });
+
+  test('a bad time throws before any same-named timer is cleared', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.delay('tick', 1, 'kept');
+          expect(() => ctx.kernel.delay('tick', -1)).toThrow(/finite number of seconds/);
+          expect(() => ctx.kernel.alarm('tick', Number.NaN)).toThrow(/finite number of seconds/);
+        },
+        tick: (_ctx, what) => say(`tick ${String(what)}`),
+      },
+    });
+    await run();
+    expect(log).toEqual(['tick kept']);
+  });
+});
