@@ -498,6 +498,12 @@ export class Kernel<E = Untyped> {
       this.#scheduleWake();
       return;
     }
+    if (this.#isIdle()) {
+      // Only the next slice's idle test can raise IDLE; a batch that ended on its budget
+      // must not leave an idle kernel waiting for nothing.
+      this.#scheduleWake();
+      return;
+    }
     const top = this.#timers.peek();
     if (top === undefined) return; // waiting on I/O or on outside callers (extrefs)
     const wait = top.prio - this.#clock.now();
@@ -1597,7 +1603,12 @@ export class Kernel<E = Untyped> {
       process.on('beforeExit', this.#onBeforeExit);
       this.#beforeExitInstalled = true;
     }
-    this.#scheduleWake();
+    // POE's timeslice starts with the I/O poll (spec 1.3): I/O already ready when run()
+    // starts overtakes what `_start` queued (G7, G8; probes 19, 32). run() is often called
+    // from an I/O callback or a promise job, where one setImmediate would run before Node's
+    // next poll phase; the second hop makes the first batch wait for one.
+    this.#wakeScheduled = true;
+    setImmediate(() => setImmediate(this.#pump));
     return promise;
   }
 

@@ -136,3 +136,14 @@ describe('kernel regressions', () => {
     expect(log).toEqual(['tick kept']);
   });
 });
+
+describe('kernel regressions: batches', () => {
+  test('an idle kernel gets its IDLE even when the last batch ended on the batch limit', async () => {
+    const { kernel, run } = makeKernel({ batchLimit: 16 });
+    let stopped = 0;
+    const states = { _start: (ctx: { kernel: { aliasSet(a: string): number } }, alias: unknown) => void ctx.kernel.aliasSet(String(alias)), _stop: () => void stopped++ };
+    for (let i = 0; i < 100; i++) Session.create({ kernel, inlineStates: states, args: [`idle-${i}`] });
+    await run();
+    expect(stopped).toBe(100);
+  });
+});
