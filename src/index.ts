@@ -26,11 +26,71 @@ export type {
   Handler,
   InlineStates,
   SessionOrKernel,
+  StartArgs,
   StatesList,
   Untyped,
 } from './session/types.js';
 export { PoeError, PoeArgumentError, PoeErrnoError, PoeStallError } from './errors.js';
 export type { PoeErrorCode } from './errors.js';
+// filters
+export { FilterBase, FilterLimitError, isFilter } from './filter/filter.js';
+export type { Filter } from './filter/filter.js';
+export { Line } from './filter/line.js';
+export type { LineEncoding, LineOptions } from './filter/line.js';
+export { Stream } from './filter/stream.js';
+export { Block } from './filter/block.js';
+export type { BlockOptions, LengthCodec, LengthHeader } from './filter/block.js';
+export { RecordBlock } from './filter/record-block.js';
+export type { RecordBlockOptions } from './filter/record-block.js';
+export { Grep } from './filter/grep.js';
+export type { GrepModifyOptions, GrepOptions, GrepPredicate } from './filter/grep.js';
+export { Map, Map as MapFilter, MapList } from './filter/map.js';
+export type { MapCode, MapModifyOptions, MapOptions } from './filter/map.js';
+export { Stackable } from './filter/stackable.js';
+export type { StackableOptions } from './filter/stackable.js';
+export { Reference } from './filter/reference.js';
+export type { ReferenceOptions, ReferenceSerializer } from './filter/reference.js';
+// end filters
+// drivers, ReadWrite
+export { StreamDriver } from './driver/stream.js';
+export type { StreamDriverOptions } from './driver/stream.js';
+export type { Driver, DriverReadSink, DriverWatch, DriverWriteSink, DuplexHandle, InputHandle, OutputHandle, Soon } from './driver/driver.js';
+export { duplexPair } from './driver/duplex-pair.js';
+export type { DuplexEnd, DuplexPairOptions } from './driver/duplex-pair.js';
+export { ReadWrite } from './wheel/read-write.js';
+export type { ReadWriteErrorArgs, ReadWriteEventNames, ReadWriteIdArgs, ReadWriteInputArgs, ReadWriteOptions } from './wheel/read-write.js';
+// end drivers, ReadWrite
+// wheels: FollowTail, ReadLine, raw stream watchers
+export { FollowTail } from './wheel/follow-tail.js';
+export type { FollowTailEvents, FollowTailOptions, FollowTailStream } from './wheel/follow-tail.js';
+export { ReadLine } from './wheel/read-line.js';
+export type { PutMode, ReadLineException, ReadLineOptions } from './wheel/read-line.js';
+export {
+  SELECT_READ,
+  SELECT_WRITE,
+  select,
+  selectPauseRead,
+  selectPauseWrite,
+  selectRead,
+  selectResumeRead,
+  selectResumeWrite,
+  selectWrite,
+  select_pause_read,
+  select_pause_write,
+  select_read,
+  select_resume_read,
+  select_resume_write,
+  select_write,
+} from './wheel/select.js';
+// end FollowTail, ReadLine, raw stream watchers
+// wheels: SocketFactory, ListenAccept
+export { SocketFactory } from './wheel/socket-factory.js';
+export type { SocketDomain, SocketFactoryFailureArgs, SocketFactoryOptions, SocketFactorySuccessArgs, SocketName, SocketProtocol, SocketType } from './wheel/socket-factory.js';
+export { ListenAccept } from './wheel/listen-accept.js';
+export type { ListenAcceptAcceptArgs, ListenAcceptErrorArgs, ListenAcceptOptions } from './wheel/listen-accept.js';
+export { inetAton, inetNtoa } from './wheel/address.js';
+export { strerror } from './kernel/strerror.js';
+// end SocketFactory, ListenAccept
 
 /**
  * The process's default kernel, shared by the ESM and CJS builds of poe-ts.

@@ -827,6 +827,19 @@ export class Kernel<E = Untyped> {
       this.#extrefTags -= s._extrefs.size;
       s._extrefs = undefined;
     }
+    // A stopped session's wheels stop too: POE removes its file-handle watchers (spec 1.6
+    // step 5) and Perl then destroys the wheels with the heap.
+    if (s._owned !== undefined) {
+      const owned = [...s._owned];
+      s._owned = undefined;
+      for (const thing of owned) {
+        try {
+          thing.destroy();
+        } catch (err) {
+          this.#warn(`poe-ts: destroying a resource of session ${s._id} failed: ${formatError(err)}`);
+        }
+      }
+    }
     this.#holds -= s._holds;
     s._holds = 0;
     if (s._timers !== undefined) {

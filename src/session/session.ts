@@ -73,6 +73,8 @@ export class Session<out E = Untyped, H = unknown> {
   /** @internal */ _aliases: Set<string> | undefined = undefined;
   /** @internal this session's pending timers */ _timers: Set<QueueItem<Session | Kernel>> | undefined = undefined;
   /** @internal I/O and other holds registered by wheels */ _holds = 0;
+  /** @internal what the session owns (wheels) and the kernel disposes of when it is freed */
+  _owned: Set<{ destroy(): void }> | undefined = undefined;
   /** @internal 0 running, 1 stopping, 2 stopped */ _phase = 0;
   /** @internal */ _gcMarked = false;
 

@@ -41,6 +41,8 @@ export abstract class Wheel {
     this.#session = active;
     this.#className = className;
     this.#id = kernel._allocWheelId();
+    // The kernel destroys the wheel if its session stops first.
+    (active._owned ??= new Set()).add(this);
   }
 
   /** The wheel's id, the last argument of most of its events. POE: `$wheel->ID`. */
@@ -111,6 +113,7 @@ export abstract class Wheel {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#session._owned?.delete(this);
     this.onDestroy();
     for (const name of this.#states) this.#session._handlers.delete(name);
     this.#states.length = 0;

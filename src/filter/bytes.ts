@@ -1,0 +1,129 @@
+import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
+
+/*
+ * Internal helpers shared by the filters: chunk coercion, a growable byte buffer that framing
+ * filters parse in place, and option validation. Not exported from the package.
+ */
+
+/** Default `maxLength` of the framing filters: 64 MiB, as POE. */
+export const DEFAULT_MAX_LENGTH = 64 * 1024 * 1024;
+/** Default `maxBuffer` of the framing filters: 512 MiB, as POE. */
+export const DEFAULT_MAX_BUFFER = 512 * 1024 * 1024;
+
+/** Turns one chunk or record into bytes: Buffers and Uint8Arrays as they are, strings as UTF-8. */
+export function toBuffer(value: unknown, what: string, encoding: BufferEncoding = 'utf8'): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === 'string') return Buffer.from(value, encoding);
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${what} to be a Buffer or a string, got ${describe(value)}`);
+}
+
+/** Checks that `chunks` is an array, as every filter method takes one. */
+export function expectArray(value: unknown, what: string): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${what} to be an array, got ${describe(value)}`);
+  }
+}
+
+const MIN_CAPACITY = 4096;
+/** An emptied buffer bigger than this is released rather than kept for reuse. */
+const KEEP_CAPACITY = 64 * 1024;
+
+/**
+ * A byte queue: append at the end, consume from the front, parse in place. Appends are
+ * amortised O(1) per byte (capacity doubles; consumed space is reclaimed by compacting), so a
+ * framing filter stays linear however its input is chunked. Data handed out is always copied,
+ * because the storage is reused.
+ */
+export class ByteQueue {
+  #buf: Buffer = Buffer.allocUnsafe(0);
+  #start = 0;
+  #end = 0;
+
+  /** Number of buffered bytes. */
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  append(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.#end + chunk.length > this.#buf.length) this.#grow(chunk.length);
+    chunk.copy(this.#buf, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** The buffered bytes as a view (valid until the next append or consume). */
+  view(): Buffer {
+    return this.#buf.subarray(this.#start, this.#end);
+  }
+
+  /** Byte at offset `i` from the front (no bounds check beyond the buffer's own). */
+  at(i: number): number {
+    return this.#buf[this.#start + i] ?? -1;
+  }
+
+  /** A copy of bytes [from, to) relative to the front. */
+  copy(from: number, to: number): Buffer {
+    return Buffer.from(this.#buf.subarray(this.#start + from, this.#start + to));
+  }
+
+  /** Drops `n` bytes from the front. */
+  consume(n: number): void {
+    this.#start += n;
+    if (this.#start >= this.#end) this.clear();
+  }
+
+  clear(): void {
+    this.#start = 0;
+    this.#end = 0;
+    if (this.#buf.length > KEEP_CAPACITY) this.#buf = Buffer.allocUnsafe(0);
+  }
+
+  #grow(extra: number): void {
+    const live = this.#end - this.#start;
+    const needed = live + extra;
+    // Compact in place when at least half the storage is consumed space; else reallocate.
+    if (needed <= this.#buf.length && this.#start >= this.#buf.length / 2) {
+      this.#buf.copy(this.#buf, 0, this.#start, this.#end);
+    } else {
+      const next = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, needed, this.#buf.length * 2));
+      this.#buf.copy(next, 0, this.#start, this.#end);
+      this.#buf = next;
+    }
+    this.#start = 0;
+    this.#end = live;
+  }
+}
+
+/** Validates an options argument: undefined or a plain object with only `known` keys. */
+export function checkOptions<T extends object>(what: string, options: unknown, known: readonly string[]): Partial<T> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${what} options to be an object, got ${describe(options)}`);
+  }
+  rejectUnknownKeys(what, options, known);
+  return options;
+}
+
+/** A positive safe integer option, or its default when undefined. */
+export function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${name}\` to be a positive integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A function option, or undefined. */
+export function optionalFunction<F>(name: string, value: unknown): F | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${name}\` to be a function, got ${describe(value)}`);
+  }
+  return value as F;
+}
+
+/** Throws the conflicting-options error. */
+export function conflict(what: string, message: string): never {
+  throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `${what}: ${message}`);
+}

@@ -1,0 +1,71 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * Packed addresses, as POE's socket wheels deliver them (G31): 4 bytes for IPv4, 16 for IPv6,
+ * network order, the way Perl's `inet_aton`/`inet_pton` make them.
+ */
+
+function packV4(ip: string): Buffer {
+  return Buffer.from(ip.split('.').map((part) => Number(part)));
+}
+
+function packV6(ip: string): Buffer {
+  const out = Buffer.alloc(16);
+  const zone = ip.indexOf('%');
+  let text = zone >= 0 ? ip.slice(0, zone) : ip;
+  // An embedded dotted quad (`::ffff:127.0.0.1`) fills the last 32 bits.
+  let tail: Buffer | undefined;
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.', lastColon)) {
+    tail = packV4(text.slice(lastColon + 1));
+    text = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined];
+  const headGroups = head ? head.split(':') : [];
+  const restGroups = rest ? rest.split(':') : [];
+  const groups = rest === undefined ? headGroups : [...headGroups, ...new Array<string>(8 - headGroups.length - restGroups.length).fill('0'), ...restGroups];
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  if (tail) tail.copy(out, 12);
+  return out;
+}
+
+/**
+ * Packs an IP address literal: 4 bytes for IPv4, 16 for IPv6 (an IPv4-mapped address such as
+ * `::ffff:127.0.0.1` stays 16 bytes, as an AF_INET6 socket reports it). Undefined for anything
+ * else; host names are not resolved. Perl: `Socket::inet_aton` / `inet_pton`.
+ */
+export function inetAton(address: string): Buffer | undefined {
+  if (isIPv4(address)) return packV4(address);
+  if (isIPv6(address)) return packV6(address);
+  return undefined;
+}
+
+/**
+ * Unpacks a 4- or 16-byte address to its text form (`127.0.0.1`, `::1`). Perl:
+ * `Socket::inet_ntoa` (IPv4) / `inet_ntop` (both).
+ */
+export function inetNtoa(packed: Uint8Array): string {
+  if (packed.length === 4) return Array.from(packed).join('.');
+  if (packed.length !== 16) throw new RangeError(`Expected a packed address of 4 or 16 bytes, got ${packed.length} bytes`);
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((packed[i]! << 8) | packed[i + 1]!);
+  // RFC 5952: the longest run (of two or more) of zero groups becomes `::`.
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
+  if (best < 0) return hex(groups);
+  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
+}

@@ -1,0 +1,135 @@
+import * as net from 'node:net';
+import { constants } from 'node:os';
+import { PoeArgumentError, describe } from '../errors.js';
+import { sysError } from '../kernel/strerror.js';
+import { inetAton } from './address.js';
+import { Wheel, type WheelId } from './wheel.js';
+
+/** Options of `new ListenAccept(...)`: POE::Wheel::ListenAccept's parameters in camelCase. */
+export interface ListenAcceptOptions {
+  /** POE `Handle`: a `net.Server` that listens (or is about to). The wheel never closes it. Required. */
+  handle: net.Server;
+  /** Event for each accepted connection: `(socket, peerAddress, wheelId)`. Required. */
+  acceptEvent: string;
+  /** Event for accept errors: `('accept', errnum, errstr, wheelId)`. Optional. */
+  errorEvent?: string;
+}
+
+/**
+ * AcceptEvent arguments: `(socket, peerAddress, wheelId)`. POE passes accept()'s raw sockaddr;
+ * poe-ts passes the peer's packed address (a Buffer of 4 bytes for IPv4, 16 for IPv6; G31), or
+ * `undefined` for a unix socket or a peer already gone. The port is `socket.remotePort`.
+ */
+export type ListenAcceptAcceptArgs = [socket: net.Socket, peerAddress: Buffer | undefined, wheelId: WheelId];
+/** ErrorEvent arguments: `(operation, errnum, errstr, wheelId)`; the operation is `accept`. */
+export type ListenAcceptErrorArgs = [operation: string, errnum: number, errstr: string, wheelId: WheelId];
+
+const OPTION_KEYS = ['handle', 'acceptEvent', 'errorEvent'] as const;
+const E = constants.errno;
+
+/**
+ * Accepts connections on a listening socket you made yourself and reports each one (spec 2.4).
+ *
+ * Events (`call`ed in the session):
+ * - `acceptEvent(socket, peerAddress, wheelId)` for each connection; see
+ *   `ListenAcceptAcceptArgs` (POE's ARG1 is a raw sockaddr, here the packed address).
+ * - `errorEvent('accept', errnum, errstr, wheelId)`; EAGAIN/EWOULDBLOCK is swallowed, as POE
+ *   does. A failed `listen` of a server that was not listening yet is reported the same way,
+ *   with operation `listen`, and the wheel stops holding the session.
+ *
+ * The wheel holds its session while the server can still accept; `destroy()` (or the server
+ * closing) ends that. Like POE 1.37 it has no pause method; see SocketFactory's for one.
+ * `destroy()` does not close the server, which stays yours: Node keeps accepting on a
+ * listening server even with no one reporting connections, so close it (or attach another
+ * wheel) when you destroy this one.
+ *
+ * POE: `POE::Wheel::ListenAccept`.
+ */
+export class ListenAccept extends Wheel {
+  readonly #server: net.Server;
+  #accept: string;
+  #error: string | undefined;
+  readonly #acceptState: string;
+  #watching = true;
+
+  /**
+   * Starts reporting connections. Throws `PoeArgumentError` for bad options
+   * (`ERR_POE_UNKNOWN_OPTION`, `ERR_POE_INVALID_ARGUMENT`) and `PoeError`
+   * `ERR_POE_WHEEL_NO_SESSION` outside a handler.
+   */
+  constructor(options: ListenAcceptOptions) {
+    const o = Wheel.checkOptions('ListenAccept', options, OPTION_KEYS, ['acceptEvent', 'errorEvent']);
+    if (!(o.handle instanceof net.Server)) {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ListenAccept option \`handle\` to be a listening net.Server, got ${describe(o.handle)}`);
+    }
+    if (o.acceptEvent === undefined) throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', 'ListenAccept option `acceptEvent` is required (POE: AcceptEvent required)');
+    super('ListenAccept');
+    this.#server = o.handle;
+    this.#accept = o.acceptEvent;
+    this.#error = o.errorEvent;
+    this.#acceptState = this.defineState('select accept', (socket, err) => this.#onAcceptReady(socket as net.Socket | undefined, err));
+    this.#server.on('connection', this.#onConnection);
+    this.#server.on('error', this.#onError);
+    this.#server.on('close', this.#onClose);
+    this.hold();
+  }
+
+  readonly #onConnection = (socket: net.Socket): void => {
+    if (this.destroyed) return;
+    this.ioDispatch(this.#acceptState, socket);
+  };
+
+  readonly #onError = (err: Error): void => {
+    if (this.destroyed || !this.#watching) return;
+    const { errno } = sysError(err);
+    if (errno === E.EAGAIN || errno === E.EWOULDBLOCK) return;
+    if ((err as { syscall?: unknown }).syscall === 'listen' && !this.#server.listening) this.#stopWatching();
+    this.ioDispatch(this.#acceptState, undefined, err);
+  };
+
+  readonly #onClose = (): void => {
+    if (!this.destroyed) this.#stopWatching();
+  };
+
+  #stopWatching(): void {
+    if (!this.#watching) return;
+    this.#watching = false;
+    this.release();
+  }
+
+  #onAcceptReady(socket: net.Socket | undefined, err: unknown): void {
+    if (socket === undefined) {
+      const { errno, message } = sysError(err);
+      const syscall = (err as { syscall?: unknown } | null)?.syscall;
+      this.emit(this.#error, syscall === 'listen' ? 'listen' : 'accept', errno, message, this.ID);
+      return;
+    }
+    const peer = typeof socket.remoteAddress === 'string' ? inetAton(socket.remoteAddress) : undefined;
+    this.emit(this.#accept, socket, peer, this.ID);
+  }
+
+  /** The server the wheel accepts on (POE's `Handle`). */
+  get handle(): net.Server {
+    return this.#server;
+  }
+
+  /**
+   * Renames AcceptEvent (which cannot be unset) or renames/unsets ErrorEvent.
+   * POE: `$wheel->event(AcceptEvent => ..., ErrorEvent => ...)`.
+   */
+  event(events: { acceptEvent?: string; errorEvent?: string | undefined }): void {
+    Wheel.checkOptions('ListenAccept event()', events, ['acceptEvent', 'errorEvent'], ['acceptEvent', 'errorEvent']);
+    if ('acceptEvent' in events) {
+      if (events.acceptEvent === undefined) throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', 'ListenAccept event(): `acceptEvent` requires an event name; it cannot be unset');
+      this.#accept = events.acceptEvent;
+    }
+    if ('errorEvent' in events) this.#error = events.errorEvent;
+  }
+
+  protected onDestroy(): void {
+    this.#server.removeListener('connection', this.#onConnection);
+    this.#server.removeListener('error', this.#onError);
+    this.#server.removeListener('close', this.#onClose);
+    this.#watching = false;
+  }
+}

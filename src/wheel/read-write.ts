@@ -1,0 +1,666 @@
+import { constants as osConstants } from 'node:os';
+import { PoeArgumentError, PoeError, describe } from '../errors.js';
+import type { Driver, DriverWatch, DuplexHandle, InputHandle, OutputHandle } from '../driver/driver.js';
+import { describeIoError, isDriver, isInputHandle, isOutputHandle } from '../driver/driver.js';
+import { StreamDriver } from '../driver/stream.js';
+import type { Filter } from '../filter/filter.js';
+import { isFilter } from '../filter/filter.js';
+import { Line } from '../filter/line.js';
+import { Wheel, type WheelId } from './wheel.js';
+
+/** Options of {@link ReadWrite}: POE's `POE::Wheel::ReadWrite->new(...)` keys in camelCase. */
+export interface ReadWriteOptions<In = unknown, Out = unknown> {
+  /** The handle read and written (a socket, a `duplexPair()` end). Wins over `inputHandle`/`outputHandle`. POE: `Handle`. */
+  handle?: DuplexHandle;
+  /** The handle read, with `outputHandle`. POE: `InputHandle`. */
+  inputHandle?: InputHandle;
+  /** The handle written, with `inputHandle`. POE: `OutputHandle`. */
+  outputHandle?: OutputHandle;
+  /** Parses input and serializes output. Wins over `inputFilter`/`outputFilter`. POE: `Filter`. */
+  filter?: Filter<In, Out>;
+  /**
+   * Parses input. Without `filter`, a missing `inputFilter` and/or `outputFilter` is one new
+   * `Line` filter, shared by both directions when both are missing. POE: `InputFilter`.
+   */
+  inputFilter?: Filter<In, unknown>;
+  /** Serializes output. POE: `OutputFilter`. */
+  outputFilter?: Filter<unknown, Out>;
+  /** Moves the bytes. @default new StreamDriver() (POE's SysRW) */
+  driver?: Driver;
+  /**
+   * Called with `(record, wheelId)` for each input record. Without it the wheel does not read
+   * at all. POE: `InputEvent`.
+   */
+  inputEvent?: string;
+  /**
+   * Called with `(operation, errnum, errstr, wheelId)`: `operation` is `'read'` or `'write'`;
+   * EOF is `('read', 0, '', wheelId)`. POE: `ErrorEvent`.
+   */
+  errorEvent?: string;
+  /** Called with `(wheelId)` when the output buffer goes from non-empty to empty. POE: `FlushedEvent`. */
+  flushedEvent?: string;
+  /** Output octets at which `put()` returns 1 and the wheel enters its high state. Needs `lowMark`. POE: `HighMark`. */
+  highMark?: number;
+  /** Output octets at which, in the high state, `lowEvent` is called. Needs `highMark` and `lowEvent`. POE: `LowMark`. */
+  lowMark?: number;
+  /** Called with `(wheelId)` when a flush leaves at least `highMark` octets queued. Needs `highMark`. POE: `HighEvent`. */
+  highEvent?: string;
+  /** Called with `(wheelId)` when, in the high state, a flush leaves at most `lowMark` octets. POE: `LowEvent`. */
+  lowEvent?: string;
+  /** Flush inside `put()` when the buffer was empty, instead of at the next turn. @default false */
+  autoFlush?: boolean;
+}
+
+/** The events `event()` renames; `undefined` turns one off (and, for `inputEvent`, stops reading). */
+export interface ReadWriteEventNames {
+  inputEvent?: string | undefined;
+  errorEvent?: string | undefined;
+  flushedEvent?: string | undefined;
+  highEvent?: string | undefined;
+  lowEvent?: string | undefined;
+}
+
+/** Arguments of the InputEvent: ARG0 the record, ARG1 the wheel id. */
+export type ReadWriteInputArgs<R = unknown> = [record: R, wheelId: WheelId];
+/** Arguments of the ErrorEvent: EOF is `('read', 0, '', wheelId)`. */
+export type ReadWriteErrorArgs = [operation: 'read' | 'write', errnum: number, errstr: string, wheelId: WheelId];
+/** Arguments of the FlushedEvent, HighEvent and LowEvent. */
+export type ReadWriteIdArgs = [wheelId: WheelId];
+
+const EVENTS = ['inputEvent', 'errorEvent', 'flushedEvent', 'highEvent', 'lowEvent'] as const;
+const KNOWN = ['handle', 'inputHandle', 'outputHandle', 'filter', 'inputFilter', 'outputFilter', 'driver', 'highMark', 'lowMark', 'autoFlush', ...EVENTS] as const;
+
+/** The errno an input record over a filter's limit is reported with: "Message too long". */
+const EMSGSIZE = osConstants.errno.EMSGSIZE ?? 90;
+
+function noop(): void {}
+
+function hasGetOne(filter: Filter): boolean {
+  return typeof filter.getOneStart === 'function' && typeof filter.getOne === 'function';
+}
+
+function isFilterLimit(err: unknown): err is PoeError {
+  // By code, not class: the ESM and CJS builds each have their own FilterLimitError.
+  return err instanceof Error && (err as { code?: unknown }).code === 'ERR_POE_FILTER_LIMIT';
+}
+
+/** The process's own stdio: a wheel never closes those. */
+function isStdio(handle: InputHandle | OutputHandle): boolean {
+  const fd = (handle as { fd?: unknown }).fd;
+  return typeof fd === 'number' && fd >= 0 && fd <= 2;
+}
+
+/**
+ * Closes what the wheel was given, as dropping POE's last reference to a handle did: the
+ * output is ended after what Node already holds is written, then destroyed; a separate input
+ * is destroyed at once.
+ */
+function closeHandles(input: InputHandle, output: OutputHandle): void {
+  if (!isStdio(output) && !output.destroyed) {
+    if (output.listenerCount('error') === 0) output.on('error', noop);
+    if (output.writableFinished) output.destroy();
+    else {
+      output.once('finish', () => output.destroy());
+      if (!output.writableEnded) output.end();
+    }
+  }
+  if ((input as unknown) !== output && !isStdio(input) && !input.destroyed) {
+    if (input.listenerCount('error') === 0) input.on('error', noop);
+    input.destroy();
+  }
+}
+
+interface Validated<In, Out> {
+  input: InputHandle;
+  output: OutputHandle;
+  inputFilter: Filter<In, unknown>;
+  outputFilter: Filter<unknown, Out>;
+  driver: Driver;
+  warnings: string[];
+}
+
+/**
+ * Buffered, filtered I/O on a stream or a pair of streams: POE's ReadWrite (spec 2.2).
+ *
+ * Input is read as it arrives, parsed by the input filter, and each record is `call`ed to
+ * `inputEvent` in the wheel's session, synchronously and before queued events (G7). Output
+ * given to `put()` is serialized by the output filter and queued in the driver; it is written
+ * at the next turn of the event loop (or inside `put()` with `autoFlush`), and `flushedEvent`
+ * says when the queue is empty. EOF and failures come as `errorEvent`.
+ *
+ * The wheel keeps its session alive until `destroy()`, even after EOF: its write watcher
+ * stays registered (G26). Destroying it closes the handles it was given (not the process's
+ * stdio), as dropping the last reference to them did in POE; output already handed to Node is
+ * still written first, output still queued in the driver is dropped.
+ *
+ * Kept from POE on purpose: `put()` never emits `highEvent` (G28); destroying the wheel inside
+ * `inputEvent` does not stop the rest of the records of that read (G35).
+ *
+ * POE: `POE::Wheel::ReadWrite`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
+export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
+  readonly #input: InputHandle;
+  readonly #output: OutputHandle;
+  #inputFilter: Filter<In, unknown>;
+  #outputFilter: Filter<unknown, Out>;
+  readonly #driver: Driver;
+  #inputEvent: string | undefined;
+  #errorEvent: string | undefined;
+  #flushedEvent: string | undefined;
+  #highEvent: string | undefined;
+  #lowEvent: string | undefined;
+  #highMark: number | undefined;
+  #lowMark: number | undefined;
+  readonly #autoFlush: boolean;
+  #highState = false;
+  /** POE's DRIVER_BUFFERED_OUT_OCTETS: the driver's count as of the last put or flush. */
+  #octets = 0;
+  readonly #readState: string;
+  readonly #writeState: string;
+  #reader: DriverWatch | undefined = undefined;
+  #writer: DriverWatch | undefined = undefined;
+  readonly #soon = (fn: () => void): void => this.kernel._ioSoon(fn);
+
+  constructor(options: ReadWriteOptions<In, Out>) {
+    const v = ReadWrite.#validate(options);
+    super('ReadWrite');
+    for (const w of v.warnings) this.kernel._warn(w);
+    this.#input = v.input;
+    this.#output = v.output;
+    this.#inputFilter = v.inputFilter;
+    this.#outputFilter = v.outputFilter;
+    this.#driver = v.driver;
+    this.#inputEvent = options.inputEvent;
+    this.#errorEvent = options.errorEvent;
+    this.#flushedEvent = options.flushedEvent;
+    this.#highEvent = options.highEvent;
+    this.#lowEvent = options.lowEvent;
+    this.#highMark = options.highMark;
+    this.#lowMark = options.lowMark;
+    this.#autoFlush = options.autoFlush ?? false;
+    this.#readState = this.defineState('select read', (kind, payload) => this.#onRead(kind, payload));
+    this.#writeState = this.defineState('select write', () => this.#onWrite());
+    if (this.#inputEvent !== undefined) this.#startReading();
+    // The write watcher exists from the start, paused: it holds the session even when the
+    // wheel never writes (G26).
+    this.hold();
+    this.#writer = this.#driver.watchWrite(
+      this.#output,
+      {
+        writable: () => this.#io(this.#writeState),
+        error: () => this.#io(this.#writeState),
+      },
+      this.#soon,
+    );
+  }
+
+  static #validate<In, Out>(options: ReadWriteOptions<In, Out>): Validated<In, Out> {
+    const o = ReadWrite.checkOptions('ReadWrite', options, KNOWN, EVENTS);
+    const warnings: string[] = [];
+    const bad = (message: string): never => {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', message);
+    };
+
+    let input: InputHandle;
+    let output: OutputHandle;
+    if (o.handle !== undefined) {
+      if (!isInputHandle(o.handle) || !isOutputHandle(o.handle)) bad(`Expected ReadWrite \`handle\` to be a readable and writable stream, got ${describe(o.handle)}`);
+      if (o.inputHandle !== undefined) warnings.push('ReadWrite: ignoring `inputHandle` (`handle` takes precedence)');
+      if (o.outputHandle !== undefined) warnings.push('ReadWrite: ignoring `outputHandle` (`handle` takes precedence)');
+      input = o.handle;
+      output = o.handle;
+    } else {
+      if (o.inputHandle === undefined) bad('ReadWrite needs `handle`, or `inputHandle` and `outputHandle`: `inputHandle` is missing');
+      if (o.outputHandle === undefined) bad('ReadWrite needs `handle`, or `inputHandle` and `outputHandle`: `outputHandle` is missing');
+      if (!isInputHandle(o.inputHandle)) bad(`Expected ReadWrite \`inputHandle\` to be a readable stream, got ${describe(o.inputHandle)}`);
+      if (!isOutputHandle(o.outputHandle)) bad(`Expected ReadWrite \`outputHandle\` to be a writable stream, got ${describe(o.outputHandle)}`);
+      input = o.inputHandle!;
+      output = o.outputHandle!;
+    }
+
+    let inputFilter: Filter<In, unknown> | undefined;
+    let outputFilter: Filter<unknown, Out> | undefined;
+    for (const key of ['filter', 'inputFilter', 'outputFilter'] as const) {
+      if (o[key] !== undefined && !isFilter(o[key])) bad(`Expected ReadWrite \`${key}\` to be a filter (get, put, clone...), got ${describe(o[key])}`);
+    }
+    if (o.filter !== undefined) {
+      if (o.inputFilter !== undefined) warnings.push('ReadWrite: ignoring `inputFilter` (`filter` takes precedence)');
+      if (o.outputFilter !== undefined) warnings.push('ReadWrite: ignoring `outputFilter` (`filter` takes precedence)');
+      inputFilter = o.filter;
+      outputFilter = o.filter;
+    } else {
+      inputFilter = o.inputFilter;
+      outputFilter = o.outputFilter;
+      if (inputFilter === undefined || outputFilter === undefined) {
+        const line = new Line();
+        inputFilter ??= line as unknown as Filter<In, unknown>;
+        outputFilter ??= line as unknown as Filter<unknown, Out>;
+      }
+    }
+
+    if (o.driver !== undefined && !isDriver(o.driver)) bad(`Expected ReadWrite \`driver\` to be a driver (put, flush, read, watchWrite...), got ${describe(o.driver)}`);
+    const driver = o.driver ?? new StreamDriver();
+
+    for (const key of ['highMark', 'lowMark'] as const) {
+      const value = o[key];
+      if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value))) bad(`Expected ReadWrite \`${key}\` to be a number of octets, got ${describe(value)}`);
+    }
+    if (o.autoFlush !== undefined && typeof o.autoFlush !== 'boolean') bad(`Expected ReadWrite \`autoFlush\` to be a boolean, got ${describe(o.autoFlush)}`);
+
+    // POE's checks, all reported at once as its "Water mark errors" croak.
+    const marks: string[] = [];
+    if ((o.highMark === undefined) !== (o.lowMark === undefined)) marks.push('`highMark` and `lowMark` require each other');
+    else if (o.highMark !== undefined && !(o.highMark > 0 && o.lowMark! > 0)) marks.push('`highMark` and `lowMark` must be above 0');
+    if (o.highEvent !== undefined && o.highMark === undefined) marks.push('`highEvent` requires a `highMark`');
+    if ((o.lowMark === undefined) !== (o.lowEvent === undefined)) marks.push('`lowMark` and `lowEvent` require each other');
+    if (marks.length > 0) bad(`ReadWrite: Water mark errors: ${marks.join('; ')}`);
+
+    return { input, output, inputFilter, outputFilter, driver, warnings };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // watchers
+
+  /** An I/O callback: through the kernel to the wheel's state, unless its session is gone. */
+  #io(state: string, ...args: unknown[]): void {
+    if (this.destroyed) return;
+    // A session the kernel stopped (stop(), a signal) freed its holds but not this wheel:
+    // the first I/O after that cleans up, as POE's freed heap would have destroyed it.
+    if (this.session._phase === 2) {
+      this.destroy();
+      return;
+    }
+    this.ioDispatch(state, ...args);
+  }
+
+  #startReading(): void {
+    if (this.#reader !== undefined || this.destroyed) return;
+    this.hold();
+    this.#reader = this.#driver.read(
+      this.#input,
+      {
+        data: (chunk) => this.#io(this.#readState, 'data', chunk),
+        end: () => this.#io(this.#readState, 'end'),
+        error: (err) => this.#io(this.#readState, 'error', err),
+      },
+      this.#soon,
+    );
+  }
+
+  #stopReading(): void {
+    const reader = this.#reader;
+    if (reader === undefined) return;
+    this.#reader = undefined;
+    reader.stop();
+    this.release();
+  }
+
+  #stopWriting(): void {
+    const writer = this.#writer;
+    if (writer === undefined) return;
+    this.#writer = undefined;
+    writer.stop();
+    this.release();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // the internal states (POE's "select read" and "select write" closures)
+
+  #onRead(kind: unknown, payload: unknown): void {
+    if (kind === 'data') {
+      this.#feed([payload]);
+      return;
+    }
+    let errnum = 0;
+    let errstr = '';
+    if (kind === 'error') ({ errno: errnum, message: errstr } = describeIoError(payload));
+    this.emit(this.#errorEvent, 'read', errnum, errstr, this.ID);
+    this.#stopReading();
+  }
+
+  /**
+   * Parses chunks and calls the InputEvent for each record. The input filter and the event
+   * are re-read for every record, so a filter or event change made by a handler applies to
+   * the rest of the data at once. The loop does not stop when a handler destroys the wheel:
+   * POE's read closure keeps going over what it read (G35).
+   */
+  #feed(chunks: unknown[]): void {
+    const first = this.#inputFilter;
+    if (!hasGetOne(first)) {
+      let records: In[];
+      try {
+        records = first.get(chunks);
+      } catch (err) {
+        this.#readFailed(err);
+        return;
+      }
+      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
+      return;
+    }
+    try {
+      first.getOneStart(chunks);
+    } catch (err) {
+      this.#readFailed(err);
+      return;
+    }
+    for (;;) {
+      let records: In[];
+      try {
+        records = this.#inputFilter.getOne();
+      } catch (err) {
+        this.#readFailed(err);
+        return;
+      }
+      if (records.length === 0) return;
+      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
+    }
+  }
+
+  /**
+   * A filter over its size limit: the input can no longer be framed. POE's filter would die
+   * inside the read handler (a DIE signal, and the next read dies again); poe-ts reports
+   * `('read', EMSGSIZE, message, id)` and stops reading. Anything else a filter throws is a
+   * handler exception, as in POE.
+   */
+  #readFailed(err: unknown): void {
+    if (!isFilterLimit(err)) throw err;
+    this.emit(this.#errorEvent, 'read', EMSGSIZE, err.message, this.ID);
+    this.#stopReading();
+  }
+
+  #onWrite(): void {
+    const driver = this.#driver;
+    const left = (this.#octets = driver.flush(this.#output));
+    const error = driver.error;
+    if (error !== undefined) {
+      // When you cannot write, nothing else matters.
+      const { errno, message } = describeIoError(error, 'EPIPE');
+      this.emit(this.#errorEvent, 'write', errno, message, this.ID);
+      this.#stopWriting();
+      return;
+    }
+    if (this.#highState) {
+      if (left <= this.#lowMark!) {
+        this.#highState = false;
+        this.emit(this.#lowEvent, this.ID);
+      }
+    } else if (this.#highMark !== undefined && left >= this.#highMark) {
+      this.#highState = true;
+      this.emit(this.#highEvent, this.ID);
+    }
+    // Independent of the watermarks: LowEvent and FlushedEvent can come from one flush.
+    if (left === 0) {
+      this.#writer?.pause();
+      this.emit(this.#flushedEvent, this.ID);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // public API
+
+  /**
+   * Serializes `records` with the output filter and queues them; they are written at the
+   * next turn of the event loop (at once with `autoFlush`). Returns 1 when `highMark` is set
+   * and the queue holds at least that many octets, entering the high state without calling
+   * `highEvent` (G28); else 0. POE: `put(@records)`.
+   */
+  put(...records: Out[]): 0 | 1 {
+    if (this.destroyed) throw new PoeError('ERR_POE_WHEEL_DESTROYED', `ReadWrite(${this.ID}).put(): the wheel was destroyed`);
+    const before = this.#octets;
+    let now = (this.#octets = this.#driver.put(this.#outputFilter.put(records)));
+    if (this.#autoFlush && now > 0 && before === 0) {
+      this.flush();
+      now = this.#octets;
+    }
+    // Resuming an active watcher changes nothing; a removed one (after a write error or
+    // shutdownOutput) stays removed, and the data stays queued, as in POE.
+    if (now > 0) this.#writer?.resume();
+    if (this.#highMark !== undefined && now >= this.#highMark) {
+      this.#highState = true;
+      return 1;
+    }
+    this.#highState = false;
+    return 0;
+  }
+
+  /**
+   * Runs the write handler now: writes what the handle takes, with the usual events. Returns
+   * the octets still queued. POE: `flush()`.
+   */
+  flush(): number {
+    if (this.destroyed) return 0;
+    this.kernel.call(this.session as never, this.#writeState as never);
+    return this.#octets;
+  }
+
+  /** Changes or (with `undefined`) turns off events at run time. POE: `event(Name => ...)`. */
+  event(events: ReadWriteEventNames): void {
+    const o = ReadWrite.checkOptions('ReadWrite event()', events, EVENTS, EVENTS);
+    if (this.destroyed) return;
+    for (const key of Object.keys(o) as (keyof ReadWriteEventNames)[]) {
+      const value = o[key];
+      switch (key) {
+        case 'inputEvent':
+          this.#inputEvent = value;
+          // Without an InputEvent the wheel does not read; with one it (re)starts reading.
+          if (value === undefined) this.#stopReading();
+          else this.#startReading();
+          break;
+        case 'errorEvent':
+          this.#errorEvent = value;
+          break;
+        case 'flushedEvent':
+          this.#flushedEvent = value;
+          break;
+        case 'highEvent':
+          if (this.#highMark === undefined) this.#carp('ignoring `highEvent` (there is no high watermark set)');
+          else this.#highEvent = value;
+          break;
+        case 'lowEvent':
+          if (this.#lowMark === undefined) this.#carp('ignoring `lowEvent` (there is no low watermark set)');
+          else this.#lowEvent = value;
+          break;
+      }
+    }
+  }
+
+  #carp(message: string): void {
+    this.kernel._warn(`ReadWrite(${this.ID}): ${message}`);
+  }
+
+  /**
+   * Replaces both filters. Input the old input filter holds unparsed goes through the new
+   * one, and its complete records are dispatched at once. POE: `set_filter`.
+   */
+  setFilter(filter: Filter<In, Out>): void {
+    ReadWrite.#checkFilter(filter, 'setFilter');
+    const pending = this.#inputFilter.getPending();
+    this.#inputFilter = filter;
+    this.#outputFilter = filter;
+    this.#transfer(pending);
+  }
+
+  /**
+   * Replaces the input filter, feeding it what the old one held unparsed and dispatching the
+   * complete records at once; it stops early if a handler switches the filter again.
+   * POE: `set_input_filter`.
+   */
+  setInputFilter(filter: Filter<In, unknown>): void {
+    ReadWrite.#checkFilter(filter, 'setInputFilter');
+    const pending = this.#inputFilter.getPending();
+    this.#inputFilter = filter;
+    this.#transfer(pending);
+  }
+
+  /** Replaces the output filter for later `put`s (queued output is not re-serialized). POE: `set_output_filter`. */
+  setOutputFilter(filter: Filter<unknown, Out>): void {
+    ReadWrite.#checkFilter(filter, 'setOutputFilter');
+    this.#outputFilter = filter;
+  }
+
+  static #checkFilter(filter: unknown, what: string): void {
+    if (!isFilter(filter)) throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ReadWrite ${what}() argument to be a filter, got ${describe(filter)}`);
+  }
+
+  #transfer(pending: unknown[] | undefined): void {
+    if (pending === undefined) return;
+    const filter = this.#inputFilter;
+    if (!hasGetOne(filter)) {
+      let records: In[];
+      try {
+        records = filter.get(pending);
+      } catch (err) {
+        this.#readFailed(err);
+        return;
+      }
+      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
+      return;
+    }
+    try {
+      filter.getOneStart(pending);
+    } catch (err) {
+      this.#readFailed(err);
+      return;
+    }
+    while (this.#inputFilter === filter) {
+      let records: In[];
+      try {
+        records = filter.getOne();
+      } catch (err) {
+        this.#readFailed(err);
+        return;
+      }
+      if (records.length === 0) return;
+      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
+    }
+  }
+
+  /** The current input filter. POE: `get_input_filter`. */
+  getInputFilter(): Filter<In, unknown> {
+    return this.#inputFilter;
+  }
+  /** The current output filter. POE: `get_output_filter`. */
+  getOutputFilter(): Filter<unknown, Out> {
+    return this.#outputFilter;
+  }
+
+  /**
+   * Moves the high watermark; values that are not above the low mark are ignored with a
+   * warning, as is a wheel made without marks. POE: `set_high_mark`.
+   */
+  setHighMark(mark: number): void {
+    if (this.#highMark === undefined) return this.#carp('ignoring high mark (it must be set in the constructor first)');
+    if (mark === undefined || mark === null) return this.#carp('new high mark is undefined; ignored');
+    if (typeof mark !== 'number' || !(mark > this.#lowMark!)) return this.#carp(`new high mark ${describe(mark)} would not be greater than the low mark; ignored`);
+    this.#highMark = mark;
+  }
+
+  /**
+   * Moves the low watermark; values below 1 or not below the high mark are ignored with a
+   * warning, as is a wheel made without marks. POE: `set_low_mark`.
+   */
+  setLowMark(mark: number): void {
+    if (this.#lowMark === undefined) return this.#carp('ignoring low mark (it must be set in the constructor first)');
+    if (mark === undefined || mark === null) return this.#carp('new low mark is undefined; ignored');
+    if (typeof mark !== 'number' || !(mark > 0)) return this.#carp(`new low mark ${describe(mark)} would be less than one; ignored`);
+    if (!(mark < this.#highMark!)) return this.#carp(`new low mark ${describe(mark)} would not be less than the high mark; ignored`);
+    this.#lowMark = mark;
+  }
+
+  /** Octets queued in the driver as of the last put or flush. POE: `get_driver_out_octets`. */
+  getDriverOutOctets(): number {
+    return this.#octets;
+  }
+  /** Chunks queued in the driver. POE: `get_driver_out_messages`. */
+  getDriverOutMessages(): number {
+    return this.#driver.getOutMessages();
+  }
+
+  /** The handle read. POE: `get_input_handle`. */
+  getInputHandle(): InputHandle {
+    return this.#input;
+  }
+  /** The handle written. POE: `get_output_handle`. */
+  getOutputHandle(): OutputHandle {
+    return this.#output;
+  }
+
+  /** Stops reading until `resumeInput()`; the session stays held. POE: `pause_input`. */
+  pauseInput(): void {
+    this.#reader?.pause();
+  }
+  /** Resumes reading after `pauseInput()`. POE: `resume_input`. */
+  resumeInput(): void {
+    this.#reader?.resume();
+  }
+
+  /**
+   * Stops reading for good: the read watcher goes. Node cannot half-close the reading side of
+   * a socket (POE's `shutdown($fh, 0)`), so unread input is simply left unread.
+   * POE: `shutdown_input`.
+   */
+  shutdownInput(): void {
+    this.#stopReading();
+  }
+
+  /**
+   * Half-closes the output (`end()`: the peer reads EOF once what Node holds is written) and
+   * removes the write watcher; output still queued in the driver is never written.
+   * POE: `shutdown_output` (`shutdown($fh, 1)`).
+   */
+  shutdownOutput(): void {
+    if (this.#writer === undefined) return;
+    this.#stopWriting();
+    const out = this.#output;
+    if (!out.destroyed && !out.writableEnded) out.end();
+  }
+
+  /** Stops both watchers, drops the wheel's states, holds and id, and closes its handles. */
+  protected onDestroy(): void {
+    this.#stopReading();
+    this.#stopWriting();
+    closeHandles(this.#input, this.#output);
+  }
+}
+
+/** POE's snake_case spellings: the very same functions. */
+export interface ReadWrite<In = unknown, Out = unknown> {
+  set_filter: ReadWrite<In, Out>['setFilter'];
+  set_input_filter: ReadWrite<In, Out>['setInputFilter'];
+  set_output_filter: ReadWrite<In, Out>['setOutputFilter'];
+  get_input_filter: ReadWrite<In, Out>['getInputFilter'];
+  get_output_filter: ReadWrite<In, Out>['getOutputFilter'];
+  set_high_mark: ReadWrite<In, Out>['setHighMark'];
+  set_low_mark: ReadWrite<In, Out>['setLowMark'];
+  get_driver_out_octets: ReadWrite<In, Out>['getDriverOutOctets'];
+  get_driver_out_messages: ReadWrite<In, Out>['getDriverOutMessages'];
+  get_input_handle: ReadWrite<In, Out>['getInputHandle'];
+  get_output_handle: ReadWrite<In, Out>['getOutputHandle'];
+  pause_input: ReadWrite<In, Out>['pauseInput'];
+  resume_input: ReadWrite<In, Out>['resumeInput'];
+  shutdown_input: ReadWrite<In, Out>['shutdownInput'];
+  shutdown_output: ReadWrite<In, Out>['shutdownOutput'];
+}
+
+const proto = ReadWrite.prototype as unknown as Record<string, unknown>;
+const aliases: Record<string, string> = {
+  set_filter: 'setFilter',
+  set_input_filter: 'setInputFilter',
+  set_output_filter: 'setOutputFilter',
+  get_input_filter: 'getInputFilter',
+  get_output_filter: 'getOutputFilter',
+  set_high_mark: 'setHighMark',
+  set_low_mark: 'setLowMark',
+  get_driver_out_octets: 'getDriverOutOctets',
+  get_driver_out_messages: 'getDriverOutMessages',
+  get_input_handle: 'getInputHandle',
+  get_output_handle: 'getOutputHandle',
+  pause_input: 'pauseInput',
+  resume_input: 'resumeInput',
+  shutdown_input: 'shutdownInput',
+  shutdown_output: 'shutdownOutput',
+};
+for (const [snake, camel] of Object.entries(aliases)) {
+  Object.defineProperty(proto, snake, { value: proto[camel], writable: true, configurable: true });
+}

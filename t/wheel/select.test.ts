@@ -1,0 +1,243 @@
+/**
+ * Raw stream watchers (spec 1.17, G26): POE's select_* on Node streams. Level-triggered read
+ * and write watchers, EOF and errors as readiness, refcounts while paused, conflicts.
+ */
+import { PassThrough, Writable } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import {
+  SELECT_WRITE,
+  Session,
+  select,
+  selectPauseRead,
+  selectRead,
+  selectResumeRead,
+  selectWrite,
+  select_read,
+  type PoeError,
+} from '../../src/index.js';
+import { expectNoLeaks, makeKernel } from '../kit/index.js';
+
+async function settle(rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+test('a paused watcher alone keeps its session alive (G26); removing it lets the session stop', async () => {
+  const { kernel, log, say, run } = makeKernel({ autoAdvance: false });
+  const pipe = new PassThrough();
+  const session = Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        selectRead(ctx.kernel, pipe, 'readable');
+        say(`pause -> ${selectPauseRead(ctx.kernel, pipe)}`);
+        pipe.write('ignored while paused');
+      },
+      readable() {
+        say('readable');
+      },
+      remove(ctx) {
+        say(`remove -> ${selectRead(ctx.kernel, pipe)}`);
+        say(`pause after removal -> ${selectPauseRead(ctx.kernel, pipe)}`);
+      },
+      _stop() {
+        say('_stop');
+      },
+    },
+  });
+  const done = run();
+  await settle();
+  expect(kernel.sessionCount).toBe(1);
+  expect(kernel.ps()[0]?.aliveBecause).toEqual(['1 wheel or watcher hold(s)']);
+  kernel.post(session!, 'remove');
+  await done;
+  expect(log).toEqual(['pause -> 1', 'remove -> 0', 'pause after removal -> 0', '_stop']);
+  expect(pipe.listenerCount('readable')).toBe(0);
+  expect(pipe.listenerCount('error')).toBe(0);
+});
+
+test('the end of the stream is readable: read() returns null, and it fires until the watcher goes', async () => {
+  const { kernel, log, say, run } = makeKernel();
+  const pipe = new PassThrough();
+  let eofSeen = 0;
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        select_read(ctx.kernel, pipe, 'readable');
+        pipe.end('xy');
+      },
+      readable(ctx, fh) {
+        const chunk = (fh as PassThrough).read() as Buffer | null;
+        if (chunk !== null) return say(`data ${chunk.toString()}`);
+        // Level-triggered at EOF, as a descriptor at EOF is: it fires again until removed.
+        if (++eofSeen === 3) {
+          say('eof three times, removing');
+          selectRead(ctx.kernel, pipe);
+        }
+      },
+      _stop() {
+        say('_stop');
+      },
+    },
+  });
+  await run();
+  expect(log).toEqual(['data xy', 'eof three times, removing', '_stop']);
+});
+
+test('a write watcher fires while the stream takes writes, waits for drain, fires again', async () => {
+  const { kernel, log, say, run } = makeKernel();
+  const received: string[] = [];
+  let release: (() => void) | undefined;
+  // A sink that holds each write until told: writes pile up past the high-water mark.
+  const sink = new Writable({
+    highWaterMark: 4,
+    write(chunk: Buffer, _enc, cb) {
+      received.push(chunk.toString());
+      release = cb;
+    },
+  });
+  let n = 0;
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        selectWrite(ctx.kernel, sink, 'writable', 'arg');
+      },
+      writable(ctx, fh, mode, arg) {
+        n++;
+        const more = (fh as Writable).write(`w${n}..`);
+        say(`writable mode=${String(mode)} arg=${String(arg)} write -> ${String(more)}`);
+        if (!more) ctx.kernel.delay('unblock', 1);
+        if (n === 3) selectWrite(ctx.kernel, sink);
+      },
+      unblock() {
+        say('sink takes the write');
+        release?.();
+      },
+    },
+  });
+  await run();
+  expect(log).toEqual([
+    `writable mode=${SELECT_WRITE} arg=arg write -> false`,
+    'sink takes the write',
+    `writable mode=${SELECT_WRITE} arg=arg write -> false`,
+    'sink takes the write',
+    `writable mode=${SELECT_WRITE} arg=arg write -> false`,
+    'sink takes the write',
+  ]);
+  expect(received).toEqual(['w1..', 'w2..', 'w3..']);
+});
+
+test('a stream error makes it readable (stream.errored says why) and is not thrown', async () => {
+  const { kernel, log, say, run } = makeKernel();
+  const pipe = new PassThrough();
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        selectRead(ctx.kernel, pipe, 'readable');
+        pipe.destroy(new Error('boom'));
+      },
+      readable(ctx, fh) {
+        say(`read -> ${String((fh as PassThrough).read())} errored: ${(fh as PassThrough).errored?.message}`);
+        selectRead(ctx.kernel, pipe);
+      },
+    },
+  });
+  await run();
+  expect(log).toEqual(['read -> null errored: boom']);
+});
+
+describe('POE rules', () => {
+  test('watching again from the same session resumes (event unchanged); another session is refused', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const pipe = new PassThrough();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start(ctx) {
+          selectRead(ctx.kernel, pipe, 'first');
+          selectPauseRead(ctx.kernel, pipe);
+          selectRead(ctx.kernel, pipe, 'second'); // POE: a resume; the event stays 'first'
+          Session.create({
+            kernel,
+            inlineStates: {
+              _start(ctx2) {
+                try {
+                  selectRead(ctx2.kernel, pipe, 'mine');
+                } catch (err) {
+                  say(`other session: ${(err as PoeError).code}`);
+                }
+              },
+            },
+          });
+          pipe.write('x');
+        },
+        first(ctx, fh) {
+          say(`first ${String((fh as PassThrough).read())}`);
+          selectRead(ctx.kernel, pipe);
+        },
+        second() {
+          say('second');
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['other session: ERR_POE_INVALID_ARGUMENT', 'first x']);
+  });
+
+  test('select() sets and clears both modes; no expedite; handlers only', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const pipe = new PassThrough();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start(ctx) {
+          say(`select -> ${select(ctx.kernel, pipe, undefined, 'out')}`);
+          try {
+            select(ctx.kernel, pipe, 'in', 'out', 'urgent' as never);
+          } catch (err) {
+            say(`expedite: ${(err as PoeError).code}`);
+          }
+        },
+        out(ctx, _fh, mode) {
+          say(`out mode=${String(mode)}`);
+          say(`clear -> ${select(ctx.kernel, pipe)}`);
+          say(`resume unwatched -> ${selectResumeRead(ctx.kernel, pipe)}`);
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['select -> 0', 'expedite: ERR_POE_INVALID_ARGUMENT', 'out mode=1', 'clear -> 0', 'resume unwatched -> 0']);
+    expect(() => selectRead(kernel, pipe, 'x')).toThrow(expect.objectContaining({ code: 'ERR_POE_KERNEL_NOT_IN_SESSION' }) as Error);
+    expectNoLeaks(kernel);
+  });
+
+  test('a session stopped while watching drops its watchers', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const pipe = new PassThrough();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start(ctx) {
+          selectRead(ctx.kernel, pipe, 'readable');
+          ctx.kernel.yield('quit');
+        },
+        quit(ctx) {
+          ctx.kernel.stop();
+        },
+        readable() {
+          say('readable');
+        },
+        _stop() {
+          say('_stop');
+        },
+      },
+    });
+    await run();
+    pipe.write('late');
+    await settle();
+    expect(log).toEqual(['_stop']);
+    expect(pipe.listenerCount('readable')).toBe(0);
+  });
+});
