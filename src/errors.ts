@@ -23,7 +23,9 @@ export type PoeErrorCode =
   | 'ERR_POE_FILTER_LIMIT'
   | 'ERR_POE_FILTER_BAD_DATA'
   | 'ERR_POE_WHEEL_NO_SESSION'
-  | 'ERR_POE_WHEEL_DESTROYED';
+  | 'ERR_POE_WHEEL_DESTROYED'
+  | 'ERR_POE_WHEEL_NO_STDIN'
+  | 'ERR_POE_WHEEL_SPAWN';
 
 /** Base class of every error poe-ts throws. */
 export class PoeError extends Error {
@@ -55,6 +57,24 @@ export class PoeErrnoError extends PoeError {
     this.name = 'PoeErrnoError';
     this.errno = errno;
     this.errnoName = errnoName;
+  }
+}
+
+/**
+ * A child process could not be started (`Run`): Node's spawn failed, so there is no process
+ * and no pid. `errno` and `errnoName` are what the exec failed with (ENOENT for a program
+ * that is not there, EACCES for one that is not executable); `program` is the file run.
+ */
+export class PoeSpawnError extends PoeError {
+  readonly errno: number;
+  readonly errnoName: string;
+  readonly program: string;
+  constructor(program: string, errno: number, errnoName: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_POE_WHEEL_SPAWN', message, options);
+    this.name = 'PoeSpawnError';
+    this.errno = errno;
+    this.errnoName = errnoName;
+    this.program = program;
   }
 }
 

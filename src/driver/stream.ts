@@ -179,6 +179,15 @@ export class StreamDriver implements Driver {
 
     const onData = (chunk: Buffer | string): void => {
       if (done) return;
+      if (paused) {
+        // Someone else resumed the stream (Node's child_process does, for a child's stdout and
+        // stderr, once the child exits): a paused watch delivers nothing, so the stream stops
+        // again and the chunk goes back until the watch is resumed. Paused first: unshift()
+        // on a flowing stream would deliver the chunk again at once.
+        handle.pause();
+        handle.unshift(chunk);
+        return;
+      }
       if (typeof chunk === 'string' || chunk.length <= blockSize) {
         sink.data(chunk);
         return;

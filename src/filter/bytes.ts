@@ -1,3 +1,4 @@
+import * as nodeBuffer from 'node:buffer';
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 
 /*
@@ -24,6 +25,18 @@ export function expectArray(value: unknown, what: string): asserts value is read
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${what} to be an array, got ${describe(value)}`);
   }
 }
+
+/** `buffer.isAscii` (Node >= 18.15; SIMD-fast), or undefined where it is missing. */
+const bufferIsAscii = (nodeBuffer as { isAscii?: (input: Uint8Array) => boolean }).isAscii;
+
+/** Buffer's per-encoding decoders (present in every Node release poe-ts supports; checked anyway). */
+type SliceMethods = Buffer & {
+  utf8Slice?: (start: number, end: number) => string;
+  latin1Slice?: (start: number, end: number) => string;
+};
+
+/** Searches of at most this many bytes run as a plain loop. */
+const SHORT_SCAN = 16;
 
 const MIN_CAPACITY = 4096;
 /** An emptied buffer bigger than this is released rather than kept for reuse. */
@@ -57,9 +70,49 @@ export class ByteQueue {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
-  /** Byte at offset `i` from the front (no bounds check beyond the buffer's own). */
+  /** Offset (from the front) of the first `byte` at or after offset `from`, or -1. */
+  indexOf(byte: number, from: number): number {
+    const start = this.#start + from;
+    const end = this.#end;
+    if (start >= end) return -1;
+    const buf = this.#buf;
+    if (end - start <= SHORT_SCAN) {
+      // A few new bytes (data arriving in small pieces): a loop beats a native call.
+      for (let i = start; i < end; i++) if (buf[i] === byte) return i - this.#start;
+      return -1;
+    }
+    // Searches the storage in place (a bounded view per call costs more than a short search).
+    // The byte just past the data is free space, so it is set to `byte` as a sentinel: a search
+    // that finds nothing in the data stops there instead of scanning stale bytes to the end of
+    // the storage, which would be quadratic when data arrives a byte at a time.
+    if (end < buf.length) buf[end] = byte;
+    const i = buf.indexOf(byte, start);
+    return i < 0 || i >= end ? -1 : i - this.#start;
+  }
+
+  /** Bytes [from, to) relative to the front, decoded with `encoding`. */
+  toString(encoding: BufferEncoding, from: number, to: number): string {
+    const buf = this.#buf as SliceMethods;
+    const start = this.#start;
+    // Buffer's own per-encoding decoders skip toString's argument checks and encoding lookup,
+    // a measurable share of the time when a line filter decodes one short record per call.
+    if (encoding === 'utf8' && buf.utf8Slice !== undefined) return buf.utf8Slice(start + from, start + to);
+    if (encoding === 'latin1' && buf.latin1Slice !== undefined) return buf.latin1Slice(start + from, start + to);
+    return buf.toString(encoding, start + from, start + to);
+  }
+
+  /** True when bytes [from, to) relative to the front are all ASCII (below 0x80). */
+  isAscii(from: number, to: number): boolean {
+    const view = this.#buf.subarray(this.#start + from, this.#start + to);
+    if (bufferIsAscii !== undefined) return bufferIsAscii(view);
+    for (const byte of view) if (byte >= 0x80) return false;
+    return true;
+  }
+
+  /** Byte at offset `i` from the front, or -1 past the bytes held (never a stale byte). */
   at(i: number): number {
-    return this.#buf[this.#start + i] ?? -1;
+    const j = this.#start + i;
+    return i >= 0 && j < this.#end ? this.#buf[j]! : -1;
   }
 
   /** A copy of bytes [from, to) relative to the front. */

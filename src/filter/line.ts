@@ -66,6 +66,11 @@ const KNOWN = ['literal', 'inputLiteral', 'inputRegexp', 'outputLiteral', 'maxLe
  */
 const REGEXP_WINDOW = 256;
 
+/** Decode a window of buffered bytes at once only when at least this many are buffered. */
+const WINDOW_MIN = 512;
+/** The most bytes decoded as one window (unless a single line is longer). */
+const WINDOW = 65536;
+
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -81,7 +86,7 @@ class ByteSeek {
     if (this.pos >= 0) return this.pos;
     const len = q.length;
     if (this.to >= len) return -1;
-    const i = q.view().indexOf(this.byte, this.to);
+    const i = q.indexOf(this.byte, this.to);
     if (i < 0) {
       this.to = len;
       return -1;
@@ -126,6 +131,8 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
 
   readonly #options: LineOptions;
   readonly #output: Buffer;
+  /** The output terminator as text, for string records. */
+  readonly #outputText: string;
   readonly #q = new ByteQueue();
   #mode: Mode;
   // literal mode: the terminator and how far the buffer has been searched for it
@@ -145,6 +152,15 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
   #complement = -1;
   /** Autodetection saw a one-byte terminator at the end of the buffer: the next byte settles it. */
   #settling = false;
+  // decoding: see #decode
+  /** Whether a window of buffered bytes may be decoded at once: any bytes for latin1, ASCII ones otherwise. */
+  readonly #windowed: boolean;
+  readonly #anyBytes: boolean;
+  /** The decoded window; its character `#winOff` is the byte at the front of the buffer. */
+  #win = '';
+  #winOff = 0;
+  /** Bytes from the front that are known not to be ASCII-only: decode them line by line. */
+  #noWin = 0;
 
   constructor(options?: LineOptions) {
     super();
@@ -162,6 +178,8 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
       );
     }
     this.encoding = o.encoding === undefined ? 'utf8' : o.encoding;
+    this.#windowed = this.encoding !== null;
+    this.#anyBytes = this.encoding === 'latin1' || this.encoding === 'binary';
     const bytesOf = (s: string): Buffer => Buffer.from(s, this.encoding ?? 'utf8');
     for (const key of ['literal', 'outputLiteral'] as const) {
       if (o[key] !== undefined && typeof o[key] !== 'string') {
@@ -216,6 +234,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
       if (o.outputLiteral !== undefined) output = o.outputLiteral;
     }
     this.#output = bytesOf(output);
+    this.#outputText = output;
   }
 
   getOneStart(chunks: readonly unknown[]): void {
@@ -282,7 +301,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
     const q = this.#q;
     const lit = this.#literal as Buffer;
     const from = Math.max(0, this.#scanned - (lit.length - 1));
-    const at = from >= q.length ? -1 : q.view().indexOf(lit, from);
+    const at = from >= q.length ? -1 : lit.length === 1 ? q.indexOf(lit[0]!, from) : q.view().indexOf(lit, from);
     if (at < 0) {
       this.#scanned = q.length;
       const content = q.length - (lit.length - 1);
@@ -316,13 +335,45 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
   /** Removes one line of `length` bytes and its terminator from the buffer and returns it. */
   #emit(length: number, termLength: number): R[] {
     const q = this.#q;
-    const record: string | Buffer = this.encoding === null ? q.copy(0, length) : q.view().toString(this.encoding, 0, length);
+    const record: string | Buffer = this.encoding === null ? q.copy(0, length) : this.#decode(length);
     this.#consume(length + termLength);
     if (length > this.maxLength) throw new FilterLimitError('Line', 'maxLength', length, this.maxLength);
     return [record as R];
   }
 
+  /**
+   * The first `length` buffered bytes as text. With much data buffered (a read of many short
+   * lines), the buffer is decoded once as a window and each line is a substring of it: decoding
+   * line by line costs several times more. Only where bytes and characters correspond one to
+   * one (latin1, or ASCII-only bytes in the other encodings) and at most WINDOW bytes at a time,
+   * so a record kept alive keeps at most that much text alive with it.
+   */
+  #decode(length: number): string {
+    const q = this.#q;
+    const win = this.#win;
+    const off = this.#winOff;
+    if (off + length <= win.length) return win.slice(off, off + length);
+    if (this.#windowed && this.#noWin === 0 && q.length >= WINDOW_MIN) {
+      const size = Math.min(q.length, Math.max(length, WINDOW));
+      if (this.#anyBytes || q.isAscii(0, size)) {
+        this.#win = q.toString('latin1', 0, size);
+        this.#winOff = 0;
+        return this.#win.slice(0, length);
+      }
+      this.#noWin = size;
+    }
+    return q.toString(this.encoding as BufferEncoding, 0, length);
+  }
+
   #consume(n: number): void {
+    if (this.#win !== '') {
+      this.#winOff += n;
+      if (this.#winOff >= this.#win.length) {
+        this.#win = '';
+        this.#winOff = 0;
+      }
+    }
+    if (this.#noWin > 0) this.#noWin = Math.max(0, this.#noWin - n);
     this.#q.consume(n);
     this.#scanned = 0;
     this.#cr.consumed(n);
@@ -335,7 +386,10 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
 
   put(records: readonly (string | Buffer)[]): Buffer[] {
     expectArray(records, 'Line records');
-    return records.map((r) => Buffer.concat([toBuffer(r, 'a Line record', this.encoding ?? 'utf8'), this.#output]));
+    const encoding = this.encoding ?? 'utf8';
+    const text = this.#outputText;
+    // A string record and its terminator become one Buffer in one step (no intermediate copy).
+    return records.map((r) => (typeof r === 'string' ? Buffer.from(r + text, encoding) : Buffer.concat([toBuffer(r, 'a Line record', encoding), this.#output])));
   }
 
   /** `[bytes]` of the unparsed data, or `undefined` when empty. */

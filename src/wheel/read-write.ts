@@ -1,4 +1,3 @@
-import { constants as osConstants } from 'node:os';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import type { Driver, DriverWatch, DuplexHandle, InputHandle, OutputHandle } from '../driver/driver.js';
 import { describeIoError, isDriver, isInputHandle, isOutputHandle } from '../driver/driver.js';
@@ -6,6 +5,7 @@ import { StreamDriver } from '../driver/stream.js';
 import type { Filter } from '../filter/filter.js';
 import { isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
+import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
 import { Wheel, type WheelId } from './wheel.js';
 
 /** Options of {@link ReadWrite}: POE's `POE::Wheel::ReadWrite->new(...)` keys in camelCase. */
@@ -70,19 +70,7 @@ export type ReadWriteIdArgs = [wheelId: WheelId];
 const EVENTS = ['inputEvent', 'errorEvent', 'flushedEvent', 'highEvent', 'lowEvent'] as const;
 const KNOWN = ['handle', 'inputHandle', 'outputHandle', 'filter', 'inputFilter', 'outputFilter', 'driver', 'highMark', 'lowMark', 'autoFlush', ...EVENTS] as const;
 
-/** The errno an input record over a filter's limit is reported with: "Message too long". */
-const EMSGSIZE = osConstants.errno.EMSGSIZE ?? 90;
-
 function noop(): void {}
-
-function hasGetOne(filter: Filter): boolean {
-  return typeof filter.getOneStart === 'function' && typeof filter.getOne === 'function';
-}
-
-function isFilterLimit(err: unknown): err is PoeError {
-  // By code, not class: the ESM and CJS builds each have their own FilterLimitError.
-  return err instanceof Error && (err as { code?: unknown }).code === 'ERR_POE_FILTER_LIMIT';
-}
 
 /** The process's own stdio: a wheel never closes those. */
 function isStdio(handle: InputHandle | OutputHandle): boolean {
@@ -326,36 +314,12 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
    * POE's read closure keeps going over what it read (G35).
    */
   #feed(chunks: unknown[]): void {
-    const first = this.#inputFilter;
-    if (!hasGetOne(first)) {
-      let records: In[];
-      try {
-        records = first.get(chunks);
-      } catch (err) {
-        this.#readFailed(err);
-        return;
-      }
-      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
-      return;
-    }
-    try {
-      first.getOneStart(chunks);
-    } catch (err) {
-      this.#readFailed(err);
-      return;
-    }
-    for (;;) {
-      let records: In[];
-      try {
-        records = this.#inputFilter.getOne();
-      } catch (err) {
-        this.#readFailed(err);
-        return;
-      }
-      if (records.length === 0) return;
-      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
-    }
+    feedFilter(chunks, this.#currentInputFilter, this.#emitInput, this.#readFailed);
   }
+
+  readonly #currentInputFilter = (): Filter<In, unknown> => this.#inputFilter;
+  // `unknown`, not `In`: a function-typed field would make the class invariant in `In`.
+  readonly #emitInput = (record: unknown): void => void this.emit(this.#inputEvent, record, this.ID);
 
   /**
    * A filter over its size limit: the input can no longer be framed. POE's filter would die
@@ -363,11 +327,11 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
    * `('read', EMSGSIZE, message, id)` and stops reading. Anything else a filter throws is a
    * handler exception, as in POE.
    */
-  #readFailed(err: unknown): void {
+  readonly #readFailed = (err: unknown): void => {
     if (!isFilterLimit(err)) throw err;
     this.emit(this.#errorEvent, 'read', EMSGSIZE, err.message, this.ID);
     this.#stopReading();
-  }
+  };
 
   #onWrite(): void {
     const driver = this.#driver;
@@ -505,35 +469,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
 
   #transfer(pending: unknown[] | undefined): void {
     if (pending === undefined) return;
-    const filter = this.#inputFilter;
-    if (!hasGetOne(filter)) {
-      let records: In[];
-      try {
-        records = filter.get(pending);
-      } catch (err) {
-        this.#readFailed(err);
-        return;
-      }
-      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
-      return;
-    }
-    try {
-      filter.getOneStart(pending);
-    } catch (err) {
-      this.#readFailed(err);
-      return;
-    }
-    while (this.#inputFilter === filter) {
-      let records: In[];
-      try {
-        records = filter.getOne();
-      } catch (err) {
-        this.#readFailed(err);
-        return;
-      }
-      if (records.length === 0) return;
-      for (const record of records) this.emit(this.#inputEvent, record, this.ID);
-    }
+    feedFilter(pending, this.#currentInputFilter, this.#emitInput, this.#readFailed, true);
   }
 
   /** The current input filter. POE: `get_input_filter`. */

@@ -204,6 +204,24 @@ describe('StreamDriver: reading', () => {
     expect(seen).toEqual(['abc', 'def', 'ghi', 'j', 'end']);
   });
 
+  test('a paused watch delivers nothing even when something else resumes the stream (as child_process does at exit)', async () => {
+    const d = new StreamDriver();
+    const [a, b] = duplexPair();
+    const { sink, seen } = recorder();
+    const watch = d.read(b, sink, soon);
+    watch.pause();
+    a.write('held');
+    a.end();
+    b.resume();
+    await turn();
+    await turn();
+    expect(seen).toEqual([]);
+    expect([b.isPaused(), b.readableLength]).toEqual([true, 4]);
+    watch.resume();
+    await once(b, 'end');
+    expect(seen).toEqual(['data held', 'end']);
+  });
+
   test('a read error goes to the read sink', async () => {
     const d = new StreamDriver();
     const [a, b] = duplexPair();
