@@ -33,6 +33,5 @@ export default defineConfig([
     platform: 'node',
     // Samples import the library by relative path; bundling keeps them runnable alone.
     noExternal: [/.*/],
-    external: ['eventemitter3', 'http-parser-js'],
   },
 ]);

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { constants as osConstants } from 'node:os';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
@@ -6,6 +7,7 @@ import type { Session, SessionId } from '../session/session.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { errno as E, errnoName } from './errno.js';
+import { Processes } from './processes.js';
 import { Fifo, ItemKind, QueueItem, TimerHeap, itemBefore } from './queue.js';
 import { type TraceFlags, channels, debug, traceFlagsFromEnv } from './trace.js';
 
@@ -43,9 +45,19 @@ export interface KernelOptions {
    * @default 4096
    */
   batchLimit?: number;
+  /**
+   * The program `fork()` runs again in the child (see `forkProgram`).
+   * @default process.argv[1]
+   */
+  program?: string;
+  /**
+   * The Node binary `fork()` starts (see `forkExecPath`).
+   * @default process.execPath
+   */
+  execPath?: string;
 }
 
-const KERNEL_OPTION_KEYS = ['clock', 'assert', 'catchExceptions', 'callerInfo', 'log', 'batchLimit'] as const;
+const KERNEL_OPTION_KEYS = ['clock', 'assert', 'catchExceptions', 'callerInfo', 'log', 'batchLimit', 'program', 'execPath'] as const;
 
 /** POE's signal classes (spec 1.11). */
 const TERMINAL = new Set(['QUIT', 'INT', 'KILL', 'TERM', 'HUP', 'IDLE', 'DIE']);
@@ -180,6 +192,8 @@ export class Kernel<E = Untyped> {
   // resources: extrefs and holds
   #extrefTags = 0;
   #holds = 0;
+  // resources: child processes, sig_child watches, listeners shared with forked children
+  readonly #processes: Processes;
 
   // dispatch state
   #active: Session | Kernel = this;
@@ -224,6 +238,11 @@ export class Kernel<E = Untyped> {
     if (options.log !== undefined && typeof options.log !== 'function') {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`log\` to be a function, got ${describe(options.log)}`);
     }
+    for (const key of ['program', 'execPath'] as const) {
+      if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) {
+        throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a non-empty path, got ${describe(options[key])}`);
+      }
+    }
     const batch = options.batchLimit ?? 4096;
     if (!Number.isInteger(batch) || batch < 1) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`batchLimit\` to be a positive integer, got ${describe(options.batchLimit)}`);
@@ -237,6 +256,19 @@ export class Kernel<E = Untyped> {
     this.#trace = traceFlagsFromEnv();
     this.#now = clock.now();
     this.#id = Kernel.#makeId();
+    this.#processes = new Processes(
+      {
+        post: (session, event, args) => this.#enqueueFromKernel(ItemKind.Post, session, event, args),
+        broadcast: (name, args) => {
+          if (this.#sessions.size > 0) this.#enqueueFromKernel(ItemKind.Signal, this, name, args);
+        },
+        hold: (session, delta) => this._hold(session, delta),
+        chldWatched: () => this.#watchers.has('CHLD'),
+        warn: (message) => this.#warn(message),
+      },
+      options.program,
+      options.execPath,
+    );
     Object.defineProperty(this, KERNEL_BRAND, { value: true });
   }
 
@@ -520,7 +552,7 @@ export class Kernel<E = Untyped> {
   }
 
   #isIdle(): boolean {
-    return this.#queueIdle() && this.#extrefTags === 0 && this.#sessions.size > 0;
+    return this.#queueIdle() && this.#extrefTags === 0 && this.#sessions.size > 0 && !this.#processes.awaiting();
   }
 
   /**
@@ -840,6 +872,7 @@ export class Kernel<E = Untyped> {
         }
       }
     }
+    this.#processes.dropSession(s);
     this.#holds -= s._holds;
     s._holds = 0;
     if (s._timers !== undefined) {
@@ -884,11 +917,16 @@ export class Kernel<E = Untyped> {
   // signals (spec 1.11)
 
   #enqueueSignalFromKernel(dest: Session | Kernel, name: string, args: unknown[]): void {
+    this.#enqueueFromKernel(ItemKind.Signal, dest, name, args);
+  }
+
+  /** Queues an item with SENDER = the kernel, whatever handler is running. */
+  #enqueueFromKernel(kind: ItemKind, dest: Session | Kernel, name: string, args: unknown[]): void {
     const saved = this.#active;
     const savedEvent = this.#activeEvent;
     this.#active = this;
     this.#activeEvent = '';
-    this.#enqueue(ItemKind.Signal, dest, name, args, undefined, undefined);
+    this.#enqueue(kind, dest, name, args, undefined, undefined);
     this.#active = saved;
     this.#activeEvent = savedEvent;
   }
@@ -962,6 +1000,7 @@ export class Kernel<E = Untyped> {
 
   #dropWatchers(name: string): void {
     this.#watchers.delete(name);
+    if (name === 'CHLD') this.#processes.refreshAll();
     const listener = this.#osListeners.get(name);
     if (listener !== undefined) {
       process.removeListener(`SIG${name}` as NodeJS.Signals, listener);
@@ -1379,8 +1418,39 @@ export class Kernel<E = Untyped> {
    * queued events (G7).
    */
   _ioSoon(fn: () => void): void {
-    setImmediate(fn);
+    // One setImmediate for all the readiness callbacks of a turn (fifty busy sockets cost one
+    // timer, not fifty); callbacks added while they run wait for the next turn.
+    this.#soon.push(fn);
+    if (!this.#soonScheduled) {
+      this.#soonScheduled = true;
+      setImmediate(this.#runSoon);
+    }
   }
+
+  #soon: (() => void)[] = [];
+  #soonScheduled = false;
+
+  readonly #runSoon = (): void => {
+    this.#soonScheduled = false;
+    const due = this.#soon;
+    this.#soon = [];
+    for (let i = 0; i < due.length; i++) {
+      try {
+        due[i]!();
+      } catch (err) {
+        // Not ours to swallow: the rest still run next turn, and Node sees the error.
+        const rest = due.slice(i + 1);
+        if (rest.length > 0) {
+          this.#soon = rest.concat(this.#soon);
+          if (!this.#soonScheduled) {
+            this.#soonScheduled = true;
+            setImmediate(this.#runSoon);
+          }
+        }
+        throw err;
+      }
+    }
+  };
 
   /** @internal A warning through the kernel's log: POE's `carp` from wheels and the like. */
   _warn(message: string): void {
@@ -1461,6 +1531,7 @@ export class Kernel<E = Untyped> {
       watchers = new Map();
       this.#watchers.set(signal, watchers);
       this.#installOsListener(signal);
+      if (signal === 'CHLD') this.#processes.refreshAll();
     }
     watchers.set(s, { event, extra });
   }
@@ -1482,6 +1553,124 @@ export class Kernel<E = Untyped> {
     if (target === undefined) return this.#fail(E.ESRCH, `signal: cannot resolve destination ${describe(dest)}`, undefined);
     this.#enqueue(ItemKind.Signal, target, signalName(name), args, undefined, undefined);
     return 1;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // public API: processes (spec 1.11 child processes, 1.13 has_forked)
+
+  /**
+   * Starts a child process running this same program (see `forkProgram`) and returns its pid;
+   * in that child, the first `fork()` returns 0. Returns undefined with `errno` set (EAGAIN,
+   * ENOENT, ...) when the child cannot be started, as Perl's `fork` returns undef with `$!`.
+   *
+   * Node cannot fork(2): the child rebuilds everything the program made before its first
+   * `fork()` by running the same code (the program must be deterministic up to there), and
+   * inherits the listening sockets SocketFactory made, by file descriptor. The child knows
+   * its role from the kernel's `POE_TS_FORK_CHILD` environment variable. A forked child stops
+   * accepting and exits within seconds once its parent is gone. The pid is tracked: watch it
+   * with `sigChild`. POE: Perl's `fork()`.
+   */
+  fork(): number | undefined {
+    const result = this.#processes.fork();
+    if ('pid' in result) {
+      this.errno = 0;
+      return result.pid;
+    }
+    return this.#fail(result.errno, result.message, undefined);
+  }
+
+  /**
+   * Tells the kernel it now runs in a forked child: it takes a new ID (the child's pid is in
+   * it). Call it where the child's `fork()` returned 0, as POE requires. POE: `has_forked`.
+   */
+  hasForked(): void {
+    this.#id = Kernel.#makeId();
+  }
+
+  /**
+   * The program `fork()` runs in the child, with `process.execArgv` before it and
+   * `process.argv.slice(2)` after it. @default the `program` option, else process.argv[1]
+   */
+  get forkProgram(): string | undefined {
+    return this.#processes.program ?? process.argv[1];
+  }
+  set forkProgram(path: string | undefined) {
+    if (path !== undefined && (typeof path !== 'string' || path === '')) {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`forkProgram\` to be a non-empty path, got ${describe(path)}`);
+    }
+    this.#processes.program = path;
+  }
+
+  /** The Node binary `fork()` starts. @default the `execPath` option, else process.execPath */
+  get forkExecPath(): string {
+    return this.#processes.execPath;
+  }
+  set forkExecPath(path: string | undefined) {
+    if (path !== undefined && (typeof path !== 'string' || path === '')) {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`forkExecPath\` to be a non-empty path, got ${describe(path)}`);
+    }
+    this.#processes.execPath = path ?? process.execPath;
+  }
+
+  /** True in a process started by `fork()`, before and after its first `fork()` returned 0. */
+  get isForkChild(): boolean {
+    return this.#processes.forked;
+  }
+
+  /**
+   * Watches child `pid` for the current session: once it ends, queues `event` with `('CHLD',
+   * pid, status, ...extra)` (SENDER the kernel), `status` encoded like Perl's `$?` (exit code
+   * << 8, or the signal number). One-shot; holds the session alive until then. Without
+   * `event`, stops watching (a no-op for a pid the session does not watch). Every end of a
+   * child the kernel started is also broadcast as signal CHLD `('CHLD', pid, status)` to
+   * `sig('CHLD', ...)` watchers. Driven by Node's `exit` event of each child, never by
+   * counting SIGCHLD. POE: `sig_child`.
+   */
+  sigChild(pid: number, event?: EventName<E>, ...extra: unknown[]): void {
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
+      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`sigChild\` pid to be a positive integer, got ${describe(pid)}`);
+    }
+    const s = this.#activeSession('sig_child');
+    if (s === undefined) return;
+    if (event === undefined || event === null) {
+      this.#processes.unwatch(s, pid);
+      return;
+    }
+    this.#checkEvent(event, 'sigChild');
+    this.#processes.watch(s, pid, event, extra);
+  }
+
+  /**
+   * @internal Tracks a child process started elsewhere in poe-ts (Wheel::Run): its `exit`
+   * drives `sigChild` watches and the CHLD broadcast. It keeps the kernel busy (and Node's loop
+   * alive) only while someone watches it, as POE awaits only watched pids.
+   */
+  _adoptChild(child: ChildProcess): void {
+    this.#processes.adopt(child);
+  }
+
+  /**
+   * @internal Passes a listening socket's `fd` to every child `fork()` starts from now on,
+   * under `key`. Returns a function that stops sharing it (call it when the socket closes).
+   */
+  _shareFd(key: string, fd: number): () => void {
+    return this.#processes.shareFd(key, fd);
+  }
+
+  /**
+   * @internal In a forked child: the fd of the listening socket the parent shared under `key`.
+   * Taken once; the second call for a key returns undefined.
+   */
+  _inheritedFd(key: string): number | undefined {
+    return this.#processes.takeInheritedFd(key);
+  }
+
+  /**
+   * @internal Runs `fn` when this forked child's parent is gone (even killed with SIGKILL):
+   * listeners close so the child stops accepting and finishes. Returns the undo.
+   */
+  _onOrphan(fn: () => void): () => void {
+    return this.#processes.onOrphan(fn);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1588,6 +1777,7 @@ export class Kernel<E = Untyped> {
       if (this.#osListeners.size > 0) found.push(`OS signal listeners left: ${[...this.#osListeners.keys()].join(', ')}`);
       if (this.#extrefTags !== 0) found.push(`${this.#extrefTags} extra reference tag(s) left`);
       if (this.#holds !== 0) found.push(`${this.#holds} hold(s) left`);
+      found.push(...this.#processes.leaks());
       if (this.#topLevel.size > 0) found.push(`${this.#topLevel.size} top-level session(s) left`);
     }
     return found;
@@ -1769,6 +1959,8 @@ export interface Kernel<E = Untyped> {
   refcount_increment: Kernel<E>['refcountIncrement'];
   refcount_decrement: Kernel<E>['refcountDecrement'];
   sig_handled: Kernel<E>['sigHandled'];
+  sig_child: Kernel<E>['sigChild'];
+  has_forked: Kernel<E>['hasForked'];
   detach_myself: Kernel<E>['detachMyself'];
   detach_child: Kernel<E>['detachChild'];
   get_active_session: Kernel<E>['getActiveSession'];
@@ -1799,6 +1991,8 @@ const aliases: Record<string, string> = {
   refcount_increment: 'refcountIncrement',
   refcount_decrement: 'refcountDecrement',
   sig_handled: 'sigHandled',
+  sig_child: 'sigChild',
+  has_forked: 'hasForked',
   detach_myself: 'detachMyself',
   detach_child: 'detachChild',
   get_active_session: 'getActiveSession',

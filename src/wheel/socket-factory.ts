@@ -379,6 +379,11 @@ function clientOp(err: unknown, domain: Domain, immediate: boolean): { op: strin
   return { op: 'connect', errno, early: immediate };
 }
 
+/** The name a listener is shared under with forked children: its options, not its port. */
+function shareKey(domain: Domain, bind: Endpoint): string {
+  return 'path' in bind ? `unix:${bind.path}` : `${domain}:${bind.host}:${bind.port}`;
+}
+
 function nameOf(address: net.AddressInfo | string | null | Record<string, never>): SocketName | undefined {
   if (address === null) return undefined;
   if (typeof address === 'string') return { family: 'unix', path: address };
@@ -429,6 +434,10 @@ export class SocketFactory extends Wheel {
   /** Connections accepted by Node while accept is paused, oldest first. */
   readonly #held: net.Socket[] = [];
   #draining = false;
+  /** What a forked child names this listener by to find it among the inherited ones. */
+  #shareKey: string | undefined = undefined;
+  #unshare: (() => void) | undefined = undefined;
+  #unorphan: (() => void) | undefined = undefined;
   readonly #acceptState: string;
   readonly #connectState: string;
   readonly #yieldState: string;
@@ -459,9 +468,16 @@ export class SocketFactory extends Wheel {
       case 'adopt':
         this.#adopt(plan.handle!);
         break;
-      case 'listen':
-        this.#listen(plan.bind!);
+      case 'listen': {
+        // A forked child adopts the listener its parent made with the same options instead of
+        // binding its own: both accept from one socket, and the OS gives each connection to
+        // whichever process accepts first (DESIGN.md, Processes).
+        this.#shareKey = shareKey(this.#domain, plan.bind!);
+        const fd = this.kernel._inheritedFd(this.#shareKey);
+        if (fd !== undefined) this.#adopt({ fd });
+        else this.#listen(plan.bind!);
         break;
+      }
       case 'connect':
         this.#connect(plan.remote!, plan.bind);
         break;
@@ -536,6 +552,7 @@ export class SocketFactory extends Wheel {
     this.hold();
     if (server.listening) {
       this.#phase = 'active';
+      this.#listening();
       return;
     }
     if (err === undefined) return; // Node will say: 'listening' or 'error' (#onServerError)
@@ -575,11 +592,46 @@ export class SocketFactory extends Wheel {
 
   readonly #onListening = (): void => {
     if (this.#phase === 'setup') this.#phase = 'active';
+    this.#listening();
   };
+
+  /**
+   * The listener is up: children forked from now on inherit it, and a forked child stops
+   * accepting when its parent is gone.
+   */
+  #listening(): void {
+    const server = this.#server;
+    if (server === undefined || this.destroyed) return;
+    if (this.#unshare === undefined && this.#shareKey !== undefined) {
+      const fd = (server as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+      if (typeof fd === 'number' && fd >= 0) this.#unshare = this.kernel._shareFd(this.#shareKey, fd);
+    }
+    if (this.#unorphan === undefined && this.kernel.isForkChild) this.#unorphan = this.kernel._onOrphan(this.#orphaned);
+  }
+
+  /** The parent died: close the listener; connections already handed over finish on their own. */
+  readonly #orphaned = (): void => {
+    this.#unorphan = undefined;
+    const server = this.#server;
+    if (this.destroyed || this.#phase === 'done' || server === undefined) return;
+    this.#stopSharing();
+    for (const socket of this.#held.splice(0)) socket.destroy();
+    server.removeListener('connection', this.#onConnection);
+    if (server.listening) server.close();
+    this.#finishSetup();
+  };
+
+  #stopSharing(): void {
+    this.#unshare?.();
+    this.#unshare = undefined;
+    this.#unorphan?.();
+    this.#unorphan = undefined;
+  }
 
   readonly #onServerClose = (): void => {
     // Someone closed the listener under the wheel (or a failed listen settled): nothing more
     // can arrive, so stop holding the session.
+    this.#stopSharing();
     if (this.destroyed || this.#phase === 'done') return;
     this.#finishSetup();
   };
@@ -841,6 +893,7 @@ export class SocketFactory extends Wheel {
   declare resume_accept: () => void;
 
   protected onDestroy(): void {
+    this.#stopSharing();
     const server = this.#server;
     if (server !== undefined) {
       server.removeListener('connection', this.#onConnection);
