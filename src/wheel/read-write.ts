@@ -84,18 +84,19 @@ function isStdio(handle: InputHandle | OutputHandle): boolean {
  * is destroyed at once.
  */
 function closeHandles(input: InputHandle, output: OutputHandle): void {
+  // A handle the wheel closes may still report a write that failed after the close (a peer
+  // gone mid-write): the wheel no longer listens, and an unheard 'error' would end the process.
+  for (const handle of [output, input] as (InputHandle | OutputHandle)[]) {
+    if (!isStdio(handle) && !handle.listeners('error').includes(noop)) handle.on('error', noop);
+  }
   if (!isStdio(output) && !output.destroyed) {
-    if (output.listenerCount('error') === 0) output.on('error', noop);
     if (output.writableFinished) output.destroy();
     else {
       output.once('finish', () => output.destroy());
       if (!output.writableEnded) output.end();
     }
   }
-  if ((input as unknown) !== output && !isStdio(input) && !input.destroyed) {
-    if (input.listenerCount('error') === 0) input.on('error', noop);
-    input.destroy();
-  }
+  if ((input as unknown) !== output && !isStdio(input) && !input.destroyed) input.destroy();
 }
 
 interface Validated<In, Out> {

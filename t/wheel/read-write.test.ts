@@ -687,10 +687,15 @@ describe('ReadWrite over duplexPair', () => {
       },
     });
     await run();
+    // The stopped session's wheel was destroyed with it (its end closed), so the peer reads
+    // EOF and a write to it fails with EPIPE, as on a socket whose other side closed.
     const ended = once(a, 'end');
+    const failed = once(a, 'error');
     a.resume();
     a.write('anyone?\n');
     await ended;
+    const [err] = (await failed) as [NodeJS.ErrnoException];
+    expect(err.code).toBe('EPIPE');
     expect(log).toEqual(['stopping the kernel', '_stop']);
     expect(b.destroyed).toBe(true);
   });
