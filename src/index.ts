@@ -30,7 +30,7 @@ export type {
   StatesList,
   Untyped,
 } from './session/types.js';
-export { PoeError, PoeArgumentError, PoeErrnoError, PoeStallError } from './errors.js';
+export { PoeError, PoeArgumentError, PoeErrnoError, PoeSpawnError, PoeStallError } from './errors.js';
 export type { PoeErrorCode } from './errors.js';
 // filters
 export { FilterBase, FilterLimitError, isFilter } from './filter/filter.js';
@@ -51,6 +51,15 @@ export type { StackableOptions } from './filter/stackable.js';
 export { Reference } from './filter/reference.js';
 export type { ReferenceOptions, ReferenceSerializer } from './filter/reference.js';
 // end filters
+// HTTP: the HTTPD filter and its messages
+export { HTTPD } from './filter/httpd.js';
+export type { HTTPDOptions, HTTPDRecord } from './filter/httpd.js';
+export { HttpHeaders } from './http/headers.js';
+export type { HeaderValue, HeadersInit } from './http/headers.js';
+export { HttpRequest } from './http/request.js';
+export type { ContentInit } from './http/request.js';
+export { HttpResponse, statusMessage } from './http/response.js';
+// end HTTP
 // drivers, ReadWrite
 export { StreamDriver } from './driver/stream.js';
 export type { StreamDriverOptions } from './driver/stream.js';
@@ -91,6 +100,25 @@ export type { ListenAcceptAcceptArgs, ListenAcceptErrorArgs, ListenAcceptOptions
 export { inetAton, inetNtoa } from './wheel/address.js';
 export { strerror } from './kernel/strerror.js';
 // end SocketFactory, ListenAccept
+// wheels: Run
+export { Run } from './wheel/run.js';
+export type { RunErrorArgs, RunEventNames, RunHandleName, RunIdArgs, RunModuleProgram, RunOptions, RunOutputArgs, RunProgram, RunRedirect } from './wheel/run.js';
+// end Run
+// components: Server::TCP, Client::TCP
+export { ServerTCP } from './component/server-tcp.js';
+export type {
+  ServerTCPClientContext,
+  ServerTCPClientHeap,
+  ServerTCPConnectedHeap,
+  ServerTCPListenerContext,
+  ServerTCPListenerHeap,
+  ServerTCPOptions,
+} from './component/server-tcp.js';
+export { ClientTCP } from './component/client-tcp.js';
+export type { ClientTCPConnectedContext, ClientTCPConnectedHeap, ClientTCPContext, ClientTCPHeap, ClientTCPOptions } from './component/client-tcp.js';
+export type { FilterClass, FilterSpec } from './component/options.js';
+export type { WheelId } from './wheel/wheel.js';
+// end components
 
 /**
  * The process's default kernel, shared by the ESM and CJS builds of poe-ts.

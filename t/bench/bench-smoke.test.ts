@@ -1,6 +1,6 @@
 /**
- * Smoke test of the benchmark harness: `node bench/run.mjs kernel` at a tiny scale prints one
- * JSON line per case with the right shape. It asserts shape only, never speed.
+ * Smoke test of the benchmark harness: `node bench/run.mjs kernel` (and `io`) at a tiny scale
+ * prints one JSON line per case with the right shape. It asserts shape only, never speed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const KERNEL_CASES = ['kernel.yield', 'kernel.post', 'kernel.delay_burst', 'kernel.delay_chain', 'kernel.idle_session_heap'];
+const IO_CASES = ['io.line_echo', 'io.line_filter', 'io.line_echo_rss'];
 
 describe('bench harness', () => {
   beforeAll(() => {
@@ -51,6 +52,36 @@ describe('bench harness', () => {
     }
     const heap = records.find((x) => x.case === 'kernel.idle_session_heap')!;
     expect(heap.bytesPerSession).toEqual(expect.any(Number));
+  }, 120_000);
+
+  it('prints one JSON line per io case', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bench', 'run.mjs'), 'io'], {
+      cwd: root,
+      env: { ...process.env, BENCH_N_SCALE: '0.001', BENCH_RUNS: '1' },
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    expect(r.error, r.stderr).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    const records = r.stdout
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.map((x) => x.case)).toEqual(IO_CASES);
+    for (const rec of records) {
+      expect(rec, String(rec.case)).toMatchObject({
+        perSecond: expect.any(Number),
+        baselinePerSecond: expect.any(Number),
+        ratio: expect.any(Number),
+        n: expect.any(Number),
+        unit: expect.any(String),
+      });
+      expect(rec).not.toHaveProperty('errors');
+      expect(rec.runs).toHaveLength(1);
+      expect(rec.baselineRuns).toHaveLength(1);
+    }
+    const rss = records.find((x) => x.case === 'io.line_echo_rss')!;
+    expect(rss.rssGrowthMB).toEqual(expect.any(Number));
   }, 120_000);
 
   it('rejects an unknown suite', () => {
