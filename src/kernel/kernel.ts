@@ -537,16 +537,26 @@ export class Kernel<E = Untyped> {
       return;
     }
     const top = this.#timers.peek();
-    if (top === undefined) return; // waiting on I/O or on outside callers (extrefs)
+    if (top === undefined) {
+      // Waiting on I/O or on outside callers (extrefs). A clock timer left armed would keep
+      // Node's loop alive for nothing, so it goes.
+      if (this.#clockTimer !== undefined) {
+        this.#clock.clearTimer(this.#clockTimer);
+        this.#clockTimer = undefined;
+        this.#clockTimerDue = Infinity;
+      }
+      return;
+    }
+    // A clock timer due no later than the earliest timer can stay: when it fires early, the
+    // slice finds nothing due and this re-arms. So removing the earliest timer (a request
+    // timeout cleared, on every request) costs no clearTimeout/setTimeout pair.
+    if (this.#clockTimer !== undefined && this.#clockTimerDue <= top.prio) return;
     const wait = top.prio - this.#clock.now();
     if (wait <= 0) {
       this.#scheduleWake();
       return;
     }
-    if (this.#clockTimer !== undefined) {
-      if (this.#clockTimerDue === top.prio) return;
-      this.#clock.clearTimer(this.#clockTimer);
-    }
+    if (this.#clockTimer !== undefined) this.#clock.clearTimer(this.#clockTimer);
     this.#clockTimerDue = top.prio;
     this.#clockTimer = this.#clock.setTimer(this.#onClockTimer, wait);
   }
@@ -652,24 +662,41 @@ export class Kernel<E = Untyped> {
   #handle(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
     let entry = session._handlers.get(event);
     let state = event;
+    // Most sessions have no options: one size check instead of two lookups per dispatch.
+    const options = session._options.size > 0 ? session._options : undefined;
     if (entry === undefined) {
       entry = session._handlers.get('_default');
       if (entry === undefined) {
         this.errno = E.ENOSYS;
-        if (event !== '_signal' && session._options.get('default')) {
+        if (event !== '_signal' && options?.get('default')) {
           this.#warn(`a '${event}' event was sent from ${file ?? '?'} at ${line ?? '?'} to session ${session._id} but session ${session._id} has neither a handler for it nor one for _default`);
         }
         return undefined;
       }
-      if (session._options.get('trace')) this.#warn(`${session._id} -> ${event} redirected to _default`);
+      if (options?.get('trace')) this.#warn(`${session._id} -> ${event} redirected to _default`);
       args = [event, args.slice()];
       state = '_default';
     }
-    if (session._options.get('trace')) this.#warn(`${session._id} -> ${state} (from ${file ?? '?'} at ${line ?? '?'})`);
+    if (options?.get('trace')) this.#warn(`${session._id} -> ${state} (from ${file ?? '?'} at ${line ?? '?'})`);
     if (this.#trace.events) this.#warn(`<ev> dispatching '${state}' to session ${session._id}`);
     if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel: this, session, event: state, sender, args });
-    const ctx = new Context(this as Kernel, session, session._heap, state, sender, entry.object, file, line, fromState);
-    return entry.fn.call(entry.object, ctx, ...args);
+    const fn = entry.fn;
+    // A wheel's own I/O state takes only its arguments: no context to build.
+    if (entry.raw === true) return fn.apply(undefined, args);
+    const object = entry.object;
+    const ctx = new Context(this as Kernel, session, session._heap, state, sender, object, file, line, fromState);
+    switch (args.length) {
+      case 0:
+        return fn.call(object, ctx);
+      case 1:
+        return fn.call(object, ctx, args[0]);
+      case 2:
+        return fn.call(object, ctx, args[0], args[1]);
+      case 3:
+        return fn.call(object, ctx, args[0], args[1], args[2]);
+      default:
+        return fn.call(object, ctx, ...args);
+    }
   }
 
   /**
@@ -1071,6 +1098,24 @@ export class Kernel<E = Untyped> {
     return ret;
   }
 
+  /**
+   * @internal `call(session, event, ...args)` for a wheel's user event: the event name was
+   * checked when the wheel was made and the session is the wheel's own, so only whether it
+   * still lives is left to resolve. A rejected promise from the handler becomes DIE.
+   */
+  _wheelCall(session: Session, event: string, args: unknown[]): unknown {
+    if (this.#sessions.get(session._id) !== session) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
+    const [file, line] = this.#callerInfo ? this.#caller(this._wheelCall) : [undefined, undefined];
+    const active = this.#active;
+    const from = this.#activeEvent || undefined;
+    const ret = session === active ? this.#handle(session, active, event, args, file, line, from) : this.#invoke(session, active, event, args, file, line, from);
+    this.errno = 0;
+    if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
+      this.#watchAsync(ret as PromiseLike<unknown>, session, session, event, undefined);
+    }
+    return ret;
+  }
+
   // ------------------------------------------------------------------------------------------
   // public API: timers (spec 1.5)
 
@@ -1385,16 +1430,6 @@ export class Kernel<E = Untyped> {
       else this.#arm();
     }
     return ret;
-  }
-
-  /**
-   * @internal A value a handler returned to a wheel: a rejected promise from an async handler
-   * becomes DIE in `session` instead of an unhandled rejection.
-   */
-  _watchReturn(ret: unknown, session: Session, event: string): void {
-    if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
-      this.#watchAsync(ret as PromiseLike<unknown>, session, session, event, undefined);
-    }
   }
 
   /** @internal Wheel ids: one counter for every wheel class, skipping ids in use (spec 1.1). */

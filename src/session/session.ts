@@ -10,6 +10,8 @@ export type SessionId = number & { readonly __brand?: 'SessionId' };
 export interface HandlerEntry {
   readonly fn: (...args: unknown[]) => unknown;
   readonly object: unknown;
+  /** A wheel's internal state: called with its arguments only, no context. */
+  readonly raw?: boolean;
 }
 
 /**
@@ -204,7 +206,7 @@ export class Session<out E = Untyped, H = unknown> {
   }
 
   /** @internal Adds or replaces a handler; used by create and by `kernel.state()`. */
-  _addHandler(event: string, fn: unknown, object: unknown, where: string): void {
+  _addHandler(event: string, fn: unknown, object: unknown, where: string, raw = false): void {
     if (typeof event !== 'string') {
       throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected event name in \`${where}\` to be a string, got ${describe(event)}`);
     }
@@ -214,7 +216,7 @@ export class Session<out E = Untyped, H = unknown> {
     if (event === '_signal') {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', 'The `_signal` event is reserved; use `kernel.sig()` to watch signals');
     }
-    this._handlers.set(event, { fn: fn as (...args: unknown[]) => unknown, object });
+    this._handlers.set(event, raw ? { fn: fn as (...args: unknown[]) => unknown, object, raw } : { fn: fn as (...args: unknown[]) => unknown, object });
   }
 
   /** @internal Object or package states: `[target, names | {event: method}, ...]`. */

@@ -176,10 +176,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
     this.hold();
     this.#writer = this.#driver.watchWrite(
       this.#output,
-      {
-        writable: () => this.#io(this.#writeState),
-        error: () => this.#io(this.#writeState),
-      },
+      { writable: this.#ioWrite, error: this.#ioWrite },
       this.#soon,
     );
   }
@@ -251,17 +248,28 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
   // ------------------------------------------------------------------------------------------
   // watchers
 
-  /** An I/O callback: through the kernel to the wheel's state, unless its session is gone. */
-  #io(state: string, ...args: unknown[]): void {
-    if (this.destroyed) return;
-    // A session the kernel stopped (stop(), a signal) freed its holds but not this wheel:
-    // the first I/O after that cleans up, as POE's freed heap would have destroyed it.
+  /**
+   * An I/O callback may go through the kernel to the wheel's state: not once the wheel is
+   * destroyed, nor once its session is gone. A session the kernel stopped (stop(), a signal)
+   * freed its holds but not this wheel: the first I/O after that cleans up, as POE's freed
+   * heap would have destroyed it.
+   */
+  #live(): boolean {
+    if (this.destroyed) return false;
     if (this.session._phase === 2) {
       this.destroy();
-      return;
+      return false;
     }
-    this.ioDispatch(state, ...args);
+    return true;
   }
+
+  #ioRead(kind: 'data' | 'end' | 'error', payload?: unknown): void {
+    if (this.#live()) this.ioDispatch(this.#readState, kind, payload);
+  }
+
+  readonly #ioWrite = (): void => {
+    if (this.#live()) this.ioDispatch(this.#writeState);
+  };
 
   #startReading(): void {
     if (this.#reader !== undefined || this.destroyed) return;
@@ -269,9 +277,9 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
     this.#reader = this.#driver.read(
       this.#input,
       {
-        data: (chunk) => this.#io(this.#readState, 'data', chunk),
-        end: () => this.#io(this.#readState, 'end'),
-        error: (err) => this.#io(this.#readState, 'error', err),
+        data: (chunk) => this.#ioRead('data', chunk),
+        end: () => this.#ioRead('end'),
+        error: (err) => this.#ioRead('error', err),
       },
       this.#soon,
     );

@@ -68,7 +68,8 @@ export abstract class Wheel {
    */
   protected defineState(what: string, fn: (...args: unknown[]) => unknown): string {
     const name = `POE::Wheel::${this.#className}(${this.#id}) -> ${what}`;
-    this.#session._addHandler(name, (_ctx: unknown, ...args: unknown[]) => fn(...args), undefined, this.#className);
+    // Raw: the kernel calls `fn` with the event's arguments only (it has no use for a context).
+    this.#session._addHandler(name, fn, undefined, this.#className, true);
     this.#states.push(name);
     return name;
   }
@@ -82,9 +83,7 @@ export abstract class Wheel {
   /** Calls user event `event` in the wheel's session; nothing when the event is unset. */
   protected emit(event: string | undefined, ...args: unknown[]): unknown {
     if (event === undefined) return undefined;
-    const ret = this.#kernel.call(this.#session as never, event as never, ...(args as never[]));
-    this.#kernel._watchReturn(ret, this.#session, event);
-    return ret;
+    return this.#kernel._wheelCall(this.#session, event, args);
   }
 
   /** Keeps the session alive for one more watcher. */
