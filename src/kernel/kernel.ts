@@ -682,7 +682,7 @@ export class Kernel<E = Untyped> {
     if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel: this, session, event: state, sender, args });
     const fn = entry.fn;
     // A wheel's own I/O state takes only its arguments: no context to build.
-    if (entry.raw === true) return fn.apply(undefined, args);
+    if (entry.raw === true) return fn(...args);
     const object = entry.object;
     const ctx = new Context(this as Kernel, session, session._heap, state, sender, object, file, line, fromState);
     switch (args.length) {
