@@ -185,6 +185,8 @@ export class Kernel<E = Untyped> {
   // resources: signals
   readonly #watchers = new Map<string, Map<Session, Watcher>>();
   readonly #osListeners = new Map<string, () => void>();
+  /** OS signals queued and not dispatched yet: a child forked now gets them too (POE copies its queue). */
+  readonly #osPending = new Set<QueueItem<Session | Kernel>>();
   #sigHandled = false;
   #inDie = 0;
   /** Nesting of trapped dispatches; without the trap an exception unwinds to the outermost. */
@@ -265,6 +267,15 @@ export class Kernel<E = Untyped> {
         hold: (session, delta) => this._hold(session, delta),
         chldWatched: () => this.#watchers.has('CHLD'),
         warn: (message) => this.#warn(message),
+        signals: () => ({
+          watched: [...this.#osListeners.keys()],
+          pending: [...this.#osPending].filter((item) => item.dest !== null).map((item) => item.name),
+        }),
+        deliverSignal: (name) => {
+          if (!this.#osListeners.has(name)) return false;
+          this.#osSignal(name);
+          return true;
+        },
       },
       options.program,
       options.execPath,
@@ -626,6 +637,7 @@ export class Kernel<E = Untyped> {
         }
         break;
       case ItemKind.Signal:
+        if (dest === this && this.#osPending.size > 0) this.#osPending.delete(item);
         this.#dispatchSignal(dest, item.name, item.args);
         break;
       default:
@@ -948,14 +960,15 @@ export class Kernel<E = Untyped> {
   }
 
   /** Queues an item with SENDER = the kernel, whatever handler is running. */
-  #enqueueFromKernel(kind: ItemKind, dest: Session | Kernel, name: string, args: unknown[]): void {
+  #enqueueFromKernel(kind: ItemKind, dest: Session | Kernel, name: string, args: unknown[]): QueueItem<Session | Kernel> {
     const saved = this.#active;
     const savedEvent = this.#activeEvent;
     this.#active = this;
     this.#activeEvent = '';
-    this.#enqueue(kind, dest, name, args, undefined, undefined);
+    const item = this.#enqueue(kind, dest, name, args, undefined, undefined);
     this.#active = saved;
     this.#activeEvent = savedEvent;
+    return item;
   }
 
   #traceSignal(name: string, what: string): void {
@@ -1013,9 +1026,10 @@ export class Kernel<E = Untyped> {
     const sig = `SIG${name}`;
     if (!(sig in osConstants.signals)) return;
     const listener = (): void => {
-      this.#traceSignal(name, 'received from the OS');
-      this.#enqueueSignalFromKernel(this, name, []);
-      if (this.#mode !== undefined && !this.#wakeScheduled && !this.#inPump) this.#scheduleWake();
+      // A fork child still rebuilding keeps the signal for its fork point.
+      if (this.#processes.deferSignal(name)) return;
+      this.#processes.forwardToNewborns(name);
+      this.#osSignal(name);
     };
     try {
       process.on(sig as NodeJS.Signals, listener);
@@ -1023,6 +1037,14 @@ export class Kernel<E = Untyped> {
       return; // not a signal this platform lets Node watch
     }
     this.#osListeners.set(name, listener);
+  }
+
+  /** OS signal `name` arrived: queued to the kernel, and remembered until dispatched (see fork). */
+  #osSignal(name: string): void {
+    this.#traceSignal(name, 'received from the OS');
+    const item = this.#enqueueFromKernel(ItemKind.Signal, this, name, []);
+    this.#osPending.add(item);
+    if (this.#mode !== undefined && !this.#wakeScheduled && !this.#inPump) this.#scheduleWake();
   }
 
   #dropWatchers(name: string): void {
@@ -1881,6 +1903,8 @@ export class Kernel<E = Untyped> {
     this.#lastLeaks = this.leaks();
     for (const leak of this.#lastLeaks) this.#warn(`poe-ts: leak at kernel stop: ${leak}`);
     this.#fifo.clear();
+    this.#osPending.clear();
+    this.#processes.settleChildRole();
     this.#marked = [];
     this.#stopping = false;
     this.#stopCalled = false;

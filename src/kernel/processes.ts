@@ -20,7 +20,20 @@ import type { Session } from '../session/session.js';
 export const FORK_CHILD_ENV = 'POE_TS_FORK_CHILD';
 /** The environment variable mapping share keys to the child's file descriptor numbers (JSON). */
 export const FORK_FDS_ENV = 'POE_TS_FORK_FDS';
+/**
+ * The environment variable naming the OS signals the parent watched when it forked, and those
+ * it had received and not yet dispatched (JSON: `{ "watched": [...], "pending": [...] }`).
+ */
+export const FORK_SIGNALS_ENV = 'POE_TS_FORK_SIGNALS';
 
+/**
+ * A signal to the process group that reaches the parent while it is forking may miss the new
+ * child: the child was started after the signal was sent, before the parent's listener ran.
+ * Children younger than this get the signal passed on (see `forwardToNewborns`).
+ */
+const NEWBORN_MS = 100;
+/** Signals a terminal sends to the whole process group. */
+const GROUP_SIGNALS = new Set(['INT', 'QUIT', 'HUP', 'TERM']);
 /** How long an orphaned child may finish its in-flight work before it exits anyway. */
 const ORPHAN_GRACE_MS = 2000;
 /** How often a `sigChild` watch on a pid the kernel did not start polls for its end. */
@@ -42,6 +55,10 @@ export interface ProcessHost {
   chldWatched(): boolean;
   /** A warning through the kernel's log. */
   warn(message: string): void;
+  /** The OS signals the kernel watches now, and those it received and has not dispatched yet. */
+  signals(): { watched: string[]; pending: string[] };
+  /** Delivers OS signal `name` as if it had just arrived; false when the kernel does not watch it. */
+  deliverSignal(name: string): boolean;
 }
 
 /** Process-wide state: one per process, shared by the ESM and CJS builds and every kernel. */
@@ -54,6 +71,13 @@ interface ProcessState {
   readonly inherited: Map<string, number>;
   readonly orphanHooks: Set<() => void>;
   orphaned: boolean;
+  /**
+   * Child role: OS signals that arrived before the first `fork()` (or were pending in the
+   * parent when it forked), delivered once the child reaches that point.
+   */
+  readonly deferred: string[];
+  /** Child role: the listeners that catch the parent's watched signals from the first moment. */
+  readonly catchers: Map<string, () => void>;
 }
 
 const STATE_KEY = Symbol.for('poe-ts.processes.v1');
@@ -74,14 +98,77 @@ function processState(): ProcessState {
       // a malformed map shares nothing: the child binds for itself
     }
   }
+  const signals = forked ? parseSignals(process.env[FORK_SIGNALS_ENV]) : { watched: [], pending: [] };
   // Read once and gone: processes this one starts by other means (Wheel::Run, child_process)
   // must not believe they are fork children, nor look for descriptors they do not have.
   delete process.env[FORK_CHILD_ENV];
   delete process.env[FORK_FDS_ENV];
-  state = { forked, childRole: forked, inherited, orphanHooks: new Set(), orphaned: false };
+  delete process.env[FORK_SIGNALS_ENV];
+  state = { forked, childRole: forked, inherited, orphanHooks: new Set(), orphaned: false, deferred: [...signals.pending], catchers: new Map() };
   Object.defineProperty(g, STATE_KEY, { value: state, enumerable: false });
-  if (forked) watchParent(state);
+  if (forked) {
+    catchSignals(state, [...signals.watched, ...signals.pending]);
+    watchParent(state);
+  }
   return state;
+}
+
+/** Signal names from the parent, keeping only ones this platform knows. */
+function parseSignals(raw: string | undefined): { watched: string[]; pending: string[] } {
+  const known = (list: unknown): string[] =>
+    Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string' && `SIG${n}` in osConstants.signals) : [];
+  try {
+    const parsed = JSON.parse(raw ?? '{}') as { watched?: unknown; pending?: unknown } | null;
+    return { watched: known(parsed?.watched), pending: known(parsed?.pending) };
+  } catch {
+    return { watched: [], pending: [] }; // malformed: nothing inherited
+  }
+}
+
+/**
+ * A POE child is a copy of its parent, signal handlers included: a Ctrl-C that reaches it while
+ * it is still rebuilding (before its first `fork()`) is handled, not fatal. So from the first
+ * moment, the signals the parent watched are caught and kept for the fork point.
+ */
+function catchSignals(state: ProcessState, names: string[]): void {
+  for (const name of names) {
+    if (state.catchers.has(name)) continue;
+    const sig = `SIG${name}` as NodeJS.Signals;
+    const catcher = (): void => {
+      if (state.childRole) {
+        // Signals do not queue: one kept is as good as several.
+        if (!state.deferred.includes(name)) state.deferred.push(name);
+        return;
+      }
+      // Past the fork point, the catchers not yet released: the kernel's own listener has the
+      // signal; with none, it does what it would have done without the catcher.
+      if (process.listenerCount(sig) === 1) {
+        releaseCatchers(state);
+        raiseDefault(name);
+      }
+    };
+    try {
+      process.on(sig, catcher);
+    } catch {
+      continue; // not one Node lets a program watch
+    }
+    state.catchers.set(name, catcher);
+  }
+}
+
+/** Removes the catchers: from now on the kernel's own listeners (or Node's defaults) apply. */
+function releaseCatchers(state: ProcessState): void {
+  for (const [name, catcher] of state.catchers) process.removeListener(`SIG${name}` as NodeJS.Signals, catcher);
+  state.catchers.clear();
+}
+
+/** A signal nobody watches: what Node would have done had it arrived now (usually: exit by it). */
+function raiseDefault(name: string): void {
+  try {
+    process.kill(process.pid, `SIG${name}` as NodeJS.Signals);
+  } catch {
+    // not a signal this platform can send
+  }
 }
 
 /**
@@ -159,6 +246,8 @@ interface Tracked {
   readonly child: ChildProcess;
   /** Started by `fork()`: the kernel decides whether it keeps Node's loop alive. */
   readonly forked: boolean;
+  /** When it was started (performance.now()). */
+  readonly started: number;
 }
 
 /** The outcome of `fork()`: the pid, 0 in the child, or a failure with POE's errno. */
@@ -205,6 +294,9 @@ export class Processes {
       // adopted never will be; closed, it cannot keep the port bound after the real ones close.
       state.childRole = false;
       closeInherited(state);
+      // Signals kept since the start arrive now, after the code that follows the fork point
+      // has run (it may watch more signals), as in POE, where they were in the copied queue.
+      setImmediate(() => this.#releaseDeferred());
       return { pid: 0 };
     }
     const program = this.program ?? process.argv[1];
@@ -225,7 +317,12 @@ export class Processes {
       fds[key] = stdio.length;
       stdio.push(fd);
     }
-    const env: NodeJS.ProcessEnv = { ...process.env, [FORK_CHILD_ENV]: '1', [FORK_FDS_ENV]: JSON.stringify(fds) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      [FORK_CHILD_ENV]: '1',
+      [FORK_FDS_ENV]: JSON.stringify(fds),
+      [FORK_SIGNALS_ENV]: JSON.stringify(this.#host.signals()),
+    };
     let child: ChildProcess;
     try {
       child = spawn(this.execPath, [...childExecArgv(), program, ...process.argv.slice(2)], { stdio: stdio as never, env });
@@ -245,6 +342,58 @@ export class Processes {
     return { pid: child.pid };
   }
 
+  /**
+   * In a forked child before its first `fork()`: keeps OS signal `name` for the fork point
+   * instead of dispatching it now (true), as the catchers do. False in any other process.
+   */
+  deferSignal(name: string): boolean {
+    const state = this.#state;
+    if (!state.childRole) return false;
+    // A signal with a catcher is kept by the catcher; one the program began watching during
+    // its rebuild is kept here.
+    if (!state.catchers.has(name) && !state.deferred.includes(name)) state.deferred.push(name);
+    return true;
+  }
+
+  /**
+   * OS signal `name` reached this process (a parent): a group signal sent while it was forking
+   * may have missed the child it was starting, and that child would then never stop. So each
+   * fork child started within the last NEWBORN_MS gets the signal too. A child that got it
+   * already counts it once (signals do not queue); one still inside Node's start-up ends by it
+   * rather than run on unsignalled.
+   */
+  forwardToNewborns(name: string): void {
+    if (!GROUP_SIGNALS.has(name) || this.#children.size === 0) return;
+    const now = performance.now();
+    for (const tracked of this.#children.values()) {
+      if (!tracked.forked || now - tracked.started >= NEWBORN_MS) continue;
+      try {
+        tracked.child.kill(`SIG${name}` as NodeJS.Signals);
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  /** Delivers the signals kept in the child role: to the kernel if it watches them, else as Node would. */
+  #releaseDeferred(): void {
+    const state = this.#state;
+    releaseCatchers(state);
+    const deferred = state.deferred.splice(0);
+    for (const name of deferred) if (!this.#host.deliverSignal(name)) raiseDefault(name);
+  }
+
+  /**
+   * The kernel finished without the program reaching its first `fork()`: nothing will deliver
+   * the kept signals, so they take effect now, and later ones reach the program directly.
+   */
+  settleChildRole(): void {
+    const state = this.#state;
+    if (!state.childRole || (state.catchers.size === 0 && state.deferred.length === 0)) return;
+    releaseCatchers(state);
+    for (const name of state.deferred.splice(0)) raiseDefault(name);
+  }
+
   // ------------------------------------------------------------------------------------------
   // children
 
@@ -258,7 +407,7 @@ export class Processes {
     if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     if (this.#children.has(pid)) return;
     this.#unclaimed.delete(pid);
-    this.#children.set(pid, { child, forked });
+    this.#children.set(pid, { child, forked, started: performance.now() });
     child.once('exit', (code, signal) => this.#exited(pid, waitStatus(code, signal)));
     this.#refresh(pid);
   }

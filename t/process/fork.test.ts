@@ -308,6 +308,35 @@ describe('fork', () => {
     expect(kernel.isForkChild).toBe(false);
   });
 
+  test('a SIGINT kept for the fork point: one that reached the child while it rebuilt, and one pending in the parent', async () => {
+    const p = run('fork-basics.mjs', ['signals']);
+    const [code, signal] = await exitOf(p);
+    expect([code, signal]).toEqual([0, null]);
+    const lines = p.lines.map((l) => l.replace(/(child|in) \d+$/, '$1 PID'));
+    // Each child handles SIGINT through the watcher its rebuild set up, once it is past its
+    // fork point: neither dies of it (status 0), and the parent handles its own.
+    expect(lines.filter((l) => l.startsWith('child early'))).toEqual(['child early: forked in PID', 'child early: got SIGINT']);
+    expect(lines.filter((l) => l.startsWith('child pending'))).toEqual(['child pending: forked in PID', 'child pending: got SIGINT']);
+    expect(lines.filter((l) => l.startsWith('parent'))).toEqual(
+      expect.arrayContaining(['parent: forked early child PID', 'parent: forked pending child PID', 'parent: got SIGINT', 'parent: reaped early child status 0', 'parent: reaped pending child status 0']),
+    );
+    expect(lines.filter((l) => l === 'parent: got SIGINT')).toHaveLength(1);
+    expect(p.stderr).toEqual([]);
+  });
+
+  test('a group signal that reaches the parent as it forks is passed on to the new child', async () => {
+    const p = run('fork-basics.mjs', ['newborn']);
+    // Without the hand-off the child would linger 30 s and the parent wait for it.
+    const [code, signal] = await exitOf(p, 10_000);
+    expect([code, signal]).toEqual([0, null]);
+    expect(p.lines[0]).toMatch(/^parent: forked \d+$/);
+    expect(p.lines).toContain('parent: got SIGINT');
+    // Still inside Node's start-up the child ends by the signal; past it, its watcher has it.
+    const reaped = p.lines.find((l) => l.startsWith('parent: reaped'));
+    expect(['parent: reaped child, status 0', `parent: reaped child, by signal ${constants.signals.SIGINT}`]).toContain(reaped);
+    if (reaped === 'parent: reaped child, status 0') expect(p.lines).toContain('child: got SIGINT');
+  });
+
   test('a forked child does not outlive a parent that ends without watching it', async () => {
     const p = run('fork-basics.mjs', ['orphan']);
     const [, child] = await p.line(/^parent: forked (\d+)$/);
