@@ -10,11 +10,15 @@
 // from the push to the N-th 'request' event (the server never listens and never answers). Each measurement runs in a fresh child;
 // sides alternate (ABBA) and the median of RUNS (default 3) per side is reported.
 // Env: BENCH_N_SCALE (scales N), BENCH_RUNS.
+//
+// http.preforking is different: requests/s of samples/preforking-httpd under load beside a
+// node:http cluster and the seed on POE; see _preforking.mjs.
 import { createServer } from 'node:http';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { HTTPD, HttpRequest } from '../dist/index.js';
 import { RUNS, N_SCALE, emit, median, note, ratio, runJsonChild, scaled } from './_lib.mjs';
+import { measurePreforking } from './_preforking.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Timed passes over the buffer per measurement (after WARMUP untimed ones). */
@@ -25,6 +29,7 @@ const BODY = 'x'.repeat(1024);
 const CASES = [
   { name: 'http.parse', base: 10_000, unit: 'requests', build: buildGets },
   { name: 'http.parse_post', base: 10_000, unit: 'requests', build: buildPosts },
+  { name: 'http.preforking', unit: 'requests', measure: measurePreforking },
 ];
 
 function buildGets(n) {
@@ -164,6 +169,10 @@ async function main(selected) {
   const cases = selected.length ? CASES.filter((c) => selected.includes(c.name)) : CASES;
   let ok = true;
   for (const c of cases) {
+    if (c.measure !== undefined) {
+      if (!(await c.measure(c.name))) ok = false;
+      continue;
+    }
     note(`http: ${c.name} (n=${scaled(c.base)} x ${ROUNDS} rounds, ${RUNS} run(s) per side${N_SCALE !== 1 ? `, scale ${N_SCALE}` : ''})`);
     if (!(await measure(c))) ok = false;
   }

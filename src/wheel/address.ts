@@ -5,8 +5,21 @@ import { isIPv4, isIPv6 } from 'node:net';
  * network order, the way Perl's `inet_aton`/`inet_pton` make them.
  */
 
+/** A dotted quad already known to be valid (isIPv4): one pass, no intermediate array. */
 function packV4(ip: string): Buffer {
-  return Buffer.from(ip.split('.').map((part) => Number(part)));
+  // On every accepted connection: Buffer.from(ip.split('.').map(Number)) was a visible cost.
+  const out = Buffer.allocUnsafe(4);
+  let part = 0;
+  let n = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 0x2e) {
+      out[part++] = n;
+      n = 0;
+    } else n = n * 10 + (c - 0x30);
+  }
+  out[part] = n;
+  return out;
 }
 
 function packV6(ip: string): Buffer {
