@@ -42,16 +42,26 @@ const MIN_CAPACITY = 4096;
 /** An emptied buffer bigger than this is released rather than kept for reuse. */
 const KEEP_CAPACITY = 64 * 1024;
 
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * A byte queue: append at the end, consume from the front, parse in place. Appends are
  * amortised O(1) per byte (capacity doubles; consumed space is reclaimed by compacting), so a
  * framing filter stays linear however its input is chunked. Data handed out is always copied,
  * because the storage is reused.
+ *
+ * A chunk appended to an empty queue is not copied: the queue reads it where it is ("borrows"
+ * it) until it is consumed or more data arrives, when what is left moves to storage of the
+ * queue's own. Most reads hold whole records, which are then parsed with no copy and no
+ * allocation. The queue never writes into a borrowed chunk; the caller must not change a chunk
+ * it handed over while it is still queued, as with a stream's `write()`.
  */
 export class ByteQueue {
-  #buf: Buffer = Buffer.allocUnsafe(0);
+  #buf: Buffer = NO_BYTES;
   #start = 0;
   #end = 0;
+  /** `#buf` is a caller's chunk, read in place, not storage of our own. */
+  #borrowed = false;
 
   /** Number of buffered bytes. */
   get length(): number {
@@ -59,10 +69,26 @@ export class ByteQueue {
   }
 
   append(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    if (this.#end + chunk.length > this.#buf.length) this.#grow(chunk.length);
+    const n = chunk.length;
+    if (n === 0) return;
+    if (this.#end === this.#start) {
+      if (!this.#borrowed && this.#buf.length >= n && this.#buf.length <= KEEP_CAPACITY) {
+        // Empty own storage that fits: reuse it (a copy into warm memory beats a reference
+        // that keeps the caller's chunk alive while a partial record waits).
+        chunk.copy(this.#buf, 0);
+        this.#start = 0;
+        this.#end = n;
+        return;
+      }
+      this.#buf = chunk;
+      this.#start = 0;
+      this.#end = n;
+      this.#borrowed = true;
+      return;
+    }
+    if (this.#borrowed || this.#end + n > this.#buf.length) this.#grow(n);
     chunk.copy(this.#buf, this.#end);
-    this.#end += chunk.length;
+    this.#end += n;
   }
 
   /** The buffered bytes as a view (valid until the next append or consume). */
@@ -84,8 +110,9 @@ export class ByteQueue {
     // Searches the storage in place (a bounded view per call costs more than a short search).
     // The byte just past the data is free space, so it is set to `byte` as a sentinel: a search
     // that finds nothing in the data stops there instead of scanning stale bytes to the end of
-    // the storage, which would be quadratic when data arrives a byte at a time.
-    if (end < buf.length) buf[end] = byte;
+    // the storage, which would be quadratic when data arrives a byte at a time. A borrowed
+    // chunk ends where the data ends.
+    if (end < buf.length && !this.#borrowed) buf[end] = byte;
     const i = buf.indexOf(byte, start);
     return i < 0 || i >= end ? -1 : i - this.#start;
   }
@@ -129,19 +156,24 @@ export class ByteQueue {
   clear(): void {
     this.#start = 0;
     this.#end = 0;
-    if (this.#buf.length > KEEP_CAPACITY) this.#buf = Buffer.allocUnsafe(0);
+    // A borrowed chunk is let go at once; big storage too.
+    if (this.#borrowed || this.#buf.length > KEEP_CAPACITY) {
+      this.#buf = NO_BYTES;
+      this.#borrowed = false;
+    }
   }
 
   #grow(extra: number): void {
     const live = this.#end - this.#start;
     const needed = live + extra;
     // Compact in place when at least half the storage is consumed space; else reallocate.
-    if (needed <= this.#buf.length && this.#start >= this.#buf.length / 2) {
+    if (!this.#borrowed && needed <= this.#buf.length && this.#start >= this.#buf.length / 2) {
       this.#buf.copy(this.#buf, 0, this.#start, this.#end);
     } else {
-      const next = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, needed, this.#buf.length * 2));
+      const next = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, needed, this.#borrowed ? 0 : this.#buf.length * 2));
       this.#buf.copy(next, 0, this.#start, this.#end);
       this.#buf = next;
+      this.#borrowed = false;
     }
     this.#start = 0;
     this.#end = live;
