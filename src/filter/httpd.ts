@@ -1,5 +1,5 @@
 import { PoeArgumentError, describe } from '../errors.js';
-import { TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
+import { TOKEN_CHARS, headerLines, trustedHeaders } from '../http/headers.js';
 import { HttpHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
 import { HttpResponse, statusMessage } from '../http/response.js';
@@ -1083,22 +1083,35 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     if (message.length > 0) head += ` ${message}`;
     checkLine(head, 'status line');
     head += '\r\n';
-    const headers = r.headers;
-    for (const [name, value] of headers) {
-      checkLine(value, `value of header \`${name}\``);
+    const [names, values] = headerLines(r.headers);
+    let hasLength = false;
+    let hasCoding = false;
+    let hasDate = false;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = values[i]!;
+      checkLine(value, 'value of header', name);
       head += `${name}: ${value}\r\n`;
+      // The three names the serializer adds or not, told apart by length before case.
+      const n = name.length;
+      if (n === 14) hasLength ||= name.toLowerCase() === 'content-length';
+      else if (n === 17) hasCoding ||= name.toLowerCase() === 'transfer-encoding';
+      else if (n === 4) hasDate ||= name.toLowerCase() === 'date';
     }
     const noBody = code < 200 || code === 204 || code === 304;
     const headRequest = r.request?.method === 'HEAD';
     const content = r.content;
-    if (!noBody && !headers.has('content-length') && !headers.has('transfer-encoding') && !(headRequest && content.length === 0)) {
+    if (!noBody && !hasLength && !hasCoding && !(headRequest && content.length === 0)) {
       head += `Content-Length: ${content.length}\r\n`;
     }
-    if (code >= 200 && !headers.has('date')) head += `Date: ${httpDate(this.#now())}\r\n`;
+    if (code >= 200 && !hasDate) head += `Date: ${httpDate(this.#now())}\r\n`;
     head += '\r\n';
-    const headBytes = Buffer.from(head, 'latin1');
-    if (noBody || headRequest || content.length === 0) return headBytes;
-    return Buffer.concat([headBytes, content], headBytes.length + content.length);
+    const body = noBody || headRequest ? 0 : content.length;
+    // One buffer for head and body: the head is Latin-1 text, one byte per character.
+    const out = Buffer.allocUnsafe(head.length + body);
+    out.write(head, 0, 'latin1');
+    if (body > 0) content.copy(out, head.length);
+    return out;
   }
 }
 
@@ -1191,10 +1204,13 @@ function errorResponse(status: number, details: string, request: HttpRequest | u
   return r;
 }
 
+const NOT_LINE_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
+
 /** A status line or header value must stay on its line and be bytes (Node's checkInvalidHeaderChar). */
-function checkLine(text: string, what: string): void {
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(text)) {
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `HTTPD: the ${what} has a control or non-Latin-1 character: ${describe(text)}`);
+function checkLine(text: string, what: string, name?: string): void {
+  if (NOT_LINE_TEXT.test(text)) {
+    const where = name === undefined ? what : `${what} \`${name}\``;
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `HTTPD: the ${where} has a control or non-Latin-1 character: ${describe(text)}`);
   }
 }
 

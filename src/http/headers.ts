@@ -1,6 +1,7 @@
 import { PoeArgumentError, describe } from '../errors.js';
 
 let adopt: (names: string[], values: string[]) => HttpHeaders;
+let lines: (headers: HttpHeaders) => readonly [readonly string[], readonly string[]];
 
 /**
  * Headers that take ownership of `names` and `values` without checking them: the HTTPD
@@ -9,6 +10,14 @@ let adopt: (names: string[], values: string[]) => HttpHeaders;
  */
 export function trustedHeaders(names: string[], values: string[]): HttpHeaders {
   return adopt(names, values);
+}
+
+/**
+ * The field lines as they are, names and values side by side: for the HTTPD filter's
+ * serializer, which must not copy them. Read-only; not exported from the package.
+ */
+export function headerLines(headers: HttpHeaders): readonly [readonly string[], readonly string[]] {
+  return lines(headers);
 }
 
 /** A header value as a setter takes it: one value, or several field lines of the same name. */
@@ -57,6 +66,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
       h.#values = values;
       return h;
     };
+    lines = (h) => [h.#names, h.#values];
   }
 
   /** Number of field lines (a repeated name counts once per line). */
@@ -75,6 +85,31 @@ export class HttpHeaders implements Iterable<[string, string]> {
     const old = this.#get(name);
     if (value === undefined) return old;
     checkName(name);
+    if (!Array.isArray(value)) {
+      // One value, and the name absent or on one line (nearly every response header): no
+      // splicing.
+      const v = checkValue(name, value);
+      const lower = this.#lowerNames();
+      const key = name.toLowerCase();
+      let first = -1;
+      let count = 0;
+      for (let i = 0; i < lower.length; i++) {
+        if (lower[i] !== key) continue;
+        if (first < 0) first = i;
+        count++;
+      }
+      if (count === 0) {
+        this.#names.push(name);
+        this.#values.push(v);
+        lower.push(key);
+        return old;
+      }
+      if (count === 1) {
+        this.#names[first] = name;
+        this.#values[first] = v;
+        return old;
+      }
+    }
     const list = (Array.isArray(value) ? (value as readonly (string | number)[]) : [value as string | number]).map((v) => checkValue(name, v));
     // The new lines take the place of the first old one, so setting a header keeps its position.
     const lower = this.#lowerNames();
