@@ -674,8 +674,8 @@ export class Kernel<E = Untyped> {
   #handle(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
     let entry = session._handlers.get(event);
     let state = event;
-    // Most sessions have no options: one size check instead of two lookups per dispatch.
-    const options = session._options.size > 0 ? session._options : undefined;
+    // Most sessions have no options (and no map of them): no lookups per dispatch.
+    const options = session._options;
     if (entry === undefined) {
       entry = session._handlers.get('_default');
       if (entry === undefined) {
@@ -1556,7 +1556,7 @@ export class Kernel<E = Untyped> {
       s._handlers.delete(event);
       return 0;
     }
-    if (s._options.get('debug') && s._handlers.has(event)) this.#warn(`redefining handler for event '${event}' in session ${s._id}`);
+    if (s._options?.get('debug') && s._handlers.has(event)) this.#warn(`redefining handler for event '${event}' in session ${s._id}`);
     if (typeof handler === 'function' && method === undefined) s._addHandler(event, handler, undefined, 'state');
     else s._addMethodHandler(event, handler, method ?? event, 'state');
     return 0;

@@ -40,6 +40,7 @@ export interface SessionParams<E = Untyped, H = Record<string, unknown>> {
 }
 
 const PARAM_KEYS = ['inlineStates', 'objectStates', 'packageStates', 'heap', 'args', 'options', 'kernel'] as const;
+const PARAM_SET: ReadonlySet<string> = new Set(PARAM_KEYS);
 
 function optionValue(value: unknown): unknown {
   if (typeof value === 'string') {
@@ -64,7 +65,8 @@ function optionValue(value: unknown): unknown {
 export class Session<out E = Untyped, H = unknown> {
   /** @internal */ readonly _kernel: Kernel;
   /** @internal */ readonly _handlers = new Map<string, HandlerEntry>();
-  /** @internal */ readonly _options = new Map<string, unknown>();
+  /** @internal options set on the session; made on the first one (most sessions have none) */
+  _options: Map<string, unknown> | undefined = undefined;
   /** @internal */ _id: SessionId = 0;
   /** @internal */ _heap: H;
   /** @internal parent session, or undefined for the kernel */ _parent: Session | undefined = undefined;
@@ -95,7 +97,7 @@ export class Session<out E = Untyped, H = unknown> {
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`Session.create\` parameters to be an object, got ${describe(params)}`);
     }
-    rejectUnknownKeys('Session.create', params, PARAM_KEYS);
+    for (const key in params) if (!PARAM_SET.has(key)) rejectUnknownKeys('Session.create', params, PARAM_KEYS);
     const kernel = params.kernel ?? Kernel.current();
     if (!Kernel.isKernel(kernel)) {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`kernel\` to be a Kernel, got ${describe(kernel)}`);
@@ -109,7 +111,10 @@ export class Session<out E = Untyped, H = unknown> {
       if (states === null || typeof states !== 'object' || Array.isArray(states)) {
         throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`inlineStates\` to be an object of handlers, got ${describe(states)}`);
       }
-      for (const [event, fn] of Object.entries(states)) {
+      // for-in, not Object.entries: no arrays per session (own keys only, as entries).
+      for (const event in states) {
+        if (!Object.prototype.hasOwnProperty.call(states, event)) continue;
+        const fn = (states as Record<string, unknown>)[event];
         if (fn === undefined) continue;
         session._addHandler(event, fn, undefined, 'inlineStates');
       }
@@ -123,7 +128,7 @@ export class Session<out E = Untyped, H = unknown> {
         throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`options\` to be an object, got ${describe(options)}`);
       }
       for (const [name, value] of Object.entries(options)) {
-        if (value !== undefined) session._options.set(name.toLowerCase(), optionValue(value));
+        if (value !== undefined) (session._options ??= new Map()).set(name.toLowerCase(), optionValue(value));
       }
     }
 
@@ -168,15 +173,15 @@ export class Session<out E = Untyped, H = unknown> {
     if (typeof nameOrValues !== 'string') {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected option name to be a string, got ${describe(nameOrValues)}`);
     }
-    if (rest.length === 0) return this._options.get(nameOrValues.toLowerCase());
+    if (rest.length === 0) return this._options?.get(nameOrValues.toLowerCase());
     return this.#setOption(nameOrValues, rest[0]);
   }
 
   #setOption(name: string, value: unknown): unknown {
     const key = name.toLowerCase();
-    const previous = this._options.get(key);
-    if (value === undefined) this._options.delete(key);
-    else this._options.set(key, optionValue(value));
+    const previous = this._options?.get(key);
+    if (value === undefined) this._options?.delete(key);
+    else (this._options ??= new Map()).set(key, optionValue(value));
     return previous;
   }
 

@@ -131,8 +131,9 @@ export abstract class Wheel {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${wheel} options to be an object, got ${describe(options)}`);
     }
-    for (const key of Object.keys(options)) {
-      if (known.includes(key)) continue;
+    const knownSet = knownSetOf(known);
+    for (const key in options) {
+      if (knownSet.has(key) || !Object.prototype.hasOwnProperty.call(options, key)) continue;
       const hint = camelCase(key);
       const suggestion = known.includes(hint) ? `; did you mean \`${hint}\`?` : `; expected one of ${known.map((k) => `\`${k}\``).join(', ')}`;
       throw new PoeArgumentError('ERR_POE_UNKNOWN_OPTION', `Unknown ${wheel} option \`${key}\`${suggestion}`);
@@ -145,4 +146,15 @@ export abstract class Wheel {
     }
     return options;
   }
+}
+
+/** Each option list as a set, made once: a wheel per connection checks its options each time. */
+const knownSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function knownSetOf(known: readonly string[]): ReadonlySet<string> {
+  let set = knownSets.get(known);
+  if (set === undefined) {
+    set = new Set(known);
+    knownSets.set(known, set);
+  }
+  return set;
 }
