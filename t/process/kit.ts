@@ -42,7 +42,22 @@ export function processGroup(pid: number): number | undefined {
   }
 }
 
+/** Tracks a process the test started itself: its pid, and its exit awaited by `cleanup`. */
+export function trackChild(child: ChildProcess): void {
+  running.add(child);
+  if (child.pid !== undefined) pids.add(child.pid);
+}
+
 export async function cleanup(): Promise<void> {
+  await killLeftovers();
+}
+
+/**
+ * Kills every tracked process still running, waits for the tracked children to exit, and
+ * returns the pids that were still alive: a test that must leave nothing behind asserts on it.
+ */
+export async function killLeftovers(): Promise<number[]> {
+  const leftovers = [...pids].filter(alive);
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -61,6 +76,7 @@ export async function cleanup(): Promise<void> {
     ),
   );
   running.clear();
+  return leftovers;
 }
 
 /** Resolves once `check()` holds, polling every 20 ms; rejects after `ms`. */

@@ -22,7 +22,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { alive } from '../process/kit.js';
+import { alive, killLeftovers, track, trackChild } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../dist/samples/preforking-httpd.js', import.meta.url));
@@ -32,25 +32,12 @@ beforeAll(() => {
   if (!existsSync(built)) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
 }, 120_000);
 
-/** Every pid a server's log named, across tests; afterEach makes sure none outlives its test. */
+/** Every pid a server's log named in this test (all are tracked too, so afterEach kills them). */
 const pids = new Set<number>();
-const servers = new Set<ChildProcess>();
 
 afterEach(async () => {
-  const leftovers = [...pids].filter(alive);
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
   pids.clear();
-  await Promise.all(
-    [...servers].map((child) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)))),
-  );
-  servers.clear();
-  expect(leftovers, 'processes left behind').toEqual([]);
+  expect(await killLeftovers(), 'processes left behind').toEqual([]);
 });
 
 /** Rejects after `ms` unless `promise` settles first; `what` is read when it times out. */
@@ -92,7 +79,7 @@ async function startServer(env: Record<string, string> = {}, { children = 2 }: {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DEBUG: '1', MAX_PROCESSES: '2', PORT: '0', BIND_ADDRESS: '127.0.0.1', TESTING_CHURN: '0', ...env },
   });
-  servers.add(child);
+  trackChild(child);
   if (child.pid === undefined) throw new Error('could not start the sample');
   pids.add(child.pid);
   const lines: string[] = [];
@@ -107,9 +94,12 @@ async function startServer(env: Record<string, string> = {}, { children = 2 }: {
       partial = partial.slice(nl + 1);
       const index = lines.push(text) - 1;
       const who = PID_IN_LINE.exec(text);
-      if (who) pids.add(Number(who[1]));
       const forked = /forked child (\d+)/.exec(text);
-      if (forked) pids.add(Number(forked[1]));
+      for (const pid of [who?.[1], forked?.[1]]) {
+        if (pid === undefined) continue;
+        pids.add(Number(pid));
+        track(Number(pid));
+      }
       for (const w of [...waiters]) {
         const m = index >= w.from ? w.re.exec(text) : null;
         if (m) {
