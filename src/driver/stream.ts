@@ -118,7 +118,9 @@ export class StreamDriver implements Driver {
       if (cork) handle.uncork();
     }
     if (this.#head === q.length) {
-      this.#queue = [];
+      // Emptied: reuse the array (a reply per read empties it every time).
+      if (q.length > 1024) this.#queue = [];
+      else q.length = 0;
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > q.length) {
       this.#queue = q.slice(this.#head);

@@ -1126,7 +1126,8 @@ export class Kernel<E = Untyped> {
    * still lives is left to resolve. A rejected promise from the handler becomes DIE.
    */
   _wheelCall(session: Session, event: string, args: unknown[]): unknown {
-    if (this.#sessions.get(session._id) !== session) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
+    // A wheel's session is in this kernel's table until it is freed (phase 2).
+    if (session._phase === 2) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
     const [file, line] = this.#callerInfo ? this.#caller(this._wheelCall) : [undefined, undefined];
     const active = this.#active;
     const from = this.#activeEvent || undefined;
