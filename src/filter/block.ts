@@ -1,6 +1,6 @@
 import { PoeArgumentError, describe } from '../errors.js';
-import { FilterBase, FilterLimitError } from './filter.js';
-import { ByteQueue, DEFAULT_MAX_BUFFER, DEFAULT_MAX_LENGTH, checkOptions, conflict, expectArray, positiveInt, toBuffer } from './bytes.js';
+import { FilterBase } from './filter.js';
+import { ByteQueue, DEFAULT_MAX_BUFFER, DEFAULT_MAX_LENGTH, boundedChunks, checkOptions, conflict, expectArray, positiveInt, toBuffer } from './bytes.js';
 import { FrameReader, decodeDefault, encodeDefault } from './length-prefix.js';
 import type { LengthCodec } from './length-prefix.js';
 
@@ -104,11 +104,7 @@ export class Block extends FilterBase<Buffer, string | Buffer> {
       return;
     }
     const q = this.#fixed as ByteQueue;
-    const bufs = chunks.map((c) => toBuffer(c, 'a Block chunk'));
-    let total = q.length;
-    for (const b of bufs) total += b.length;
-    if (total > this.maxBuffer) throw new FilterLimitError('Block', 'maxBuffer', total, this.maxBuffer);
-    for (const b of bufs) q.append(b);
+    for (const b of boundedChunks(chunks, 'a Block chunk', q.length, 'Block', this.maxBuffer)) q.append(b);
   }
 
   getOne(): Buffer[] {

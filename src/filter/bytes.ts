@@ -1,5 +1,6 @@
 import * as nodeBuffer from 'node:buffer';
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
+import { FilterLimitError } from './filter.js';
 
 /*
  * Internal helpers shared by the filters: chunk coercion, a growable byte buffer that framing
@@ -17,6 +18,23 @@ export function toBuffer(value: unknown, what: string, encoding: BufferEncoding 
   if (typeof value === 'string') return Buffer.from(value, encoding);
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ${what} to be a Buffer or a string, got ${describe(value)}`);
+}
+
+/**
+ * `chunks` as bytes, once it is known that `queued` bytes plus all of them stay within `max`:
+ * all or nothing, so a getOneStart over the limit appends none of its chunks. `filter` names
+ * the filter in the `FilterLimitError`. A loop, not a map: a wheel calls this on every read.
+ */
+export function boundedChunks(chunks: readonly unknown[], what: string, queued: number, filter: string, max: number): Buffer[] {
+  const bufs: Buffer[] = [];
+  let total = queued;
+  for (let i = 0; i < chunks.length; i++) {
+    const b = toBuffer(chunks[i], what);
+    total += b.length;
+    bufs.push(b);
+  }
+  if (total > max) throw new FilterLimitError(filter, 'maxBuffer', total, max);
+  return bufs;
 }
 
 /** Checks that `chunks` is an array, as every filter method takes one. */

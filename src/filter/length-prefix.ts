@@ -1,6 +1,6 @@
 import { PoeError, describe } from '../errors.js';
 import { FilterLimitError } from './filter.js';
-import { ByteQueue, toBuffer } from './bytes.js';
+import { ByteQueue, boundedChunks } from './bytes.js';
 
 /*
  * Length-prefixed framing shared by Block (its default mode) and Reference: each frame is a
@@ -94,11 +94,7 @@ export class FrameReader {
 
   /** Appends chunks, or throws FilterLimitError (appending nothing) past maxBuffer. */
   append(chunks: readonly unknown[], what: string): void {
-    const bufs = chunks.map((c) => toBuffer(c, what));
-    let total = this.#q.length;
-    for (const b of bufs) total += b.length;
-    if (total > this.#c.maxBuffer) throw new FilterLimitError(this.#c.filter, 'maxBuffer', total, this.#c.maxBuffer);
-    for (let b of bufs) {
+    for (let b of boundedChunks(chunks, what, this.#q.length, this.#c.filter, this.#c.maxBuffer)) {
       if (this.#discard > 0) {
         const drop = Math.min(this.#discard, b.length);
         this.#discard -= drop;

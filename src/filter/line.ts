@@ -7,6 +7,7 @@ import {
   checkOptions,
   conflict,
   expectArray,
+  boundedChunks,
   positiveInt,
   toBuffer,
 } from './bytes.js';
@@ -239,19 +240,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
 
   getOneStart(chunks: readonly unknown[]): void {
     expectArray(chunks, 'Line chunks');
-    if (chunks.length === 1) {
-      // The wheel's case: one read.
-      const b = toBuffer(chunks[0], 'a Line chunk');
-      const total = this.#q.length + b.length;
-      if (total > this.maxBuffer) throw new FilterLimitError('Line', 'maxBuffer', total, this.maxBuffer);
-      this.#q.append(b);
-    } else {
-      const bufs = chunks.map((c) => toBuffer(c, 'a Line chunk'));
-      let total = this.#q.length;
-      for (const b of bufs) total += b.length;
-      if (total > this.maxBuffer) throw new FilterLimitError('Line', 'maxBuffer', total, this.maxBuffer);
-      for (const b of bufs) this.#q.append(b);
-    }
+    for (const b of boundedChunks(chunks, 'a Line chunk', this.#q.length, 'Line', this.maxBuffer)) this.#q.append(b);
     this.#exhausted = false;
   }
 
