@@ -631,9 +631,7 @@ export class Kernel<E = Untyped> {
       case ItemKind.Timer:
         if (dest !== this) {
           const ret = this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
-          if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
-            this.#watchAsync(ret as PromiseLike<unknown>, dest as Session, item.source as SessionOrKernel, item.name, item);
-          }
+          if (isThenable(ret)) this.#watchAsync(ret, dest as Session, item.source as SessionOrKernel, item.name, item);
         }
         break;
       case ItemKind.Signal:
@@ -1108,14 +1106,18 @@ export class Kernel<E = Untyped> {
       this.errno = 0;
       return undefined;
     }
-    const [file, line] = this.#callerInfo ? this.#caller(this.call) : [undefined, undefined];
+    return this.#callSession(target as Session, event, args, this.call);
+  }
+
+  /**
+   * The synchronous part of `call` once the target is a live session: a self-call runs the
+   * handler directly (no trap, G13), a call into another session through the trap.
+   */
+  #callSession(target: Session, event: string, args: unknown[], skip: (...args: never[]) => unknown): unknown {
+    const [file, line] = this.#callerInfo ? this.#caller(skip) : [undefined, undefined];
     const active = this.#active;
-    let ret: unknown;
-    if (target === active) {
-      ret = this.#handle(target as Session, active, event, args, file, line, this.#activeEvent || undefined);
-    } else {
-      ret = this.#invoke(target as Session, active, event, args, file, line, this.#activeEvent || undefined);
-    }
+    const from = this.#activeEvent || undefined;
+    const ret = target === active ? this.#handle(target, active, event, args, file, line, from) : this.#invoke(target, active, event, args, file, line, from);
     this.errno = 0;
     return ret;
   }
@@ -1128,14 +1130,8 @@ export class Kernel<E = Untyped> {
   _wheelCall(session: Session, event: string, args: unknown[]): unknown {
     // A wheel's session is in this kernel's table until it is freed (phase 2).
     if (session._phase === 2) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
-    const [file, line] = this.#callerInfo ? this.#caller(this._wheelCall) : [undefined, undefined];
-    const active = this.#active;
-    const from = this.#activeEvent || undefined;
-    const ret = session === active ? this.#handle(session, active, event, args, file, line, from) : this.#invoke(session, active, event, args, file, line, from);
-    this.errno = 0;
-    if (ret !== null && typeof ret === 'object' && typeof (ret as PromiseLike<unknown>).then === 'function') {
-      this.#watchAsync(ret as PromiseLike<unknown>, session, session, event, undefined);
-    }
+    const ret = this.#callSession(session, event, args, this._wheelCall);
+    if (isThenable(ret)) this.#watchAsync(ret, session, session, event, undefined);
     return ret;
   }
 
@@ -1992,6 +1988,11 @@ export class Kernel<E = Untyped> {
   get sessionCount(): number {
     return this.#sessions.size;
   }
+}
+
+/** A handler's return value that is a promise (or any thenable): its rejection becomes DIE. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 const finalizers = new FinalizationRegistry<{ kernel: Kernel; id: number }>(({ kernel, id }) => {
