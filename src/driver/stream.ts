@@ -155,9 +155,7 @@ export class StreamDriver implements Driver {
     // on its own (an error, or the reader's EOF).
     if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED' || fromRead(err)) return;
     const io = this.#io;
-    if (!io.claim(err, WRITE)) return;
-    io.pending ??= err;
-    io.writer?.sink.error(err);
+    if (io.writeFailed(err)) io.writer?.sink.error(err);
   };
 
   /**
@@ -212,6 +210,13 @@ class DriverIo {
     const reported = (this.#reported ??= new WeakMap());
     if (reported.has(err)) return false;
     reported.set(err, side);
+    return true;
+  }
+
+  /** A write failed with `err`: the next flush returns it. False when it was reported already. */
+  writeFailed(err: Error): boolean {
+    if (!this.claim(err, WRITE)) return false;
+    this.pending ??= err;
     return true;
   }
 
@@ -406,9 +411,7 @@ class WriteWatch implements DriverWatch {
     // A duplex handle that is being read: its errors are the reader's, unless a write
     // failed with them first.
     const io = this.#io;
-    if (io.reportedBy(err) !== 0 || io.reads(this.#handle)) return;
-    io.claim(err, WRITE);
-    io.pending ??= err;
-    if (!this.#stop) this.sink.error(err);
+    if (io.reads(this.#handle)) return;
+    if (io.writeFailed(err) && !this.#stop) this.sink.error(err);
   };
 }
