@@ -136,8 +136,7 @@ function catchSignals(state: ProcessState, names: string[]): void {
     const sig = `SIG${name}` as NodeJS.Signals;
     const catcher = (): void => {
       if (state.childRole) {
-        // Signals do not queue: one kept is as good as several.
-        if (!state.deferred.includes(name)) state.deferred.push(name);
+        keepSignal(state, name);
         return;
       }
       // Past the fork point, the catchers not yet released: the kernel's own listener has the
@@ -154,6 +153,11 @@ function catchSignals(state: ProcessState, names: string[]): void {
     }
     state.catchers.set(name, catcher);
   }
+}
+
+/** Keeps `name` for the fork point. Signals do not queue: one kept is as good as several. */
+function keepSignal(state: ProcessState, name: string): void {
+  if (!state.deferred.includes(name)) state.deferred.push(name);
 }
 
 /** Removes the catchers: from now on the kernel's own listeners (or Node's defaults) apply. */
@@ -351,7 +355,7 @@ export class Processes {
     if (!state.childRole) return false;
     // A signal with a catcher is kept by the catcher; one the program began watching during
     // its rebuild is kept here.
-    if (!state.catchers.has(name) && !state.deferred.includes(name)) state.deferred.push(name);
+    if (!state.catchers.has(name)) keepSignal(state, name);
     return true;
   }
 
