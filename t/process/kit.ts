@@ -100,6 +100,21 @@ export interface Program {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
+/** Calls `fn` with each complete line `stream` delivers (UTF-8, without its LF). */
+export function onLines(stream: NodeJS.ReadableStream, fn: (line: string) => void): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    partial += chunk;
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) >= 0) {
+      const line = partial.slice(0, nl);
+      partial = partial.slice(nl + 1);
+      fn(line);
+    }
+  });
+}
+
 /** Runs `node t/fixtures/<name> ...args` with piped output; its pid is tracked. */
 export function run(name: string, args: string[] = []): Program {
   const child = spawn(process.execPath, [fixture(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,20 +124,13 @@ export function run(name: string, args: string[] = []): Program {
   const lines: string[] = [];
   const stderr: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    partial += chunk;
-    let nl: number;
-    while ((nl = partial.indexOf('\n')) >= 0) {
-      const line = partial.slice(0, nl);
-      partial = partial.slice(nl + 1);
-      lines.push(line);
-      for (const w of [...waiters]) {
-        const m = w.re.exec(line);
-        if (m) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(m);
-        }
+  onLines(child.stdout, (line) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      const m = w.re.exec(line);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
       }
     }
   });

@@ -22,7 +22,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { alive, killLeftovers, track, trackChild } from '../process/kit.js';
+import { alive, killLeftovers, onLines, track, trackChild } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../dist/samples/preforking-httpd.js', import.meta.url));
@@ -85,33 +85,26 @@ async function startServer(env: Record<string, string> = {}, { children = 2 }: {
   const lines: string[] = [];
   const waiters: { re: RegExp; from: number; resolve: (found: [RegExpExecArray, number]) => void }[] = [];
   const checks: { check: () => boolean; resolve: () => void }[] = [];
-  let partial = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    partial += chunk;
-    let nl: number;
-    while ((nl = partial.indexOf('\n')) >= 0) {
-      const text = partial.slice(0, nl);
-      partial = partial.slice(nl + 1);
-      const index = lines.push(text) - 1;
-      const who = PID_IN_LINE.exec(text);
-      const forked = /forked child (\d+)/.exec(text);
-      for (const pid of [who?.[1], forked?.[1]]) {
-        if (pid === undefined) continue;
-        pids.add(Number(pid));
-        track(Number(pid));
+  onLines(child.stderr, (text) => {
+    const index = lines.push(text) - 1;
+    const who = PID_IN_LINE.exec(text);
+    const forked = /forked child (\d+)/.exec(text);
+    for (const pid of [who?.[1], forked?.[1]]) {
+      if (pid === undefined) continue;
+      pids.add(Number(pid));
+      track(Number(pid));
+    }
+    for (const w of [...waiters]) {
+      const m = index >= w.from ? w.re.exec(text) : null;
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve([m, index]);
       }
-      for (const w of [...waiters]) {
-        const m = index >= w.from ? w.re.exec(text) : null;
-        if (m) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve([m, index]);
-        }
-      }
-      for (const c of [...checks]) {
-        if (c.check()) {
-          checks.splice(checks.indexOf(c), 1);
-          c.resolve();
-        }
+    }
+    for (const c of [...checks]) {
+      if (c.check()) {
+        checks.splice(checks.indexOf(c), 1);
+        c.resolve();
       }
     }
   });
