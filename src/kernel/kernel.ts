@@ -219,6 +219,12 @@ export class Kernel<E = Untyped> {
   #clockTimer: ClockTimer | undefined = undefined;
   #clockTimerDue = Infinity;
   #beforeExitInstalled = false;
+  /**
+   * Keeps Node's loop alive while the kernel runs and watches an OS signal: a signal can wake
+   * it, so it is waiting, not stalled (a session held by an extra reference and watching TERM
+   * waits in POE until TERM comes). Node's own signal listeners keep nothing alive.
+   */
+  #signalWait: NodeJS.Timeout | undefined = undefined;
   #lastLeaks: string[] = [];
 
   static #dispatching: Kernel | undefined = undefined;
@@ -1035,6 +1041,19 @@ export class Kernel<E = Untyped> {
       return; // not a signal this platform lets Node watch
     }
     this.#osListeners.set(name, listener);
+    this.#refreshSignalWait();
+  }
+
+  /** Holds Node's loop open exactly while the kernel runs with an OS signal watched. */
+  #refreshSignalWait(): void {
+    const wanted = this.#mode !== undefined && this.#osListeners.size > 0;
+    if (wanted && this.#signalWait === undefined) {
+      // The longest interval Node allows; it never fires in practice and does no work if it does.
+      this.#signalWait = setInterval(noop, 0x7fffffff);
+    } else if (!wanted && this.#signalWait !== undefined) {
+      clearInterval(this.#signalWait);
+      this.#signalWait = undefined;
+    }
   }
 
   /** OS signal `name` arrived: queued to the kernel, and remembered until dispatched (see fork). */
@@ -1052,6 +1071,7 @@ export class Kernel<E = Untyped> {
     if (listener !== undefined) {
       process.removeListener(`SIG${name}` as NodeJS.Signals, listener);
       this.#osListeners.delete(name);
+      this.#refreshSignalWait();
     }
   }
 
@@ -1851,6 +1871,7 @@ export class Kernel<E = Untyped> {
       reject = rej;
     });
     this.#mode = { kind, slices, cond, resolve, reject, promise };
+    this.#refreshSignalWait();
     if (this.#stopping && this.#sessions.size > 0) {
       // stop() ran outside any run and sessions were made since: start clean.
       this.#stopping = false;
@@ -1873,6 +1894,7 @@ export class Kernel<E = Untyped> {
     const mode = this.#mode;
     if (mode === undefined) return;
     this.#mode = undefined;
+    this.#refreshSignalWait();
     if (this.#clockTimer !== undefined) {
       this.#clock.clearTimer(this.#clockTimer);
       this.#clockTimer = undefined;
@@ -1989,6 +2011,8 @@ export class Kernel<E = Untyped> {
     return this.#sessions.size;
   }
 }
+
+function noop(): void {}
 
 /** A handler's return value that is a promise (or any thenable): its rejection becomes DIE. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
