@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { constants as osConstants } from 'node:os';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
 import { Context } from '../session/context.js';
-import type { Session, SessionId } from '../session/session.js';
+import { type Session, type SessionId, isClass } from '../session/session.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { errno as E, errnoName } from './errno.js';
@@ -1574,7 +1574,9 @@ export class Kernel<E = Untyped> {
       return 0;
     }
     if (s._options?.get('debug') && s._handlers.has(event)) this.#warn(`redefining handler for event '${event}' in session ${s._id}`);
-    if (typeof handler === 'function' && method === undefined) s._addHandler(event, handler, undefined, 'state');
+    // A class is a package (POE's `state($event, $package)`): its static method named like the
+    // event, or `method`.
+    if (typeof handler === 'function' && method === undefined && !isClass(handler)) s._addHandler(event, handler, undefined, 'state');
     else s._addMethodHandler(event, handler, method ?? event, 'state');
     return 0;
   }

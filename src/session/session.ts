@@ -42,6 +42,14 @@ export interface SessionParams<E = Untyped, H = Record<string, unknown>> {
 const PARAM_KEYS = ['inlineStates', 'objectStates', 'packageStates', 'heap', 'args', 'options', 'kernel'] as const;
 const PARAM_SET: ReadonlySet<string> = new Set(PARAM_KEYS);
 
+/**
+ * True for a `class`: a function that cannot be called, only constructed. POE's package states
+ * name a package, and a class is what a package ports to.
+ */
+export function isClass(value: unknown): boolean {
+  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+}
+
 function optionValue(value: unknown): unknown {
   if (typeof value === 'string') {
     const v = value.toLowerCase();
@@ -217,6 +225,13 @@ export class Session<out E = Untyped, H = unknown> {
     }
     if (typeof fn !== 'function') {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected handler for \`${event}\` in \`${where}\` to be a function, got ${describe(fn)}`);
+    }
+    if (isClass(fn)) {
+      // A class cannot be called: it would throw at the first dispatch instead of here.
+      throw new PoeArgumentError(
+        'ERR_POE_SESSION_BAD_HANDLER',
+        `Expected handler for \`${event}\` in \`${where}\` to be a function, got class ${fn.name || '(anonymous)'}; a class's static methods are package states (\`packageStates\`, or \`state(event, Class, method)\`)`,
+      );
     }
     if (event === '_signal') {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', 'The `_signal` event is reserved; use `kernel.sig()` to watch signals');

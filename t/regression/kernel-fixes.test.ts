@@ -2,7 +2,7 @@
  * Regressions found in review of the kernel; each test names the behaviour it pins down.
  */
 import { describe, expect, test } from 'vitest';
-import { Session, type DieInfo } from '../../src/index.js';
+import { Session, type Context, type DieInfo } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
 
 describe('kernel regressions', () => {
@@ -145,5 +145,43 @@ describe('kernel regressions: batches', () => {
     for (let i = 0; i < 100; i++) Session.create({ kernel, inlineStates: states, args: [`idle-${i}`] });
     await run();
     expect(stopped).toBe(100);
+  });
+});
+
+describe('kernel regressions: found by porting POE programs', () => {
+  test("state(event, Class) adds a package state, as POE's state('ev', $package): the static method named like the event, or `method`", async () => {
+    const { kernel, log, say, run } = makeKernel();
+    class Pkg {
+      static _start(this: unknown, ctx: Context): void {
+        say(`_start this is Pkg: ${this === Pkg}`);
+        say(`state -> ${ctx.kernel.state('runtime_state', Pkg)}`);
+        say(`state -> ${ctx.kernel.state('renamed', Pkg, 'other')}`);
+        ctx.kernel.yield('runtime_state', 'a');
+        ctx.kernel.yield('renamed', 'b');
+      }
+      static runtime_state(this: unknown, ctx: Context, arg: unknown): void {
+        say(`runtime_state ${String(arg)} this is Pkg: ${this === Pkg} OBJECT is Pkg: ${ctx.object === Pkg}`);
+      }
+      static other(this: unknown, ctx: Context, arg: unknown): void {
+        say(`other via ${ctx.state} ${String(arg)} this is Pkg: ${this === Pkg}`);
+      }
+    }
+    Session.create({ kernel, packageStates: [Pkg, ['_start']] });
+    await run();
+    expect(log).toEqual([
+      '_start this is Pkg: true',
+      'state -> 0',
+      'state -> 0',
+      'runtime_state a this is Pkg: true OBJECT is Pkg: true',
+      'other via renamed b this is Pkg: true',
+    ]);
+  });
+
+  test('a class given where a handler function goes is refused when it is added, not when the event comes', () => {
+    const { kernel } = makeKernel();
+    class Thing {}
+    expect(() => Session.create({ kernel, inlineStates: { _start: () => {}, ev: Thing as never } })).toThrow(
+      expect.objectContaining({ code: 'ERR_POE_SESSION_BAD_HANDLER', message: expect.stringContaining('got class Thing') }),
+    );
   });
 });
