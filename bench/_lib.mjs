@@ -46,9 +46,9 @@ export function ratio(a, b) {
   return Number((a / b).toPrecision(4));
 }
 
-/** Path of an anchor in /work/shared/anchors, relative to bench/, or null if it is not there. */
+/** Path of an anchor program in bench/anchors/ (see its README.md), or null if it is not there. */
 export function anchorPath(name) {
-  const p = fileURLToPath(new URL(`../../shared/anchors/${name}`, import.meta.url));
+  const p = fileURLToPath(new URL(`./anchors/${name}`, import.meta.url));
   return existsSync(p) ? p : null;
 }
 

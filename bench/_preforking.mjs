@@ -2,9 +2,9 @@
 //
 // Requests per second of samples/preforking-httpd (MAX_PROCESSES=2, DEBUG=0, TESTING_CHURN=0,
 // PORT=0, read back from its "has begun listening" line) beside what a Node user would write
-// instead, /work/shared/anchors/node-cluster-httpd.mjs (node:http in a cluster, 2 workers), and,
-// when `perl -MPOE` works, the seed itself on POE (anchors/poe-preforking-httpd-bench.pl, 2
-// children). Every server is loaded over 127.0.0.1 with a fresh connection per request and 50
+// instead, bench/anchors/node-cluster-httpd.mjs (node:http in a cluster, 2 workers), and,
+// when `perl -MPOE` works, the seed itself on POE (bench/anchors/poe-preforking-httpd-bench.pl,
+// 2 children). Every server is loaded over 127.0.0.1 with a fresh connection per request and 50
 // in flight, for a bounded time, by the same generator in one run: `wrk -t2 -c50 -d5s -H
 // 'Connection: close'` when wrk is on PATH, else this file run as a Node load generator in a
 // child process (http.request with agent:false, 50 in flight); BENCH_LOADGEN=node forces that.

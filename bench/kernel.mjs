@@ -1,5 +1,5 @@
 // Kernel suite: event dispatch, timers and per-session memory of poe-ts, each beside the
-// yardstick kernel (/work/shared/anchors/yardstick-kernel.mjs) measured in the same run.
+// yardstick kernel (bench/anchors/yardstick-kernel.mjs) measured in the same run.
 //
 //   node bench/kernel.mjs [case ...]            every case (or the named ones), one JSON line each
 //   node bench/kernel.mjs --worker CASE N       one measurement in this process (used internally)
@@ -232,7 +232,7 @@ async function measure(c, yardstick) {
     record.baseline = `yardstick-kernel.mjs ${c.yardstick}`;
     record.baselineRuns = ysRuns.map((r) => r.per_sec);
   } else if (c.yardstick !== undefined) {
-    record.baseline = 'missing: ../../shared/anchors/yardstick-kernel.mjs';
+    record.baseline = 'missing: bench/anchors/yardstick-kernel.mjs';
   }
   if (c.name === 'kernel.delay_burst') {
     record.armSec = round4(median(poeRuns.map((r) => r.armSec)));

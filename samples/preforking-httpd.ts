@@ -1,12 +1,12 @@
 /**
- * preforking-httpd: the POE pre-forking HTTP server (/work/shared/seeds/preforking-httpd.pl,
- * from the POE wiki), ported line by line. One listener session binds the port and forks
- * MAX_PROCESSES children; the parent and every child accept connections from the one shared
- * listening socket, and each connection gets an interactor session that answers one request
- * with a page of its request headers, the answering process's PID and the time, then closes.
- * The parent reaps children and forks replacements while it is listening; with TESTING_CHURN a
- * child retires (stops listening, finishes what it serves and exits) after a connection with
- * probability 0.25. Ctrl-C stops every process gracefully.
+ * preforking-httpd: the seed program, POE's pre-forking HTTP server from the POE wiki, ported line
+ * by line (bench/anchors/poe-preforking-httpd-bench.pl is its benchmark form). One listener session
+ * binds the port and forks MAX_PROCESSES children; the parent and every child accept connections
+ * from the one shared listening socket, and each connection gets an interactor session that answers
+ * one request with a page of its request headers, the answering process's PID and the time, then
+ * closes. The parent reaps children and forks replacements while it is listening; with
+ * TESTING_CHURN a child retires (stops listening, finishes what it serves and exits) after a
+ * connection with probability 0.25. Ctrl-C stops every process gracefully.
  *
  *   node dist/samples/preforking-httpd.js             (or `npm start`)
  *   DEBUG=0 MAX_PROCESSES=2 PORT=0 TESTING_CHURN=0 node dist/samples/preforking-httpd.js

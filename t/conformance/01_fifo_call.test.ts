@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { Session, type Context } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines, sid } from './probe.js';
+import { expectedLines, probeExpected, sid } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/01_fifo_call.expected', import.meta.url);
+const PROBE = probeExpected('01_fifo_call');
 
 describe('probe 01_fifo_call', () => {
   test('post/yield FIFO across sessions; call is synchronous; post returns 1, yield undef', async () => {

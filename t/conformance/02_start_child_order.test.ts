@@ -8,9 +8,9 @@
 import { describe, expect, test } from 'vitest';
 import { Kernel, Session, type ChildReason } from '../../src/index.js';
 import { id, makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/02_start_child_order.expected', import.meta.url);
+const PROBE = probeExpected('02_start_child_order');
 
 describe('probe 02_start_child_order', () => {
   test('_start, _child(create), create() returns; _stop, _child(lose) with return values; no _parent', async () => {

@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { Kernel, Session, errno } from '../../src/index.js';
 import { id, makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/04_default_and_errors.expected', import.meta.url);
+const PROBE = probeExpected('04_default_and_errors');
 
 /** The probe's `$!+0 == ENOSYS ? 'ENOSYS' : $!+0` and friends. */
 function en(value: number, name: 'ENOSYS' | 'ESRCH'): string {

@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/05_alarm_ordering.expected', import.meta.url);
+const PROBE = probeExpected('05_alarm_ordering');
 
 describe('probe 05_alarm_ordering', () => {
   test('equal-time FIFO, past alarms first, delay(0) after earlier yields, supersede, clear', async () => {

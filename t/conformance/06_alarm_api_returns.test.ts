@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { Session, errno, type AlarmId, type Kernel } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/06_alarm_api_returns.expected', import.meta.url);
+const PROBE = probeExpected('06_alarm_api_returns');
 
 /** The probe's `en()`: errno by name. */
 function en(k: Kernel): string {

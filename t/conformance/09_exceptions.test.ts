@@ -10,9 +10,9 @@
 import { expect, test } from 'vitest';
 import { type DieInfo, Session } from '../../src/index.js';
 import { expectNoLeaks, id, makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/09_exceptions.expected', import.meta.url));
+const expected = expectedLines(probeExpected('09_exceptions'));
 
 test('09_exceptions: DIE details, propagation to the parent, handled then unhandled, run() rethrows', async () => {
   const { kernel, log, say } = makeKernel();

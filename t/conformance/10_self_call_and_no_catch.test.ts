@@ -9,9 +9,9 @@
 import { expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
 import { expectNoLeaks, makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/10_self_call_and_no_catch.expected', import.meta.url));
+const expected = expectedLines(probeExpected('10_self_call_and_no_catch'));
 
 test('10_self_call_and_no_catch: self-call exceptions reach the caller; catchExceptions false stops the kernel', async () => {
   // POE reads POE_CATCH_EXCEPTIONS=0 from the environment before it loads and prints the

@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { Session, errno, type Context } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/13_state_runtime.expected', import.meta.url);
+const PROBE = probeExpected('13_state_runtime');
 
 describe('probe 13_state_runtime', () => {
   test('state() add/replace/remove returns 0; object and package handlers; option()', async () => {

@@ -12,9 +12,9 @@
 import { expect, test } from 'vitest';
 import { Kernel, Session } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/14_os_signals.expected', import.meta.url));
+const expected = expectedLines(probeExpected('14_os_signals'));
 
 test('14_os_signals: real SIGUSR1 is benign; an unhandled real SIGINT stops every session', async () => {
   const warnings: string[] = [];

@@ -12,9 +12,9 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { cleanup, exitOf, run } from '../process/kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/15_sig_child.expected', import.meta.url));
+const expected = expectedLines(probeExpected('15_sig_child'));
 
 afterEach(cleanup);
 

@@ -20,9 +20,9 @@ import type { Duplex } from 'node:stream';
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
 import { realKernel, tcpPair, visible } from '../wheel/rw-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const poe = (): string[] => expectedLines(new URL('../../../shared/poe/probes/16_readwrite_socketpair.expected', import.meta.url));
+const poe = (): string[] => expectedLines(probeExpected('16_readwrite_socketpair'));
 
 /** POE's lines with b's read moved before a's: the order Node delivers the duplexPair's bytes in. */
 function expected(): string[] {

@@ -4,9 +4,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Block, Grep, Line, Map as MapFilter, RecordBlock, Reference, Stackable, Stream } from '../../src/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/17_filters.expected', import.meta.url);
+const PROBE = probeExpected('17_filters');
 
 /** The probe's `show`: records joined by `|`, arrays as `[a,b]`, CR/LF/NUL escaped. */
 function show(records: readonly unknown[] | undefined): string {

@@ -12,8 +12,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { HTTPD, HttpResponse } from '../../src/index.js';
 import type { HTTPDOptions, HttpRequest } from '../../src/index.js';
+import { probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/18_filter_httpd.expected', import.meta.url);
+const PROBE = probeExpected('18_filter_httpd');
 
 /** The probe's `desc`: requests with sorted header names, responses, body strings. */
 function desc(r: unknown): string {

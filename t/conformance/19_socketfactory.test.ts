@@ -21,7 +21,7 @@ import { expect, test } from 'vitest';
 import { Kernel, Session, SocketFactory, inetNtoa } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
 import { newHeap, runBounded } from '../wheel/net-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
 interface Heap {
   srv?: SocketFactory;
@@ -84,7 +84,7 @@ test('19_socketfactory: accept/connect args, bind failure yielded after the I/O 
   await runBounded(kernel);
   say('run returned');
 
-  expect(out).toEqual(expectedLines(new URL('../../../shared/poe/probes/19_socketfactory.expected', import.meta.url)));
+  expect(out).toEqual(expectedLines(probeExpected('19_socketfactory')));
   expect(warnings).toEqual([]);
   expectNoLeaks(kernel);
 });

@@ -30,7 +30,7 @@ import { expect, test } from 'vitest';
 import { ClientTCP, Kernel, ServerTCP, Session } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
 import { runBounded } from '../wheel/net-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
 test('20_components_tcp: Server::TCP and Client::TCP callback sequence', async () => {
   const warnings: string[] = [];
@@ -96,7 +96,7 @@ test('20_components_tcp: Server::TCP and Client::TCP callback sequence', async (
   await runBounded(kernel);
   say('run returned');
 
-  const expected = expectedLines(new URL('../../../shared/poe/probes/20_components_tcp.expected', import.meta.url));
+  const expected = expectedLines(probeExpected('20_components_tcp'));
   const client2 = 'client2 ConnectError: op=connect errnum=111';
   const without = (lines: string[]) => lines.filter((l) => l !== client2);
   expect(without(out)).toEqual(without(expected));

@@ -19,9 +19,9 @@
 import { expect, test } from 'vitest';
 import { Run, Session } from '../../src/index.js';
 import { realKernel } from '../wheel/rw-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/21_wheel_run.expected', import.meta.url));
+const expected = expectedLines(probeExpected('21_wheel_run'));
 
 // $|=1; my $l = <STDIN>; chomp $l; print "out:$l\n"; print STDERR "err-line\n"; exit 7
 const CHILD = `

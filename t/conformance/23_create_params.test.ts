@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines, perlRef } from './probe.js';
+import { expectedLines, perlRef, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/23_create_params.expected', import.meta.url);
+const PROBE = probeExpected('23_create_params');
 
 /** Perl's `__LINE__` for the caller: the line as written (stack traces are source-mapped). */
 function callerLine(): number {

@@ -5,9 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import { Kernel, Session, errno } from '../../src/index.js';
 import { id, makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const PROBE = new URL('../../../shared/poe/probes/24_aliases.expected', import.meta.url);
+const PROBE = probeExpected('24_aliases');
 
 /** The probe's `en()`: errno by name. */
 function en(e: number): string {

@@ -14,9 +14,9 @@ import type { Duplex } from 'node:stream';
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
 import { realKernel, tcpPair } from '../wheel/rw-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/27_watermarks.expected', import.meta.url));
+const expected = expectedLines(probeExpected('27_watermarks'));
 
 interface Heap {
   a?: ReadWrite<Buffer, string>;

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { FollowTail, Session } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/28_followtail.expected', import.meta.url));
+const expected = expectedLines(probeExpected('28_followtail'));
 
 let dir: string | undefined;
 afterEach(() => {

@@ -13,9 +13,9 @@ import { PassThrough } from 'node:stream';
 import { expect, test } from 'vitest';
 import { Session, selectPauseRead, selectPauseWrite, selectRead, selectResumeRead } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/30_select.expected', import.meta.url));
+const expected = expectedLines(probeExpected('30_select'));
 
 test('30_select: level-triggered read watcher, pause keeps the session, removal stops it', async () => {
   const { kernel, log, say, run } = makeKernel();

@@ -8,9 +8,9 @@
 import { expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/31_sig_watch_no_refcount.expected', import.meta.url));
+const expected = expectedLines(probeExpected('31_sig_watch_no_refcount'));
 
 test('31_sig_watch_no_refcount: watcher-only sessions are collected; alias-only ones die at IDLE', async () => {
   const { kernel, log, say, run } = makeKernel();

@@ -18,9 +18,9 @@ import type { Duplex, Readable } from 'node:stream';
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, Stream, duplexPair, selectRead } from '../../src/index.js';
 import { realKernel, tcpPair } from '../wheel/rw-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
-const expected = expectedLines(new URL('../../../shared/poe/probes/32_io_before_queue.expected', import.meta.url));
+const expected = expectedLines(probeExpected('32_io_before_queue'));
 
 interface Heap {
   r?: ReadWrite<Buffer, string>;

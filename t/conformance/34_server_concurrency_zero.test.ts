@@ -16,7 +16,7 @@ import { expect, test } from 'vitest';
 import { ClientTCP, Kernel, ServerTCP, Session } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
 import { runBounded } from '../wheel/net-kit.js';
-import { expectedLines } from './probe.js';
+import { expectedLines, probeExpected } from './probe.js';
 
 test('34_server_concurrency_zero: the first connection is accepted, then accept pauses', async () => {
   const warnings: string[] = [];
@@ -61,7 +61,7 @@ test('34_server_concurrency_zero: the first connection is accepted, then accept 
   await runBounded(kernel);
   say('run returned');
 
-  expect(out).toEqual(expectedLines(new URL('../../../shared/poe/probes/34_server_concurrency_zero.expected', import.meta.url)));
+  expect(out).toEqual(expectedLines(probeExpected('34_server_concurrency_zero')));
   expect(warnings).toEqual([]);
   expectNoLeaks(kernel);
 });

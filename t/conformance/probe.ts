@@ -1,16 +1,21 @@
 /**
- * Reads a probe's recorded POE 1.37 output (`poe/probes/NN_*.expected`) at test time, so a
- * re-recorded probe changes the expectation without anyone editing a test.
+ * Reads a probe's recorded POE 1.37 output (`t/fixtures/poe-probes/NN_*.expected`) at test
+ * time, so a re-recorded probe changes the expectation without anyone editing a test.
  */
 import { readFileSync } from 'node:fs';
 import type { Session, SessionOrKernel } from '../../src/index.js';
 import { Kernel } from '../../src/index.js';
 
+/** Where probe `name` (`'01_fifo_call'`) keeps its recorded output: beside its Perl source. */
+export function probeExpected(name: string): URL {
+  return new URL(`../fixtures/poe-probes/${name}.expected`, import.meta.url);
+}
+
 /**
- * The lines of the `.expected` file at `url` (resolve it against the test file's
- * `import.meta.url`), with whole-line translations applied. Each key of `translations` is a
- * line POE printed and its value the line poe-ts prints where the API genuinely differs; the
- * caller documents why. A key that matches no line throws, so a stale translation cannot hide.
+ * The lines of the `.expected` file at `url` (from {@link probeExpected}), with whole-line
+ * translations applied. Each key of `translations` is a line POE printed and its value the line
+ * poe-ts prints where the API genuinely differs; the caller documents why. A key that matches
+ * no line throws, so a stale translation cannot hide.
  */
 export function expectedLines(url: URL, translations: Readonly<Record<string, string>> = {}): string[] {
   const text = readFileSync(url, 'utf8');
