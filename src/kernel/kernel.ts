@@ -5,6 +5,7 @@ import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknown
 import { Context } from '../session/context.js';
 import { type Session, type SessionId, isClass } from '../session/session.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
+import { AsyncScope, currentScope, runInScope } from './async-scope.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { errno as E, errnoName } from './errno.js';
 import { Processes } from './processes.js';
@@ -219,6 +220,8 @@ export class Kernel<E = Untyped> {
   #clockTimer: ClockTimer | undefined = undefined;
   #clockTimerDue = Infinity;
   #beforeExitInstalled = false;
+  /** Session-bound calls already warned about being made outside any handler (#noSession). */
+  readonly #warnedNoSession = new Set<string>();
   /**
    * Keeps Node's loop alive while the kernel runs and watches an OS signal: a signal can wake
    * it, so it is waiting, not stalled (a session held by an extra reference and watching TERM
@@ -306,9 +309,12 @@ export class Kernel<E = Untyped> {
     return k;
   }
 
-  /** The kernel dispatching an event right now, else the default kernel. */
+  /**
+   * The kernel dispatching an event right now (or whose async handler is running on after an
+   * `await`), else the default kernel.
+   */
   static current(): Kernel {
-    return Kernel.#dispatching ?? Kernel.default;
+    return Kernel.#dispatching ?? currentScope()?.kernel ?? Kernel.default;
   }
 
   /** True for a kernel from either build (ESM or CJS) of poe-ts. */
@@ -391,11 +397,61 @@ export class Kernel<E = Untyped> {
 
   #activeSession(what: string): Session | undefined {
     const a = this.#active;
-    if (a === this) {
-      this.#fail(E.ESRCH, `${what} needs an active session (call it from a handler)`, undefined);
+    if (a === this) return this.#noSession(what, undefined);
+    return a as Session;
+  }
+
+  /**
+   * A session-bound call with no session to act for: ESRCH, as outside any handler (differences
+   * 10). While the kernel runs that means a callback, or code after an `await` in a handler
+   * that is not an `async` function, and the kernel says so once per call name.
+   */
+  #noSession<T>(what: string, value: T): T {
+    if (this.#mode !== undefined && this.#depth === 0 && !this.#inPump && !this.#warnedNoSession.has(what)) {
+      this.#warnedNoSession.add(what);
+      this.#warn(
+        `poe-ts: ${what} was called outside any handler while the kernel runs (from a callback, or after an await in a handler that is not an async function?); there is no session to act for, so it fails with ESRCH`,
+      );
+    }
+    return this.#fail(E.ESRCH, `${what} needs an active session (call it from a handler)`, value);
+  }
+
+  /**
+   * Outside any dispatch, in code an `async` handler runs after an `await`: that handler's
+   * scope, when it is this kernel's and its session still lives. Session-bound calls made
+   * there act for that session (#asScope), as they would have before the `await`.
+   */
+  #scoped(what: string): AsyncScope | undefined {
+    const scope = currentScope();
+    if (scope === undefined || scope.kernel !== this) return undefined;
+    if (scope.session._phase === 2) {
+      if (!scope.warned) {
+        scope.warned = true;
+        this.#warn(`poe-ts: ${what} after an await in async handler '${scope.event}' of session ${scope.session._id}, which has stopped: it acts for no session`);
+      }
       return undefined;
     }
-    return a as Session;
+    return scope;
+  }
+
+  /** Calls `method` again with `args`, as the scope's session: the prologue of session-bound calls. */
+  #again<T>(scope: AsyncScope, method: (...args: never[]) => T, args: unknown[]): T {
+    return this.#asScope(scope, () => (method as (...a: unknown[]) => T).apply(this, args));
+  }
+
+  /** Runs `fn` as the scope's session and event, then back outside any handler. */
+  #asScope<T>(scope: AsyncScope, fn: () => T): T {
+    const prevKernel = Kernel.#dispatching;
+    this.#active = scope.session;
+    this.#activeEvent = scope.event;
+    Kernel.#dispatching = this;
+    try {
+      return fn();
+    } finally {
+      this.#active = this;
+      this.#activeEvent = '';
+      Kernel.#dispatching = prevKernel;
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -635,10 +691,7 @@ export class Kernel<E = Untyped> {
     switch (item.kind) {
       case ItemKind.Post:
       case ItemKind.Timer:
-        if (dest !== this) {
-          const ret = this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
-          if (isThenable(ret)) this.#watchAsync(ret, dest as Session, item.source as SessionOrKernel, item.name, item);
-        }
+        if (dest !== this) this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
         break;
       case ItemKind.Signal:
         if (dest === this && this.#osPending.size > 0) this.#osPending.delete(item);
@@ -649,8 +702,21 @@ export class Kernel<E = Untyped> {
     }
   }
 
-  /** Dispatches with POE's exception trap; restores the active session and event after. */
-  #invoke(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
+  /**
+   * Dispatches with POE's exception trap; restores the active session and event after. A
+   * promise the handler returns is followed (#pending): the kernel's to watch, or with
+   * `callerOwns` (a `call`), the caller's.
+   */
+  #invoke(
+    session: Session,
+    sender: SessionOrKernel,
+    event: string,
+    args: unknown[],
+    file: string | undefined,
+    line: number | undefined,
+    fromState: string | undefined,
+    callerOwns = false,
+  ): unknown {
     const prevActive = this.#active;
     const prevEvent = this.#activeEvent;
     const prevKernel = Kernel.#dispatching;
@@ -659,7 +725,8 @@ export class Kernel<E = Untyped> {
     Kernel.#dispatching = this;
     this.#depth++;
     try {
-      return this.#handle(session, sender, event, args, file, line, fromState);
+      const ret = this.#handle(session, sender, event, args, file, line, fromState);
+      return isThenable(ret) ? this.#pending(ret, session, sender, event, callerOwns, file, line, fromState) : ret;
     } catch (err) {
       // Without POE's trap the exception unwinds through call() and create() like any other;
       // only the outermost dispatch, which Node's loop would otherwise receive, stops here.
@@ -701,6 +768,7 @@ export class Kernel<E = Untyped> {
     if (entry.raw === true) return fn(...args);
     const object = entry.object;
     const ctx = new Context(this as Kernel, session, session._heap, state, sender, object, file, line, fromState);
+    if (entry.async) return runInScope(new AsyncScope(this as Kernel, session, state), () => fn.call(object, ctx, ...args));
     switch (args.length) {
       case 0:
         return fn.call(object, ctx);
@@ -716,18 +784,50 @@ export class Kernel<E = Untyped> {
   }
 
   /**
-   * An async handler's promise: nobody else will see its rejection, so it becomes DIE like a
-   * synchronous throw (never an unhandled rejection that kills the process).
+   * A handler returned a promise (an `async` handler): it holds its session until it settles,
+   * as a wheel does while it watches. Its rejection is DIE like a synchronous throw, since
+   * nobody else sees it (never an unhandled rejection that kills the process); except for a
+   * `call`, whose caller gets a promise of the same outcome and owns it.
    */
-  #watchAsync(promise: PromiseLike<unknown>, session: Session, sender: SessionOrKernel, event: string, item: QueueItem<Session | Kernel> | undefined): void {
-    promise.then(undefined, (err: unknown) => {
+  #pending(
+    promise: PromiseLike<unknown>,
+    session: Session,
+    sender: SessionOrKernel,
+    event: string,
+    callerOwns: boolean,
+    file: string | undefined,
+    line: number | undefined,
+    fromState: string | undefined,
+  ): PromiseLike<unknown> {
+    const running = (session._async ??= []);
+    running.push(event);
+    this._hold(session, 1);
+    const done = (): void => {
+      running.splice(running.lastIndexOf(event), 1);
+      this._hold(session, -1);
+    };
+    if (callerOwns) {
+      return promise.then(
+        (value) => {
+          done();
+          return value;
+        },
+        (err: unknown) => {
+          done();
+          throw err;
+        },
+      );
+    }
+    promise.then(done, (err: unknown) => {
+      done();
       if (session._phase === 2) {
         this.#warn(`poe-ts: async handler '${event}' of stopped session ${session._id} rejected: ${formatError(err)}`);
         return;
       }
-      this.#handlerFailed(err, session, sender, event, item?.file, item?.line, item?.fromState);
+      this.#handlerFailed(err, session, sender, event, file, line, fromState);
       if (this.#mode !== undefined && !this.#inPump && !this.#wakeScheduled) this.#arm();
     });
+    return promise;
   }
 
   #handlerFailed(err: unknown, session: Session, sender: SessionOrKernel, event: string, file: string | undefined, line: number | undefined, fromState: string | undefined): void {
@@ -794,7 +894,27 @@ export class Kernel<E = Untyped> {
     if (s._children.size > 0) why.push(`${s._children.size} child session(s)`);
     if (s._aliases !== undefined && s._aliases.size > 0) why.push(`alias(es) ${[...s._aliases].sort().join(', ')}`);
     if (s._extrefs !== undefined && s._extrefs.size > 0) why.push(`extra reference(s) ${[...s._extrefs.keys()].join(', ')}`);
-    if (s._holds > 0) why.push(`${s._holds} wheel or watcher hold(s)`);
+    if (s._holds > 0) {
+      // Name what holds it: async handlers still running, wheels and watchers by name, and
+      // whatever is left (sig_child watches).
+      let other = s._holds;
+      if (s._async !== undefined && s._async.length > 0) {
+        why.push(`async handler(s) still running: ${s._async.join(', ')}`);
+        other -= s._async.length;
+      }
+      const owners: string[] = [];
+      for (const thing of s._owned ?? []) {
+        const name = thing._holdName;
+        if (name === undefined) continue;
+        owners.push(name);
+        other -= thing._holdCount ?? 1;
+      }
+      if (owners.length > 0) why.push(`held by ${owners.join(', ')}`);
+      const pids = this.#processes.watchedPids(s);
+      if (pids.length > 0) why.push(`sig_child watch(es) on pid(s) ${pids.join(', ')}`);
+      other -= pids.length;
+      if (other > 0) why.push(`${other} other hold(s)`);
+    }
     return why;
   }
 
@@ -843,6 +963,10 @@ export class Kernel<E = Untyped> {
 
   /** @internal Registers a new session, runs `_start` and `_child(create)`. */
   _register(session: Session, args: unknown[]): void {
+    if (this.#active === this) {
+      const scope = this.#scoped('Session.create');
+      if (scope !== undefined) return this.#again(scope, this._register, [session, args]);
+    }
     this.#kernelSlicePending = true;
     while (this.#sessions.has(this.#nextSessionId)) this.#nextSessionId++;
     session._id = this.#nextSessionId++;
@@ -1089,6 +1213,10 @@ export class Kernel<E = Untyped> {
   post<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): 1 | undefined;
   post(dest: string | number | Kernel, event: string, ...args: unknown[]): 1 | undefined;
   post(dest: unknown, event: string, ...args: unknown[]): 1 | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('post');
+      if (scope !== undefined) return this.#again(scope, this.post, [dest, event, ...args]);
+    }
     this.#checkEvent(event, 'post');
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `post: cannot resolve destination ${describe(dest)}`, undefined);
@@ -1101,12 +1229,13 @@ export class Kernel<E = Untyped> {
   /** Queues `event` for the current session. Always returns undefined. POE: `$kernel->yield(...)`. */
   yield<K extends EventName<E>>(event: K, ...args: EventArgs<E, K>): undefined;
   yield(event: string, ...args: unknown[]): undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('yield');
+      if (scope !== undefined) return this.#again(scope, this.yield, [event, ...args]);
+    }
     this.#checkEvent(event, 'yield');
     const active = this.#active;
-    if (active === this) {
-      this.#fail(E.ESRCH, 'yield needs an active session (call it from a handler)', undefined);
-      return undefined;
-    }
+    if (active === this) return this.#noSession('yield', undefined);
     const [file, line] = this.#callerInfo ? this.#caller(this.yield) : [undefined, undefined];
     this.#enqueue(ItemKind.Post, active, event, args, file, line);
     return undefined;
@@ -1119,6 +1248,10 @@ export class Kernel<E = Untyped> {
   call<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): EventReturn<E2, K> | undefined;
   call(dest: string | number | Kernel, event: string, ...args: unknown[]): unknown;
   call(dest: unknown, event: string, ...args: unknown[]): unknown {
+    if (this.#active === this) {
+      const scope = this.#scoped('call');
+      if (scope !== undefined) return this.#again(scope, this.call, [dest, event, ...args]);
+    }
     this.#checkEvent(event, 'call');
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(dest)}`, undefined);
@@ -1126,18 +1259,22 @@ export class Kernel<E = Untyped> {
       this.errno = 0;
       return undefined;
     }
-    return this.#callSession(target as Session, event, args, this.call);
+    return this.#callSession(target as Session, event, args, this.call, true);
   }
 
   /**
    * The synchronous part of `call` once the target is a live session: a self-call runs the
    * handler directly (no trap, G13), a call into another session through the trap.
    */
-  #callSession(target: Session, event: string, args: unknown[], skip: (...args: never[]) => unknown): unknown {
+  #callSession(target: Session, event: string, args: unknown[], skip: (...args: never[]) => unknown, callerOwns: boolean): unknown {
     const [file, line] = this.#callerInfo ? this.#caller(skip) : [undefined, undefined];
     const active = this.#active;
     const from = this.#activeEvent || undefined;
-    const ret = target === active ? this.#handle(target, active, event, args, file, line, from) : this.#invoke(target, active, event, args, file, line, from);
+    let ret: unknown;
+    if (target === active) {
+      ret = this.#handle(target, active, event, args, file, line, from);
+      if (isThenable(ret)) ret = this.#pending(ret, target, active, event, callerOwns, file, line, from);
+    } else ret = this.#invoke(target, active, event, args, file, line, from, callerOwns);
     this.errno = 0;
     return ret;
   }
@@ -1150,9 +1287,7 @@ export class Kernel<E = Untyped> {
   _wheelCall(session: Session, event: string, args: unknown[]): unknown {
     // A wheel's session is in this kernel's table until it is freed (phase 2).
     if (session._phase === 2) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
-    const ret = this.#callSession(session, event, args, this._wheelCall);
-    if (isThenable(ret)) this.#watchAsync(ret, session, session, event, undefined);
-    return ret;
+    return this.#callSession(session, event, args, this._wheelCall, false);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1182,6 +1317,10 @@ export class Kernel<E = Untyped> {
   /** Without a time: only clears the timers named `event`. */
   alarm(event: EventName<E> | undefined, epoch?: undefined): number;
   alarm(event: string | undefined, epoch?: number, ...args: unknown[]): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('alarm');
+      if (scope !== undefined) return this.#again(scope, this.alarm, [event, epoch, ...args]);
+    }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm: event name is undefined', E.EINVAL);
     this.#checkEvent(event, 'alarm');
     if (epoch !== undefined && epoch !== null) this.#checkSeconds(epoch, 'alarm epoch');
@@ -1197,6 +1336,10 @@ export class Kernel<E = Untyped> {
   /** Adds a timer without clearing others. Returns 0 or EINVAL. POE: `alarm_add`. */
   alarmAdd<K extends EventName<E>>(event: K | undefined, epoch: number | undefined, ...args: EventArgs<E, K>): number;
   alarmAdd(event: string | undefined, epoch: number | undefined, ...args: unknown[]): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('alarm_add');
+      if (scope !== undefined) return this.#again(scope, this.alarmAdd, [event, epoch, ...args]);
+    }
     if (event === undefined || event === null || epoch === undefined || epoch === null) {
       return this.#fail(E.EINVAL, 'alarm_add: event name or time is undefined', E.EINVAL);
     }
@@ -1214,6 +1357,10 @@ export class Kernel<E = Untyped> {
   /** Without a delay: only clears the timers named `event`. */
   delay(event: EventName<E> | undefined, seconds?: undefined): number;
   delay(event: string | undefined, seconds?: number, ...args: unknown[]): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('delay');
+      if (scope !== undefined) return this.#again(scope, this.delay, [event, seconds, ...args]);
+    }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay: event name is undefined', E.EINVAL);
     this.#checkEvent(event, 'delay');
     if (seconds !== undefined && seconds !== null) this.#checkSeconds(seconds, 'delay seconds');
@@ -1229,6 +1376,10 @@ export class Kernel<E = Untyped> {
   /** Like `alarmAdd`, with a delay in seconds. Returns 0 or EINVAL. POE: `delay_add`. */
   delayAdd<K extends EventName<E>>(event: K | undefined, seconds: number | undefined, ...args: EventArgs<E, K>): number;
   delayAdd(event: string | undefined, seconds: number | undefined, ...args: unknown[]): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('delay_add');
+      if (scope !== undefined) return this.#again(scope, this.delayAdd, [event, seconds, ...args]);
+    }
     if (event === undefined || event === null || seconds === undefined || seconds === null) {
       return this.#fail(E.EINVAL, 'delay_add: event name or delay is undefined', E.EINVAL);
     }
@@ -1244,6 +1395,10 @@ export class Kernel<E = Untyped> {
   /** Adds a timer and returns its id, or undefined with EINVAL. POE: `alarm_set`. */
   alarmSet<K extends EventName<E>>(event: K | undefined, epoch: number | undefined, ...args: EventArgs<E, K>): AlarmId | undefined;
   alarmSet(event: string | undefined, epoch: number | undefined, ...args: unknown[]): AlarmId | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('alarm_set');
+      if (scope !== undefined) return this.#again(scope, this.alarmSet, [event, epoch, ...args]);
+    }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm_set: event name is undefined', undefined);
     if (epoch === undefined || epoch === null) return this.#fail(E.EINVAL, 'alarm_set: time is undefined', undefined);
     this.#checkEvent(event, 'alarmSet');
@@ -1257,6 +1412,10 @@ export class Kernel<E = Untyped> {
   /** Adds a timer `seconds` from now and returns its id. POE: `delay_set`. */
   delaySet<K extends EventName<E>>(event: K | undefined, seconds: number | undefined, ...args: EventArgs<E, K>): AlarmId | undefined;
   delaySet(event: string | undefined, seconds: number | undefined, ...args: unknown[]): AlarmId | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('delay_set');
+      if (scope !== undefined) return this.#again(scope, this.delaySet, [event, seconds, ...args]);
+    }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay_set: event name is undefined', undefined);
     if (seconds === undefined || seconds === null) return this.#fail(E.EINVAL, 'delay_set: delay is undefined', undefined);
     this.#checkEvent(event, 'delaySet');
@@ -1279,6 +1438,10 @@ export class Kernel<E = Untyped> {
 
   /** Moves a timer by `delta` seconds; returns its new epoch time. POE: `alarm_adjust`. */
   alarmAdjust(id: AlarmId | undefined, delta: number | undefined): number | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('alarm_adjust');
+      if (scope !== undefined) return this.#again(scope, this.alarmAdjust, [id, delta]);
+    }
     if (delta === undefined || delta === null) return this.#fail(E.EINVAL, 'alarm_adjust: delta is undefined', undefined);
     const item = this.#ownTimer(id, 'alarm_adjust', false);
     if (item === undefined) return undefined;
@@ -1299,6 +1462,10 @@ export class Kernel<E = Untyped> {
    * ids return undefined without setting errno, as POE does (G11). POE: `delay_adjust`.
    */
   delayAdjust(id: AlarmId | undefined, seconds: number | undefined): number | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('delay_adjust');
+      if (scope !== undefined) return this.#again(scope, this.delayAdjust, [id, seconds]);
+    }
     if (seconds === undefined || seconds === null) return this.#fail(E.EINVAL, 'delay_adjust: delay is undefined', undefined);
     const item = this.#ownTimer(id, 'delay_adjust', true);
     if (item === undefined) return undefined;
@@ -1316,6 +1483,10 @@ export class Kernel<E = Untyped> {
    * context), or undefined with errno ESRCH, EPERM or EINVAL. POE: `alarm_remove`.
    */
   alarmRemove(id: AlarmId | undefined): RemovedAlarm | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('alarm_remove');
+      if (scope !== undefined) return this.#again(scope, this.alarmRemove, [id]);
+    }
     const item = this.#ownTimer(id, 'alarm_remove', false);
     if (item === undefined) return undefined;
     this.#removeTimer(item);
@@ -1327,6 +1498,10 @@ export class Kernel<E = Untyped> {
    * due order (args flattened, G12). POE: `alarm_remove_all`.
    */
   alarmRemoveAll(): [string, number, ...unknown[]][] {
+    if (this.#active === this) {
+      const scope = this.#scoped('alarm_remove_all');
+      if (scope !== undefined) return this.#again(scope, this.alarmRemoveAll, []);
+    }
     const s = this.#activeSession('alarm_remove_all');
     if (s === undefined || s._timers === undefined) return [];
     const items = [...s._timers].sort((a, b) => (itemBefore(a, b) ? -1 : 1));
@@ -1339,6 +1514,10 @@ export class Kernel<E = Untyped> {
 
   /** Gives the current session an alias. Returns 0, or EEXIST (17) if another session has it. */
   aliasSet(alias: string): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('alias_set');
+      if (scope !== undefined) return this.#again(scope, this.aliasSet, [alias]);
+    }
     if (typeof alias !== 'string') {
       throw new PoeArgumentError('ERR_POE_KERNEL_BAD_ALIAS', `Expected alias to be a string, got ${describe(alias)}`);
     }
@@ -1354,6 +1533,10 @@ export class Kernel<E = Untyped> {
 
   /** Removes an alias of the current session. Returns 0, ESRCH (3) or EPERM (1). */
   aliasRemove(alias: string): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('alias_remove');
+      if (scope !== undefined) return this.#again(scope, this.aliasRemove, [alias]);
+    }
     if (typeof alias !== 'string') {
       throw new PoeArgumentError('ERR_POE_KERNEL_BAD_ALIAS', `Expected alias to be a string, got ${describe(alias)}`);
     }
@@ -1375,6 +1558,10 @@ export class Kernel<E = Untyped> {
 
   /** The sorted aliases of a session (the current one by default); [] + ESRCH if unresolvable. */
   aliasList(target?: unknown): string[] {
+    if (this.#active === this) {
+      const scope = this.#scoped('alias_list');
+      if (scope !== undefined) return this.#again(scope, this.aliasList, [target]);
+    }
     const s = target === undefined ? this.#active : this.#resolve(target);
     if (s === undefined) return this.#fail(E.ESRCH, `alias_list: cannot resolve ${describe(target)}`, []);
     if (s === this) return [];
@@ -1565,9 +1752,13 @@ export class Kernel<E = Untyped> {
    * when no session is active. POE: `$kernel->state(...)`.
    */
   state(event: string, handler?: ((ctx: Context<E, never>, ...args: never[]) => unknown) | object, method?: string): number {
+    if (this.#active === this) {
+      const scope = this.#scoped('state');
+      if (scope !== undefined) return this.#again(scope, this.state, [event, handler, method]);
+    }
     this.#checkEvent(event, 'state');
     const active = this.#active;
-    if (active === this) return this.#fail(E.ESRCH, 'state needs an active session', E.ESRCH);
+    if (active === this) return this.#noSession('state', E.ESRCH);
     const s = active as Session;
     if (handler === undefined || handler === null) {
       s._handlers.delete(event);
@@ -1590,6 +1781,10 @@ export class Kernel<E = Untyped> {
    * get a process listener while at least one session watches them. POE: `$kernel->sig(...)`.
    */
   sig(name: string, event?: EventName<E>, ...extra: unknown[]): void {
+    if (this.#active === this) {
+      const scope = this.#scoped('sig');
+      if (scope !== undefined) return this.#again(scope, this.sig, [name, event, ...extra]);
+    }
     if (typeof name !== 'string' || name === '') {
       throw new PoeArgumentError('ERR_POE_KERNEL_BAD_SIGNAL', `Expected signal name to be a non-empty string, got ${describe(name)}`);
     }
@@ -1622,6 +1817,10 @@ export class Kernel<E = Untyped> {
    * with ESRCH. POE: `$kernel->signal(...)`.
    */
   signal(dest: unknown, name: string, ...args: unknown[]): 1 | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('signal');
+      if (scope !== undefined) return this.#again(scope, this.signal, [dest, name, ...args]);
+    }
     if (typeof name !== 'string' || name === '') {
       throw new PoeArgumentError('ERR_POE_KERNEL_BAD_SIGNAL', `Expected signal name to be a non-empty string, got ${describe(name)}`);
     }
@@ -1703,6 +1902,10 @@ export class Kernel<E = Untyped> {
    * counting SIGCHLD. POE: `sig_child`.
    */
   sigChild(pid: number, event?: EventName<E>, ...extra: unknown[]): void {
+    if (this.#active === this) {
+      const scope = this.#scoped('sig_child');
+      if (scope !== undefined) return this.#again(scope, this.sigChild, [pid, event, ...extra]);
+    }
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`sigChild\` pid to be a positive integer, got ${describe(pid)}`);
     }
@@ -1754,6 +1957,10 @@ export class Kernel<E = Untyped> {
 
   /** Makes the current session a child of the kernel. Returns 1, or undefined + EPERM. */
   detachMyself(): 1 | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('detach_myself');
+      if (scope !== undefined) return this.#again(scope, this.detachMyself, []);
+    }
     const s = this.#activeSession('detach_myself');
     if (s === undefined) return undefined;
     const old = s._parent;
@@ -1766,6 +1973,10 @@ export class Kernel<E = Untyped> {
 
   /** Detaches a child of the current session. Returns 1, or undefined + ESRCH/EPERM. */
   detachChild(child: unknown): 1 | undefined {
+    if (this.#active === this) {
+      const scope = this.#scoped('detach_child');
+      if (scope !== undefined) return this.#again(scope, this.detachChild, [child]);
+    }
     const target = this.#resolve(child);
     if (target === undefined) return this.#fail(E.ESRCH, `detach_child: cannot resolve ${describe(child)}`, undefined);
     // The kernel resolves, but it is nobody's child: EPERM, as in POE.
@@ -1792,10 +2003,18 @@ export class Kernel<E = Untyped> {
 
   /** The session handling an event now, or the kernel. POE: `get_active_session`. */
   getActiveSession(): SessionOrKernel {
+    if (this.#active === this) {
+      const scope = this.#scoped('get_active_session');
+      if (scope !== undefined) return this.#again(scope, this.getActiveSession, []);
+    }
     return this.#active;
   }
   /** The event being handled now, or '' outside handlers. POE: `get_active_event`. */
   getActiveEvent(): string {
+    if (this.#active === this) {
+      const scope = this.#scoped('get_active_event');
+      if (scope !== undefined) return this.#again(scope, this.getActiveEvent, []);
+    }
     return this.#activeEvent;
   }
   /** Queued events and timers, GC markers excluded. POE: `get_event_count`. */

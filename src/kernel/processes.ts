@@ -457,6 +457,13 @@ export class Processes {
     else this.#updatePolling();
   }
 
+  /** The pids `session` watches with sig_child, for ps() and stall reports. */
+  watchedPids(session: Session): number[] {
+    const pids: number[] = [];
+    for (const [pid, watches] of this.#watches) if (watches.has(session)) pids.push(pid);
+    return pids;
+  }
+
   /** POE's `sig_child(pid)`: stops the session's watch; a no-op for pids it does not watch. */
   unwatch(session: Session, pid: number): void {
     const watches = this.#watches.get(pid);

@@ -1,5 +1,6 @@
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
+import { isAsyncFunction } from '../kernel/async-scope.js';
 import type { QueueItem } from '../kernel/queue.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, InlineStates, StartArgs, StatesList, Untyped } from './types.js';
 
@@ -11,7 +12,21 @@ export interface HandlerEntry {
   readonly fn: (...args: unknown[]) => unknown;
   readonly object: unknown;
   /** A wheel's internal state: called with its arguments only, no context. */
-  readonly raw?: boolean;
+  readonly raw: boolean;
+  /** An `async` function: it runs in an async scope, so its calls after `await` act for the session. */
+  readonly async: boolean;
+}
+
+/**
+ * @internal Something a session owns (a wheel, a raw watcher): the kernel destroys it when the
+ * session is freed, and names it when it is what keeps the session alive.
+ */
+export interface Owned {
+  destroy(): void;
+  /** How `ps()` and stall reports name it while it holds the session (`ReadWrite(3)`), else undefined. */
+  readonly _holdName?: string | undefined;
+  /** How many of the session's holds are its own. */
+  readonly _holdCount?: number;
 }
 
 /**
@@ -86,7 +101,9 @@ export class Session<out E = Untyped, H = unknown> {
   /** @internal this session's pending timers */ _timers: Set<QueueItem<Session | Kernel>> | undefined = undefined;
   /** @internal I/O and other holds registered by wheels */ _holds = 0;
   /** @internal what the session owns (wheels) and the kernel disposes of when it is freed */
-  _owned: Set<{ destroy(): void }> | undefined = undefined;
+  _owned: Set<Owned> | undefined = undefined;
+  /** @internal the events of this session's async handlers still running (each one holds it) */
+  _async: string[] | undefined = undefined;
   /** @internal 0 running, 1 stopping, 2 stopped */ _phase = 0;
   /** @internal */ _gcMarked = false;
 
@@ -236,7 +253,7 @@ export class Session<out E = Untyped, H = unknown> {
     if (event === '_signal') {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', 'The `_signal` event is reserved; use `kernel.sig()` to watch signals');
     }
-    this._handlers.set(event, raw ? { fn: fn as (...args: unknown[]) => unknown, object, raw } : { fn: fn as (...args: unknown[]) => unknown, object });
+    this._handlers.set(event, { fn: fn as (...args: unknown[]) => unknown, object, raw, async: !raw && isAsyncFunction(fn) });
   }
 
   /** @internal Object or package states: `[target, names | {event: method}, ...]`. */

@@ -40,6 +40,11 @@ interface Watcher {
   paused: boolean;
   /** The stream ended, failed or closed: it stays "ready" (as a descriptor at EOF does). */
   final: boolean;
+  /** How ps() and stall reports name it (it holds its session); the session owns it. */
+  readonly _holdName: string;
+  readonly _holdCount: 1;
+  /** Called by the kernel when the session is freed. */
+  destroy(): void;
 }
 
 /** Watchers by stream, then by mode. */
@@ -134,8 +139,24 @@ function add(kernel: Kernel, session: Session, stream: Readable | Writable, mode
     inSession(existing, 'arm');
     return;
   }
-  const state = `POE::Kernel select ${MODE_NAMES[mode]}(${nextWatcher++})`;
-  const w: Watcher = { kernel, session, stream, mode, event, args, state, listeners: [], paused: false, final: false };
+  const n = nextWatcher++;
+  const state = `POE::Kernel select ${MODE_NAMES[mode]}(${n})`;
+  const w: Watcher = {
+    kernel,
+    session,
+    stream,
+    mode,
+    event,
+    args,
+    state,
+    listeners: [],
+    paused: false,
+    final: false,
+    _holdName: `select_${MODE_NAMES[mode]} watcher ${n} (event '${event}')`,
+    _holdCount: 1,
+    destroy: () => drop(w, false),
+  };
+  (session._owned ??= new Set()).add(w);
   session._addHandler(state, (_ctx: unknown, command: unknown) => runCommand(w, command as 'fire' | 'arm' | 'clear'), undefined, 'select');
   const on = (name: string, fn: (...a: unknown[]) => void): void => {
     w.listeners.push([name, fn]);
@@ -169,6 +190,7 @@ function drop(w: Watcher, clearTimer: boolean): void {
   if (slots[0] === undefined && slots[1] === undefined) watchers.delete(w.stream);
   for (const [name, fn] of w.listeners) w.stream.removeListener(name, fn);
   w.listeners.length = 0;
+  w.session._owned?.delete(w);
   if (gone(w)) return;
   if (clearTimer) inSession(w, 'clear');
   w.session._handlers.delete(w.state);

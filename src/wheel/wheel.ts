@@ -57,6 +57,14 @@ export abstract class Wheel {
   get session(): Session {
     return this.#session;
   }
+  /** @internal How the kernel names this wheel while it holds its session (`ReadWrite(3)`). */
+  get _holdName(): string | undefined {
+    return this.#holds > 0 ? `${this.#className}(${this.#id})` : undefined;
+  }
+  /** @internal How many holds the wheel has on its session. */
+  get _holdCount(): number {
+    return this.#holds;
+  }
   /** True once `destroy()` ran. */
   get destroyed(): boolean {
     return this.#destroyed;

@@ -152,9 +152,13 @@ describe('traces', () => {
 });
 
 describe('process-level behaviour (built package, child processes)', () => {
-  test('a kernel that can never wake rejects run() with ERR_POE_KERNEL_STALLED instead of hanging', async () => {
-    const { stdout } = await run(process.execPath, [fixture('stall.mjs')], { timeout: 10_000 });
-    expect(stdout.trim().split('\n')).toEqual(['_stop', 'rejected ERR_POE_KERNEL_STALLED: session 1: extra reference(s) waiting-for-godot']);
+  test.each([
+    ['extref', 'extra reference(s) waiting-for-godot'],
+    ['async', 'async handler(s) still running: _start'],
+    ['wheel', 'held by ReadWrite(1)'],
+  ])('a kernel that can never wake rejects run() with ERR_POE_KERNEL_STALLED, naming the hold (%s)', async (what, why) => {
+    const { stdout } = await run(process.execPath, [fixture('stall.mjs'), what], { timeout: 10_000 });
+    expect(stdout.trim().split('\n')).toEqual(['_stop', `rejected ERR_POE_KERNEL_STALLED: session 1: ${why}`]);
   });
 
   test('the ESM and CJS builds share one default kernel', async () => {

@@ -212,7 +212,7 @@ describe('ReadWrite over duplexPair', () => {
     expect(log).toEqual([
       'in last',
       "err read 0 '' 1",
-      'still alive: holds 1, alive because: 1 wheel or watcher hold(s)',
+      'still alive: holds 1, alive because: held by ReadWrite(1)',
       '_stop',
     ]);
   });

@@ -322,7 +322,7 @@ describe('Run: CloseEvent and CHLD are independent (G21)', () => {
         },
       },
     );
-    expect(alive).toEqual(['1 wheel or watcher hold(s)']);
+    expect(alive).toEqual(['held by Run(1)']);
     expect(log).toEqual(['destroy', '_stop']);
   });
 

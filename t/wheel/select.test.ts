@@ -47,7 +47,7 @@ test('a paused watcher alone keeps its session alive (G26); removing it lets the
   const done = run();
   await settle();
   expect(kernel.sessionCount).toBe(1);
-  expect(kernel.ps()[0]?.aliveBecause).toEqual(['1 wheel or watcher hold(s)']);
+  expect(kernel.ps()[0]?.aliveBecause).toEqual([expect.stringMatching(/^held by select_read watcher \d+ \(event 'readable'\)$/)]);
   kernel.post(session!, 'remove');
   await done;
   expect(log).toEqual(['pause -> 1', 'remove -> 0', 'pause after removal -> 0', '_stop']);
