@@ -245,7 +245,12 @@ describe('Server::TCP callbacks', () => {
     expectNoLeaks(kernel);
   });
 
-  test('a unix-domain server: remote_ip is LOCAL', async () => {
+  // `port: 0` is the documented default, and POE's Server::TCP drops Port for a unix listener
+  // without a word (POE regression test ferrari-server-unix passes Port => 0).
+  test.each([
+    ['no port', {}],
+    ['port: 0, the default', { port: 0 }],
+  ])('a unix-domain server (%s): remote_ip is LOCAL', async (_name, portOption) => {
     const dir = tempDir();
     try {
       const { kernel, warnings } = kernelWithLog();
@@ -255,6 +260,7 @@ describe('Server::TCP callbacks', () => {
         kernel,
         domain: 'unix',
         address: dir.path('srv.sock'),
+        ...portOption,
         alias: 'srv',
         started: () => {
           client = peer(dir.path('srv.sock'));
@@ -599,6 +605,7 @@ describe('Server::TCP options are checked when create is called', () => {
     ['bad address', { ...ok, address: 42 }, /Expected ServerTCP option `address`/],
     ['bad domain', { ...ok, domain: 'ipx' }, /Expected ServerTCP option `domain`/],
     ['unix without a path', { clientInput: () => undefined, domain: 'unix' }, /a unix-domain server needs `address`/],
+    ['unix with a port', { clientInput: () => undefined, domain: 'unix', address: '/tmp/x.sock', port: 8080 }, /`port` has no meaning for a unix-domain server \(only 0, the default, is accepted\), got `8080`/],
     ['some watermark options', { ...ok, highMark: 10, clientHigh: () => undefined }, /you must give all four .*missing `lowMark`, `clientLow`/],
     ['low mark not below high', { ...ok, highMark: 10, lowMark: 10, clientHigh: () => undefined, clientLow: () => undefined }, /`lowMark` \(10\) must be less than `highMark` \(10\)/],
     ['input filter alone', { ...ok, clientInputFilter: new Line() }, /`clientInputFilter` must be used with `clientOutputFilter`/],
