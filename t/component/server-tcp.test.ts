@@ -19,7 +19,7 @@ import {
   type SessionId,
 } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { runBounded, tempDir } from '../wheel/net-kit.js';
+import { hasDualStack, runBounded, tempDir } from '../wheel/net-kit.js';
 import { type Peer, kernelWithLog, listenerPort, peer } from './tcp-kit.js';
 
 const E = constants.errno;
@@ -281,6 +281,37 @@ describe('Server::TCP callbacks', () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  test('an IPv4 client of a listener on :: has remote_ip ::ffff:127.0.0.1, as inet_ntop and Node write it (skipped only where this machine has no dual-stack IPv6)', async (t) => {
+    if (!(await hasDualStack())) t.skip();
+    const { kernel, warnings } = kernelWithLog();
+    const log: string[] = [];
+    let client!: Peer;
+    ServerTCP.create({
+      kernel,
+      domain: 'inet6',
+      address: '::',
+      alias: 'srv',
+      started: (ctx) => {
+        client = peer(listenerPort(ctx));
+        client.socket.end('ping\n');
+      },
+      clientConnected: (ctx) => {
+        const socket = ctx.heap.client.getInputHandle() as net.Socket;
+        log.push(`connected ${ctx.heap.remote_ip} node=${String(socket.remoteAddress)} port=${ctx.heap.remote_port === client.socket.localPort}`);
+      },
+      clientInput: (ctx, line) => void ctx.heap.client.put(line),
+      clientDisconnected: (ctx) => {
+        log.push('disconnected');
+        ctx.kernel.post('srv', 'shutdown');
+      },
+    });
+    await runBounded(kernel);
+    expect(await client.ended).toBe('ping\r\n');
+    expect(log).toEqual(['connected ::ffff:127.0.0.1 node=::ffff:127.0.0.1 port=true', 'disconnected']);
+    expect(warnings).toEqual([]);
+    expectNoLeaks(kernel);
   });
 
   test('kernel.stop() with connections open: every session stops, nothing leaks', async () => {

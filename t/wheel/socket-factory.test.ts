@@ -178,7 +178,7 @@ describe('TCP', () => {
       },
     });
     await runBounded(kernel);
-    expect(log).toEqual(['listening on ::', 'accepted ::ffff:7f00:1/16 true']);
+    expect(log).toEqual(['listening on ::', 'accepted ::ffff:127.0.0.1/16 true']);
     expectNoLeaks(kernel);
   });
 
