@@ -9,7 +9,7 @@ import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { InlineStates, StatesList, Untyped } from '../session/types.js';
 import { ReadWrite } from '../wheel/read-write.js';
-import { SocketFactory, type SocketDomain } from '../wheel/socket-factory.js';
+import { SocketFactory, isNoPort, type SocketDomain } from '../wheel/socket-factory.js';
 import type { WheelId } from '../wheel/wheel.js';
 import {
   type FilterSpec,
@@ -25,6 +25,7 @@ import {
   checkReserved,
   checkSessionParams,
   checkString,
+  isUnix,
   makeFilter,
 } from './options.js';
 
@@ -194,6 +195,13 @@ function validate(options: ClientTCPOptions<unknown, unknown, object>): boolean 
   checkAddress(WHAT, 'bindAddress', o.bindAddress);
   checkPort(WHAT, 'bindPort', o.bindPort);
   checkDomain(WHAT, o.domain);
+  if (isUnix(o.domain as string | undefined)) {
+    // Checked here rather than by the SocketFactory each reconnect makes, which would throw
+    // from inside the session. POE needs the RemotePort key even for a unix path; 0 fills it.
+    for (const key of ['remotePort', 'bindPort'] as const) {
+      if (!isNoPort(o[key])) bad(`${WHAT}: \`${key}\` has no meaning for a unix-domain client (only 0 is accepted), got ${describe(o[key])}`);
+    }
+  }
   checkString(WHAT, 'alias', o.alias);
   checkArray(WHAT, 'args', o.args);
   const t = o.connectTimeout;

@@ -9,7 +9,7 @@ import { Session, type SessionId } from '../session/session.js';
 import type { InlineStates, StatesList, Untyped } from '../session/types.js';
 import { inetNtoa } from '../wheel/address.js';
 import { ReadWrite } from '../wheel/read-write.js';
-import { SocketFactory, type SocketDomain } from '../wheel/socket-factory.js';
+import { SocketFactory, isNoPort, type SocketDomain } from '../wheel/socket-factory.js';
 import type { WheelId } from '../wheel/wheel.js';
 import {
   type FilterSpec,
@@ -226,7 +226,8 @@ function validate(options: ServerTCPOptions<unknown, unknown, object>): boolean 
   checkString(WHAT, 'alias', o.alias);
   if (isUnix(o.domain as string | undefined)) {
     if (typeof o.address !== 'string') bad(`${WHAT}: a unix-domain server needs \`address\`, the socket's path`);
-    if (o.port !== undefined) bad(`${WHAT}: \`port\` has no meaning for a unix-domain server`);
+    // POE leaves Port out of a unix listener's SocketFactory; 0 is the default, so it is no port.
+    if (!isNoPort(o.port)) bad(`${WHAT}: \`port\` has no meaning for a unix-domain server (only 0, the default, is accepted), got ${describe(o.port)}`);
   }
   const c = o.concurrency;
   if (c !== undefined && (typeof c !== 'number' || !Number.isInteger(c) || c < -1)) {

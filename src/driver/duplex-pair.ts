@@ -165,6 +165,10 @@ export class DuplexEnd extends Duplex {
     if (this.#eof || this.destroyed) return;
     this.#eof = true;
     this.push(null);
+    // As a socket does at EOF (Node's stream_base_commons): with nothing buffered, this
+    // emits 'end' at once, so a reader that only watches readiness (select_read, which
+    // never reads until told it may) learns of an EOF that came with no data.
+    this.read(0);
   }
 }
 

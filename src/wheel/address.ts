@@ -54,8 +54,8 @@ export function inetAton(address: string): Buffer | undefined {
 }
 
 /**
- * Unpacks a 4- or 16-byte address to its text form (`127.0.0.1`, `::1`). Perl:
- * `Socket::inet_ntoa` (IPv4) / `inet_ntop` (both).
+ * Unpacks a 4- or 16-byte address to its text form (`127.0.0.1`, `::1`, `::ffff:127.0.0.1`),
+ * as `inet_ntop` writes it. Perl: `Socket::inet_ntoa` (IPv4) / `inet_ntop` (both).
  */
 export function inetNtoa(packed: Uint8Array): string {
   if (packed.length === 4) return Array.from(packed).join('.');
@@ -77,6 +77,12 @@ export function inetNtoa(packed: Uint8Array): string {
       bestLen = j - i;
     }
     i = j;
+  }
+  // An IPv4-mapped (::ffff:a.b.c.d, RFC 5952 section 5) or IPv4-compatible (::a.b.c.d) address
+  // ends in a dotted quad, by the rule of glibc's and libuv's inet_ntop: what Perl's inet_ntop
+  // and Node's remoteAddress print.
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && groups[5] === 0xffff))) {
+    return `::${bestLen === 5 ? 'ffff:' : ''}${packed[12]}.${packed[13]}.${packed[14]}.${packed[15]}`;
   }
   const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
   if (best < 0) return hex(groups);

@@ -185,6 +185,15 @@ function parseAddress(key: string, value: unknown, domain: Domain): string {
   return fail(`Expected SocketFactory option \`${key}\` to be ${what}, got ${describe(value)}`);
 }
 
+/**
+ * A port that a unix socket can take as no port: none, or 0, the documented default of every
+ * port option (any port). Other values are refused, as they are probably a mistake.
+ * @internal Shared with the TCP components, which check their options before they build a factory.
+ */
+export function isNoPort(value: unknown): boolean {
+  return value === undefined || value === 0 || value === '0';
+}
+
 /** A construction failure POE reports with `yield` (operation, errno) rather than by croaking. */
 interface EarlyFailure {
   op: string;
@@ -268,8 +277,8 @@ function parseOptions(options: SocketFactoryOptions, check: (o: SocketFactoryOpt
   };
 
   if (domain === 'unix') {
-    if (o.bindPort !== undefined) fail('SocketFactory option `bindPort` has no meaning for unix sockets (POE ignores it with a warning)');
-    if (o.remotePort !== undefined) fail('SocketFactory option `remotePort` has no meaning for unix sockets');
+    if (!isNoPort(o.bindPort)) fail(`SocketFactory option \`bindPort\` has no meaning for unix sockets (only 0, the default, is accepted; POE ignores any with a warning), got ${describe(o.bindPort)}`);
+    if (!isNoPort(o.remotePort)) fail(`SocketFactory option \`remotePort\` has no meaning for unix sockets (only 0 is accepted), got ${describe(o.remotePort)}`);
     if (o.bindAddress !== undefined) plan.bind = { path: parseAddress('bindAddress', o.bindAddress, domain) };
     if (o.remoteAddress !== undefined) {
       plan.kind = 'connect';

@@ -10,7 +10,7 @@ import { constants } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ClientTCP, Line, PoeArgumentError, ReadWrite, Session, SocketFactory, type ClientTCPOptions } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { listeningServer, portOf, runBounded } from '../wheel/net-kit.js';
+import { listeningServer, portOf, runBounded, tempDir } from '../wheel/net-kit.js';
 import { kernelWithLog } from './tcp-kit.js';
 
 const E = constants.errno;
@@ -168,6 +168,45 @@ describe('Client::TCP callbacks', () => {
     });
     await runBounded(kernel);
     expect(log).toEqual(['input one', 'disconnected']);
+    expect(warnings).toEqual([]);
+    expectNoLeaks(kernel);
+  });
+});
+
+describe('Client::TCP over a unix socket', () => {
+  // POE needs the RemotePort key even for a unix path and ignores its value; 0 is what a port
+  // of such a program passes, and the port's documented default.
+  test.each([
+    ['remotePort: undefined', undefined],
+    ['remotePort: 0', 0],
+  ])('%s: connects to the path; Connected gets the path and no port', async (_name, remotePort) => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const path = dir.path('srv.sock');
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.on('end', () => socket.end());
+      socket.end('hello\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    cleanups.push(() => server.close());
+    const { kernel, warnings } = kernelWithLog();
+    const log: string[] = [];
+    ClientTCP.create({
+      kernel,
+      domain: 'unix',
+      remoteAddress: path,
+      remotePort,
+      connected: (_ctx, _socket, address, port) => log.push(`connected ${address === path ? 'path' : String(address)} ${String(port)}`),
+      serverInput: (ctx, line) => {
+        log.push(`input ${line}`);
+        ctx.kernel.yield('shutdown');
+      },
+      disconnected: () => log.push('disconnected'),
+      connectError: (_ctx, op, errnum) => log.push(`connectError ${op} ${errnum}`),
+    });
+    await runBounded(kernel);
+    expect(log).toEqual(['connected path undefined', 'input hello', 'disconnected']);
     expect(warnings).toEqual([]);
     expectNoLeaks(kernel);
   });
@@ -405,6 +444,8 @@ describe('Client::TCP options are checked when create is called', () => {
     ['callback not a function', { ...ok, connected: true }, /Expected ClientTCP option `connected` to be a handler function/],
     ['negative timeout', { ...ok, connectTimeout: -1 }, /Expected ClientTCP option `connectTimeout` to be a number of seconds >= 0/],
     ['bad port', { ...ok, remotePort: -5 }, /Expected ClientTCP option `remotePort` to be a port/],
+    ['unix with a remote port', { ...ok, domain: 'unix', remoteAddress: '/tmp/x.sock', remotePort: 80 }, /`remotePort` has no meaning for a unix-domain client \(only 0 is accepted\), got `80`/],
+    ['unix with a bind port', { ...ok, domain: 'unix', remoteAddress: '/tmp/x.sock', remotePort: 0, bindPort: '1' }, /`bindPort` has no meaning for a unix-domain client \(only 0 is accepted\), got `"1"`/],
     ['args not an array', { ...ok, args: 'x' }, /Expected ClientTCP option `args` to be an array/],
     ['some watermark options', { ...ok, lowMark: 1, serverLow: () => undefined }, /you must give all four .*missing `highMark`, `serverHigh`/],
     ['not a filter', { ...ok, filter: {} }, /Expected ClientTCP option `filter` to be a filter object/],

@@ -19,7 +19,7 @@ import {
   type SessionId,
 } from '../../src/index.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { runBounded, tempDir } from '../wheel/net-kit.js';
+import { hasDualStack, runBounded, tempDir } from '../wheel/net-kit.js';
 import { type Peer, kernelWithLog, listenerPort, peer } from './tcp-kit.js';
 
 const E = constants.errno;
@@ -245,7 +245,12 @@ describe('Server::TCP callbacks', () => {
     expectNoLeaks(kernel);
   });
 
-  test('a unix-domain server: remote_ip is LOCAL', async () => {
+  // `port: 0` is the documented default, and POE's Server::TCP drops Port for a unix listener
+  // without a word (POE regression test ferrari-server-unix passes Port => 0).
+  test.each([
+    ['no port', {}],
+    ['port: 0, the default', { port: 0 }],
+  ])('a unix-domain server (%s): remote_ip is LOCAL', async (_name, portOption) => {
     const dir = tempDir();
     try {
       const { kernel, warnings } = kernelWithLog();
@@ -255,6 +260,7 @@ describe('Server::TCP callbacks', () => {
         kernel,
         domain: 'unix',
         address: dir.path('srv.sock'),
+        ...portOption,
         alias: 'srv',
         started: () => {
           client = peer(dir.path('srv.sock'));
@@ -275,6 +281,37 @@ describe('Server::TCP callbacks', () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  test('an IPv4 client of a listener on :: has remote_ip ::ffff:127.0.0.1, as inet_ntop and Node write it (skipped only where this machine has no dual-stack IPv6)', async (t) => {
+    if (!(await hasDualStack())) t.skip();
+    const { kernel, warnings } = kernelWithLog();
+    const log: string[] = [];
+    let client!: Peer;
+    ServerTCP.create({
+      kernel,
+      domain: 'inet6',
+      address: '::',
+      alias: 'srv',
+      started: (ctx) => {
+        client = peer(listenerPort(ctx));
+        client.socket.end('ping\n');
+      },
+      clientConnected: (ctx) => {
+        const socket = ctx.heap.client.getInputHandle() as net.Socket;
+        log.push(`connected ${ctx.heap.remote_ip} node=${String(socket.remoteAddress)} port=${ctx.heap.remote_port === client.socket.localPort}`);
+      },
+      clientInput: (ctx, line) => void ctx.heap.client.put(line),
+      clientDisconnected: (ctx) => {
+        log.push('disconnected');
+        ctx.kernel.post('srv', 'shutdown');
+      },
+    });
+    await runBounded(kernel);
+    expect(await client.ended).toBe('ping\r\n');
+    expect(log).toEqual(['connected ::ffff:127.0.0.1 node=::ffff:127.0.0.1 port=true', 'disconnected']);
+    expect(warnings).toEqual([]);
+    expectNoLeaks(kernel);
   });
 
   test('kernel.stop() with connections open: every session stops, nothing leaks', async () => {
@@ -599,6 +636,7 @@ describe('Server::TCP options are checked when create is called', () => {
     ['bad address', { ...ok, address: 42 }, /Expected ServerTCP option `address`/],
     ['bad domain', { ...ok, domain: 'ipx' }, /Expected ServerTCP option `domain`/],
     ['unix without a path', { clientInput: () => undefined, domain: 'unix' }, /a unix-domain server needs `address`/],
+    ['unix with a port', { clientInput: () => undefined, domain: 'unix', address: '/tmp/x.sock', port: 8080 }, /`port` has no meaning for a unix-domain server \(only 0, the default, is accepted\), got `8080`/],
     ['some watermark options', { ...ok, highMark: 10, clientHigh: () => undefined }, /you must give all four .*missing `lowMark`, `clientLow`/],
     ['low mark not below high', { ...ok, highMark: 10, lowMark: 10, clientHigh: () => undefined, clientLow: () => undefined }, /`lowMark` \(10\) must be less than `highMark` \(10\)/],
     ['input filter alone', { ...ok, clientInputFilter: new Line() }, /`clientInputFilter` must be used with `clientOutputFilter`/],

@@ -5,8 +5,10 @@
  */
 import { once } from 'node:events';
 import { constants } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { PoeArgumentError, duplexPair } from '../../src/index.js';
+import { tcpPair } from '../wheel/rw-kit.js';
 
 /** Resolves with every chunk `stream` emits until its 'end'. */
 function collect(stream: NodeJS.ReadableStream): Promise<string[]> {
@@ -73,6 +75,24 @@ describe('duplexPair', () => {
     b.end('still here');
     expect(await atA).toEqual(['still here']);
   });
+
+  // POE regression ton-stop-corruption: a reader that only watches for readiness must see
+  // an EOF that came with no data. The socket pair alongside is the behaviour to match.
+  test.each([
+    ['duplexPair', (): Promise<[Duplex, Duplex]> => Promise.resolve(duplexPair())],
+    ['a TCP socket pair', tcpPair],
+  ])('end() with nothing written: over %s, a reader that never reads still gets readable, then end', async (_name, makePair) => {
+    const [a, b] = await makePair();
+    const seen: string[] = [];
+    b.on('readable', () => seen.push(`readable, ${b.readableLength} buffered`));
+    const ended = once(b, 'end').then(() => seen.push('end'));
+    a.end();
+    await ended;
+    expect(seen).toEqual(['readable, 0 buffered', 'end']);
+    expect(b.read()).toBe(null);
+    a.destroy();
+    b.destroy();
+  }, 2000);
 
   test('destroy() is a close: the peer reads EOF after the data, and its writes then fail with EPIPE', async () => {
     const [a, b] = duplexPair();

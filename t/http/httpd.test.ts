@@ -244,6 +244,19 @@ describe('request records', () => {
     expect([r.protocol, r.keepAlive]).toEqual(['HTTP/0.9', false]);
   });
 
+  // POE's request-line pattern makes `HTTP/x.y` optional and ignores what follows the target,
+  // so it takes these as HTTP/0.9 requests (differences 17.15); Node's parser and this filter
+  // refuse them.
+  test.each([
+    ['GET / 1.0\r\n\r\n'],
+    ['GET / 1.0\r\nHost: h\r\n\r\n'],
+    ['GET / 1.1\r\nHost: h\r\n\r\n'],
+  ])('a version without `HTTP/` (%j) is a 400, Bad protocol', (input) => {
+    const r = errorFor(input);
+    expect(r.code).toBe(400);
+    expect(r.contentText).toContain('<p>Bad protocol.</p>');
+  });
+
   test('chunked: flag, body, trailers', () => {
     const r = only(records('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1;a="b;c"\r\nx\r\n0\r\nT: 1\r\nT: 2\r\n\r\n'), HttpRequest);
     expect([r.chunked, r.contentText, r.trailers?.header('t')]).toEqual([true, 'x', '1, 2']);

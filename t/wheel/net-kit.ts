@@ -42,6 +42,26 @@ export function hasIPv6Loopback(): Promise<boolean> {
   });
 }
 
+/**
+ * Resolves true when an IPv6 listener on `::` also takes IPv4 connections here (dual stack:
+ * IPv6 present and `bindv6only` off), so a client on 127.0.0.1 reaches it as `::ffff:127.0.0.1`.
+ */
+export function hasDualStack(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer((socket) => socket.destroy());
+    server.once('error', () => resolve(false));
+    server.listen({ host: '::', port: 0 }, () => {
+      const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+      const done = (ok: boolean): void => {
+        client.destroy();
+        server.close(() => resolve(ok));
+      };
+      client.once('connect', () => done(true));
+      client.once('error', () => done(false));
+    });
+  });
+}
+
 /** A net.Server listening on 127.0.0.1 and an ephemeral port, once it is listening. */
 export function listeningServer(options: net.ServerOpts = {}, host = '127.0.0.1'): Promise<net.Server> {
   return new Promise((resolve, reject) => {

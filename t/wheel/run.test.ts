@@ -448,6 +448,22 @@ describe('Run: the module form (POE coderef Program)', () => {
     expect(chld).toEqual([`CHLD pid status=${255 << 8}`]);
   });
 
+  // An async main (the usual shape of a Node program) ends when its promise settles: the
+  // child waits for it, as POE's child ran the coderef to its end before _exit.
+  test('an async function is awaited: its output after an await arrives, then exit 0', async () => {
+    const { io, chld } = await conversation({ program: { module: FUNCTIONS, export: 'slowly' }, programArgs: ['x'] });
+    expect(io.filter((l) => !l.startsWith('error read 0'))).toEqual(["out 'before the await' 1", "out 'after the await x' 1", 'closed 1']);
+    expect(chld).toEqual(['CHLD pid status=0']);
+  });
+
+  test('an async function that rejects after an await: its stack on stderr and exit status 255', async () => {
+    const { io, chld } = await conversation({ program: { module: FUNCTIONS, export: 'failLater' } });
+    const err = io.filter((l) => l.startsWith("err '"));
+    expect(err[0]).toBe("err 'Error: boom after an await' 1");
+    expect(err.some((l) => l.includes('run-functions.mjs'))).toBe(true);
+    expect(chld).toEqual([`CHLD pid status=${255 << 8}`]);
+  });
+
   test('an export that is not a function: a message on stderr and exit status 255', async () => {
     const { io, chld } = await conversation({ program: { module: FUNCTIONS, export: 'answer' } });
     expect(io.filter((l) => l.startsWith("err '"))[0]).toMatch(/has no function export "answer"/);

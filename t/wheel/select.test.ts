@@ -2,7 +2,7 @@
  * Raw stream watchers (spec 1.17, G26): POE's select_* on Node streams. Level-triggered read
  * and write watchers, EOF and errors as readiness, refcounts while paused, conflicts.
  */
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import {
   SELECT_WRITE,
@@ -13,9 +13,12 @@ import {
   selectResumeRead,
   selectWrite,
   select_read,
+  duplexPair,
   type PoeError,
 } from '../../src/index.js';
 import { expectNoLeaks, makeKernel } from '../kit/index.js';
+import { runBounded } from './net-kit.js';
+import { tcpPair } from './rw-kit.js';
 
 async function settle(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -82,6 +85,38 @@ test('the end of the stream is readable: read() returns null, and it fires until
   });
   await run();
   expect(log).toEqual(['data xy', 'eof three times, removing', '_stop']);
+});
+
+// POE regression ton-stop-corruption: the peer ends without writing anything. select_read
+// must fire once the EOF arrives (read() then returns null), or the watcher holds the session
+// and the kernel never stops. The TCP pair is the behaviour the in-memory pair must match.
+test.each([
+  ['duplexPair', (): Promise<[Duplex, Duplex]> => Promise.resolve(duplexPair())],
+  ['a TCP socket pair', tcpPair],
+])('over %s, an EOF with no data before it is readable: the watcher fires and can be removed', async (_name, makePair) => {
+  const [peer, watched] = await makePair();
+  const { kernel, log, say } = makeKernel();
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        selectRead(ctx.kernel, watched, 'readable');
+        peer.end();
+      },
+      readable(ctx, fh) {
+        say(`read -> ${String((fh as Duplex).read())}, ended: ${String((fh as Duplex).readableEnded)}`);
+        selectRead(ctx.kernel, watched);
+      },
+      _stop() {
+        say('_stop');
+      },
+    },
+  });
+  await runBounded(kernel, 2000);
+  expectNoLeaks(kernel);
+  expect(log).toEqual(['read -> null, ended: true', '_stop']);
+  peer.destroy();
+  watched.destroy();
 });
 
 test('a write watcher fires while the stream takes writes, waits for drain, fires again', async () => {

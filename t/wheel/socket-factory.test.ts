@@ -178,7 +178,7 @@ describe('TCP', () => {
       },
     });
     await runBounded(kernel);
-    expect(log).toEqual(['listening on ::', 'accepted ::ffff:7f00:1/16 true']);
+    expect(log).toEqual(['listening on ::', 'accepted ::ffff:127.0.0.1/16 true']);
     expectNoLeaks(kernel);
   });
 
@@ -489,7 +489,11 @@ describe('pause and resume accept', () => {
 });
 
 describe('unix sockets', () => {
-  test('server and client on a path: accept gives (socket, undef, undef), connect gives the path', async () => {
+  // 0 is every port option's documented default, so a unix socket takes it as no port.
+  test.each([
+    ['no ports', {}, {}],
+    ['bindPort 0 and remotePort 0', { bindPort: 0 }, { remotePort: '0' }],
+  ])('server and client on a path (%s): accept gives (socket, undef, undef), connect gives the path', async (_name, serverPort, clientPort) => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
     const path = tmp.path('sf.sock');
@@ -499,9 +503,9 @@ describe('unix sockets', () => {
       heap: newHeap<{ srv?: SocketFactory; cli?: SocketFactory; server?: net.Socket; client?: net.Socket }>(),
       inlineStates: {
         _start(ctx) {
-          ctx.heap.srv = new SocketFactory({ socketDomain: 'AF_UNIX', bindAddress: path, successEvent: 'accepted', failureEvent: 'failed' });
+          ctx.heap.srv = new SocketFactory({ socketDomain: 'AF_UNIX', bindAddress: path, ...serverPort, successEvent: 'accepted', failureEvent: 'failed' });
           say('listening ', JSON.stringify(ctx.heap.srv.getsockname()) === JSON.stringify({ family: 'unix', path }));
-          ctx.heap.cli = new SocketFactory({ socketDomain: 'unix', remoteAddress: path, successEvent: 'connected', failureEvent: 'failed' });
+          ctx.heap.cli = new SocketFactory({ socketDomain: 'unix', remoteAddress: path, ...clientPort, successEvent: 'connected', failureEvent: 'failed' });
         },
         accepted(ctx, sock: net.Socket, addr: unknown, port: unknown) {
           say('accepted ', showAddr(addr), ' ', String(port));
@@ -727,7 +731,8 @@ describe('options', () => {
     ['stream socket for udp', { ...base, socketProtocol: 'udp', socketType: 'stream' }, 'ERR_POE_INVALID_ARGUMENT', /stream socket for protocol udp/],
     ['remoteAddress without remotePort', { ...base, remoteAddress: '127.0.0.1' }, 'ERR_POE_INVALID_ARGUMENT', /remotePort` is required/],
     ['port out of range', { ...base, bindPort: 70000 }, 'ERR_POE_INVALID_ARGUMENT', /bindPort/],
-    ['bindPort for unix', { ...base, socketDomain: 'unix', bindAddress: '/tmp/x', bindPort: 1 }, 'ERR_POE_INVALID_ARGUMENT', /bindPort/],
+    ['bindPort for unix', { ...base, socketDomain: 'unix', bindAddress: '/tmp/x', bindPort: 1 }, 'ERR_POE_INVALID_ARGUMENT', /`bindPort` has no meaning for unix sockets .*got `1`/],
+    ['remotePort for unix', { ...base, socketDomain: 'unix', remoteAddress: '/tmp/x', remotePort: 'http' }, 'ERR_POE_INVALID_ARGUMENT', /`remotePort` has no meaning for unix sockets \(only 0 is accepted\), got `"http"`/],
     ['unix server without a path', { ...base, socketDomain: 'unix' }, 'ERR_POE_INVALID_ARGUMENT', /bindAddress/],
     ['listenQueue for udp', { ...base, socketProtocol: 'udp', listenQueue: 5 }, 'ERR_POE_INVALID_ARGUMENT', /listenQueue/],
     ['bad listenQueue', { ...base, listenQueue: 0 }, 'ERR_POE_INVALID_ARGUMENT', /listenQueue/],
