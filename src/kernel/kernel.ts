@@ -1164,6 +1164,7 @@ export class Kernel<E = Untyped> {
     } catch {
       return; // not a signal this platform lets Node watch
     }
+    if (name === 'PIPE') keepPipeIgnored();
     this.#osListeners.set(name, listener);
     this.#refreshSignalWait();
   }
@@ -2234,6 +2235,19 @@ export class Kernel<E = Untyped> {
 }
 
 function noop(): void {}
+
+let pipeIgnored = false;
+/**
+ * Node starts with SIGPIPE ignored, but removing the last `process` listener of a signal puts
+ * its default action back, and SIGPIPE's ends the process: a write to a closed peer after the
+ * last PIPE watcher went would kill it (exit 141). POE puts PIPE back to IGNORE. A no-op
+ * listener kept for the life of the process, once PIPE was ever watched, does the same.
+ */
+function keepPipeIgnored(): void {
+  if (pipeIgnored) return;
+  pipeIgnored = true;
+  process.on('SIGPIPE', noop);
+}
 
 /** A handler's return value that is a promise (or any thenable): its rejection becomes DIE. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -27,11 +27,10 @@ test('a session watches PIPE: the ErrorEvent, then the PIPE signal, as in POE', 
   expect(p.stderr).toEqual([]);
 });
 
-// Known defect, left for a kernel change: when the last PIPE watcher goes, the kernel removes
-// its process listener and Node puts SIGPIPE back to its default action (SIG_DFL), not to the
-// ignore it started with, so the next write to a closed peer ends the process (exit 141).
-// POE puts PIPE back to IGNORE. Remove `.fails` once the kernel keeps SIGPIPE ignored.
-test.fails('a session that watched PIPE and stopped: the write fails with ErrorEvent(write, EPIPE) and the process carries on', async () => {
+// Removing a signal's last `process` listener puts Node's default action back, and SIGPIPE's
+// ends the process (exit 141); the kernel keeps PIPE ignored once it was watched, as POE puts
+// PIPE back to IGNORE.
+test('a session that watched PIPE and stopped: the write fails with ErrorEvent(write, EPIPE) and the process carries on', async () => {
   const p = run('broken-pipe.mjs', ['unwatched-after-watching']);
   expect(await exitOf(p)).toEqual([0, null]);
   expect(p.lines).toEqual(["ErrorEvent read 0 ''", expect.stringMatching(WRITE_FAILED), 'run returned']);
