@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
 import { Context } from '../session/context.js';
@@ -134,6 +135,18 @@ interface RunMode {
 /** POE names signals without the SIG prefix: `SIGINT` and `INT` are one signal. */
 function signalName(name: string): string {
   return name.length > 3 && name.startsWith('SIG') && name in osConstants.signals ? name.slice(3) : name;
+}
+
+function checkEvent(event: unknown, what: string): asserts event is string {
+  if (typeof event !== 'string') {
+    throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected \`${what}\` event name to be a string, got ${describe(event)}`);
+  }
+}
+
+function checkSeconds(value: unknown, what: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new PoeArgumentError('ERR_POE_KERNEL_BAD_TIME', `Expected \`${what}\` to be a finite number of seconds >= 0, got ${describe(value)}`);
+  }
 }
 
 function formatError(err: unknown): string {
@@ -348,18 +361,6 @@ export class Kernel<E = Untyped> {
 
   #warn(message: string): void {
     this.#log(message);
-  }
-
-  #checkEvent(event: unknown, what: string): asserts event is string {
-    if (typeof event !== 'string') {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected \`${what}\` event name to be a string, got ${describe(event)}`);
-    }
-  }
-
-  #checkSeconds(value: unknown, what: string): asserts value is number {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_TIME', `Expected \`${what}\` to be a finite number of seconds >= 0, got ${describe(value)}`);
-    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1218,7 +1219,7 @@ export class Kernel<E = Untyped> {
       const scope = this.#scoped('post');
       if (scope !== undefined) return this.#again(scope, this.post, [dest, event, ...args]);
     }
-    this.#checkEvent(event, 'post');
+    checkEvent(event, 'post');
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `post: cannot resolve destination ${describe(dest)}`, undefined);
     if (target === this) return 1; // the kernel accepts and ignores posts (spec 1.1)
@@ -1234,7 +1235,7 @@ export class Kernel<E = Untyped> {
       const scope = this.#scoped('yield');
       if (scope !== undefined) return this.#again(scope, this.yield, [event, ...args]);
     }
-    this.#checkEvent(event, 'yield');
+    checkEvent(event, 'yield');
     const active = this.#active;
     if (active === this) return this.#noSession('yield', undefined);
     const [file, line] = this.#callerInfo ? this.#caller(this.yield) : [undefined, undefined];
@@ -1253,7 +1254,7 @@ export class Kernel<E = Untyped> {
       const scope = this.#scoped('call');
       if (scope !== undefined) return this.#again(scope, this.call, [dest, event, ...args]);
     }
-    this.#checkEvent(event, 'call');
+    checkEvent(event, 'call');
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(dest)}`, undefined);
     if (target === this) {
@@ -1323,8 +1324,8 @@ export class Kernel<E = Untyped> {
       if (scope !== undefined) return this.#again(scope, this.alarm, [event, epoch, ...args]);
     }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm: event name is undefined', E.EINVAL);
-    this.#checkEvent(event, 'alarm');
-    if (epoch !== undefined && epoch !== null) this.#checkSeconds(epoch, 'alarm epoch');
+    checkEvent(event, 'alarm');
+    if (epoch !== undefined && epoch !== null) checkSeconds(epoch, 'alarm epoch');
     const s = this.#activeSession('alarm');
     if (s === undefined) return E.ESRCH;
     this.#clearByName(s, event);
@@ -1344,8 +1345,8 @@ export class Kernel<E = Untyped> {
     if (event === undefined || event === null || epoch === undefined || epoch === null) {
       return this.#fail(E.EINVAL, 'alarm_add: event name or time is undefined', E.EINVAL);
     }
-    this.#checkEvent(event, 'alarmAdd');
-    this.#checkSeconds(epoch, 'alarmAdd epoch');
+    checkEvent(event, 'alarmAdd');
+    checkSeconds(epoch, 'alarmAdd epoch');
     const s = this.#activeSession('alarmAdd');
     if (s === undefined) return E.ESRCH;
     const [due, wall] = this.#dueFromEpoch(epoch);
@@ -1363,8 +1364,8 @@ export class Kernel<E = Untyped> {
       if (scope !== undefined) return this.#again(scope, this.delay, [event, seconds, ...args]);
     }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay: event name is undefined', E.EINVAL);
-    this.#checkEvent(event, 'delay');
-    if (seconds !== undefined && seconds !== null) this.#checkSeconds(seconds, 'delay seconds');
+    checkEvent(event, 'delay');
+    if (seconds !== undefined && seconds !== null) checkSeconds(seconds, 'delay seconds');
     const s = this.#activeSession('delay');
     if (s === undefined) return E.ESRCH;
     this.#clearByName(s, event);
@@ -1384,8 +1385,8 @@ export class Kernel<E = Untyped> {
     if (event === undefined || event === null || seconds === undefined || seconds === null) {
       return this.#fail(E.EINVAL, 'delay_add: event name or delay is undefined', E.EINVAL);
     }
-    this.#checkEvent(event, 'delayAdd');
-    this.#checkSeconds(seconds, 'delayAdd seconds');
+    checkEvent(event, 'delayAdd');
+    checkSeconds(seconds, 'delayAdd seconds');
     const s = this.#activeSession('delayAdd');
     if (s === undefined) return E.ESRCH;
     const [due, wall] = this.#dueFromDelay(seconds);
@@ -1402,8 +1403,8 @@ export class Kernel<E = Untyped> {
     }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm_set: event name is undefined', undefined);
     if (epoch === undefined || epoch === null) return this.#fail(E.EINVAL, 'alarm_set: time is undefined', undefined);
-    this.#checkEvent(event, 'alarmSet');
-    this.#checkSeconds(epoch, 'alarmSet epoch');
+    checkEvent(event, 'alarmSet');
+    checkSeconds(epoch, 'alarmSet epoch');
     const s = this.#activeSession('alarmSet');
     if (s === undefined) return undefined;
     const [due, wall] = this.#dueFromEpoch(epoch);
@@ -1419,8 +1420,8 @@ export class Kernel<E = Untyped> {
     }
     if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay_set: event name is undefined', undefined);
     if (seconds === undefined || seconds === null) return this.#fail(E.EINVAL, 'delay_set: delay is undefined', undefined);
-    this.#checkEvent(event, 'delaySet');
-    this.#checkSeconds(seconds, 'delaySet seconds');
+    checkEvent(event, 'delaySet');
+    checkSeconds(seconds, 'delaySet seconds');
     const s = this.#activeSession('delaySet');
     if (s === undefined) return undefined;
     const [due, wall] = this.#dueFromDelay(seconds);
@@ -1470,7 +1471,7 @@ export class Kernel<E = Untyped> {
     if (seconds === undefined || seconds === null) return this.#fail(E.EINVAL, 'delay_adjust: delay is undefined', undefined);
     const item = this.#ownTimer(id, 'delay_adjust', true);
     if (item === undefined) return undefined;
-    this.#checkSeconds(seconds, 'delayAdjust seconds');
+    checkSeconds(seconds, 'delayAdjust seconds');
     const [due, wall] = this.#dueFromDelay(seconds);
     item.prio = due;
     item.wall = wall;
@@ -1721,7 +1722,7 @@ export class Kernel<E = Untyped> {
 
   /** @internal Makes a postback or callback (spec 1.14). */
   _anonEvent(session: Session, event: string, context: unknown[], isCallback: boolean): AnonEvent<unknown> {
-    this.#checkEvent(event, isCallback ? 'callback' : 'postback');
+    checkEvent(event, isCallback ? 'callback' : 'postback');
     const id = session._id;
     let held = this.refcountIncrement(id, 'anon_event') !== undefined;
     const release = (): void => {
@@ -1757,7 +1758,7 @@ export class Kernel<E = Untyped> {
       const scope = this.#scoped('state');
       if (scope !== undefined) return this.#again(scope, this.state, [event, handler, method]);
     }
-    this.#checkEvent(event, 'state');
+    checkEvent(event, 'state');
     const active = this.#active;
     if (active === this) return this.#noSession('state', E.ESRCH);
     const s = active as Session;
@@ -1797,7 +1798,7 @@ export class Kernel<E = Untyped> {
       if (watchers !== undefined && watchers.delete(s) && watchers.size === 0) this.#dropWatchers(signal);
       return;
     }
-    this.#checkEvent(event, 'sig');
+    checkEvent(event, 'sig');
     let watchers = this.#watchers.get(signal);
     if (watchers === undefined) {
       watchers = new Map();
@@ -1916,7 +1917,7 @@ export class Kernel<E = Untyped> {
       this.#processes.unwatch(s, pid);
       return;
     }
-    this.#checkEvent(event, 'sigChild');
+    checkEvent(event, 'sigChild');
     this.#processes.watch(s, pid, event, extra);
   }
 
@@ -2290,6 +2291,29 @@ export interface Kernel<E = Untyped> {
   poe_kernel_loop: Kernel<E>['poeKernelLoop'];
   run_one_timeslice: Kernel<E>['runOneTimeslice'];
   run_while: Kernel<E>['runWhile'];
+
+  // POE's raw select calls, installed by the wheel layer (src/wheel/select.ts), which knows
+  // streams: the kernel only carries their types.
+  /** Watches `stream` for reading in the active session. POE: `$kernel->select_read($fh, $event, @args)`. */
+  selectRead(stream: Readable, event?: EventName<E>, ...args: unknown[]): 0;
+  /** Watches `stream` for writing in the active session. POE: `$kernel->select_write($fh, $event, @args)`. */
+  selectWrite(stream: Writable, event?: EventName<E>, ...args: unknown[]): 0;
+  /** Both watchers at once; no expedite. POE: `$kernel->select($fh, $read, $write, $expedite, @args)`. */
+  select(stream: Readable & Writable, read?: EventName<E>, write?: EventName<E>, expedite?: undefined, ...args: unknown[]): 0;
+  /** POE: `$kernel->select_pause_read($fh)`. */
+  selectPauseRead(stream: Readable): 0 | 1;
+  /** POE: `$kernel->select_resume_read($fh)`. */
+  selectResumeRead(stream: Readable): 0 | 1;
+  /** POE: `$kernel->select_pause_write($fh)`. */
+  selectPauseWrite(stream: Writable): 0 | 1;
+  /** POE: `$kernel->select_resume_write($fh)`. */
+  selectResumeWrite(stream: Writable): 0 | 1;
+  select_read: Kernel<E>['selectRead'];
+  select_write: Kernel<E>['selectWrite'];
+  select_pause_read: Kernel<E>['selectPauseRead'];
+  select_resume_read: Kernel<E>['selectResumeRead'];
+  select_pause_write: Kernel<E>['selectPauseWrite'];
+  select_resume_write: Kernel<E>['selectResumeWrite'];
 }
 
 const proto = Kernel.prototype as unknown as Record<string, unknown>;

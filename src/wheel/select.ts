@@ -287,3 +287,27 @@ export const select_resume_read = selectResumeRead;
 export const select_pause_write = selectPauseWrite;
 /** POE's spelling of {@link selectResumeWrite}. */
 export const select_resume_write = selectResumeWrite;
+
+// POE's select calls are kernel methods: `$kernel->select_read($fh, 'event')` ports as
+// `ctx.kernel.select_read(stream, 'event')`. The kernel knows nothing of streams, so they are
+// installed on it from here, the layer that does (their types sit with the kernel's other POE
+// spellings); the functions above, with the kernel as their first argument, stay for code
+// that has no handler context.
+const kernelMethods: Record<string, (kernel: Kernel, ...args: never[]) => unknown> = {
+  selectRead,
+  selectWrite,
+  select,
+  selectPauseRead,
+  selectResumeRead,
+  selectPauseWrite,
+  selectResumeWrite,
+};
+const proto = Kernel.prototype as unknown as Record<string, unknown>;
+for (const [name, fn] of Object.entries(kernelMethods)) {
+  const method = function (this: Kernel, ...args: never[]): unknown {
+    return fn(this, ...args);
+  };
+  Object.defineProperty(method, 'name', { value: name });
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  for (const key of new Set([name, snake])) Object.defineProperty(proto, key, { value: method, writable: true, configurable: true });
+}

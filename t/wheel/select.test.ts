@@ -276,3 +276,44 @@ describe('POE rules', () => {
     expect(pipe.listenerCount('readable')).toBe(0);
   });
 });
+
+describe('as kernel methods, as POE writes them', () => {
+  test('ctx.kernel.select_read / select_pause_read / ... are the same watchers as the functions, for the active session', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const pipe = new PassThrough();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start(ctx) {
+          say(`select_read -> ${ctx.kernel.select_read(pipe, 'readable', 'extra')}`);
+          say(`select_pause_read -> ${ctx.kernel.select_pause_read(pipe)}`);
+          pipe.write('held while paused');
+          ctx.kernel.yield('resume');
+        },
+        resume(ctx) {
+          say(`selectResumeRead -> ${ctx.kernel.selectResumeRead(pipe)}`);
+        },
+        readable(ctx, fh, mode, extra) {
+          const chunk = (fh as PassThrough).read() as Buffer | null;
+          say(`readable mode ${String(mode)} ${String(extra)}: ${chunk === null ? 'null' : chunk.toString()}`);
+          // The same watcher through the function form: removing it here removes it there.
+          selectRead(ctx.kernel, pipe);
+        },
+        _stop() {
+          say('_stop');
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual([
+      'select_read -> 0',
+      'select_pause_read -> 1',
+      'selectResumeRead -> 1',
+      'readable mode 0 extra: held while paused',
+      '_stop',
+    ]);
+    expect(kernel.select_read).toBe(kernel.selectRead);
+    expect(kernel.select_write).toBe(kernel.selectWrite);
+    expect(typeof kernel.select).toBe('function');
+  });
+});
