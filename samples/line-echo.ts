@@ -5,6 +5,9 @@
  * into one event per line. Every line comes back upper-cased, with the line ending it came with
  * ("\r\n" or "\n"); a line starting with `quit` closes the connection at once. A line longer
  * than the limit gets an error line and the connection closes; everyone else carries on.
+ * A client that sends lines and never reads the answers stops being read once 1 MiB of
+ * answers wait for it (ServerTCP's default `readPauseMark`, passed to each connection's
+ * ReadWrite), so it costs the server about a megabyte; the other clients are still served.
  *
  *   node dist/samples/line-echo.js          (PORT=9701 HOST=0.0.0.0 by default)
  *   printf 'hello\r\nquit\n' | nc 127.0.0.1 9701

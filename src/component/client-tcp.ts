@@ -8,7 +8,7 @@ import { strerror } from '../kernel/strerror.js';
 import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { InlineStates, StatesList, Untyped } from '../session/types.js';
-import { ReadWrite } from '../wheel/read-write.js';
+import { ReadWrite, readPauseMarks } from '../wheel/read-write.js';
 import { SocketFactory, isNoPort, type SocketDomain } from '../wheel/socket-factory.js';
 import type { WheelId } from '../wheel/wheel.js';
 import {
@@ -120,6 +120,15 @@ export interface ClientTCPOptions<In = string, Out = string, H extends object = 
   highMark?: number;
   /** POE `LowMark` of the connection's wheel. */
   lowMark?: number;
+  /**
+   * The connection's ReadWrite `readPauseMark`: the client stops reading the server while this
+   * many octets it sent wait to be written. `false` (or `Infinity`) for POE's unbounded
+   * buffering. Not in POE.
+   * @default 1048576 (1 MiB)
+   */
+  readPauseMark?: number | false;
+  /** The connection's ReadWrite `readResumeMark`. Not in POE. @default half of `readPauseMark` */
+  readResumeMark?: number;
   /** POE `InlineStates`: more handlers for the client session. */
   inlineStates?: InlineStates<Untyped, ClientTCPHeap<In, Out> & H>;
   /** POE `ObjectStates`. */
@@ -153,6 +162,8 @@ const KNOWN = [
   'serverLow',
   'highMark',
   'lowMark',
+  'readPauseMark',
+  'readResumeMark',
   'inlineStates',
   'objectStates',
   'packageStates',
@@ -211,6 +222,7 @@ function validate(options: ClientTCPOptions<unknown, unknown, object>): boolean 
   checkFilterSpec(WHAT, 'filter', o.filter);
   checkReserved(WHAT, o, RESERVED);
   checkSessionParams(WHAT, o.sessionParams);
+  readPauseMarks(WHAT, o.readPauseMark, o.readResumeMark, `${WHAT} option`);
   return checkMarks(WHAT, o, 'serverHigh', 'serverLow');
 }
 
@@ -342,6 +354,8 @@ export class ClientTCP {
             errorEvent: 'got_server_error',
             flushedEvent: 'got_server_flush',
             ...(marks ? { highMark: o.highMark, lowMark: o.lowMark, highEvent: 'got_high', lowEvent: 'got_low' } : {}),
+            ...(o.readPauseMark !== undefined ? { readPauseMark: o.readPauseMark } : {}),
+            ...(o.readResumeMark !== undefined ? { readResumeMark: o.readResumeMark } : {}),
           });
           heap.connected = true;
           return connected?.(ctx as unknown as Conn, socket, addr, rport, id);

@@ -8,7 +8,7 @@ import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { InlineStates, StatesList, Untyped } from '../session/types.js';
 import { inetNtoa } from '../wheel/address.js';
-import { ReadWrite } from '../wheel/read-write.js';
+import { ReadWrite, readPauseMarks } from '../wheel/read-write.js';
 import { SocketFactory, isNoPort, type SocketDomain } from '../wheel/socket-factory.js';
 import type { WheelId } from '../wheel/wheel.js';
 import {
@@ -153,6 +153,15 @@ export interface ServerTCPOptions<In = string, Out = string, H extends object = 
   highMark?: number;
   /** POE `LowMark` of each connection's wheel. */
   lowMark?: number;
+  /**
+   * Each connection's ReadWrite `readPauseMark`: the connection stops reading its client while
+   * this many octets of replies wait to be written, so a client that never reads cannot grow
+   * the server without limit. `false` (or `Infinity`) for POE's unbounded buffering. Not in POE.
+   * @default 1048576 (1 MiB)
+   */
+  readPauseMark?: number | false;
+  /** Each connection's ReadWrite `readResumeMark`. Not in POE. @default half of `readPauseMark` */
+  readResumeMark?: number;
   /** POE `InlineStates`: more handlers for the connection sessions. */
   inlineStates?: InlineStates<Untyped, ServerTCPClientHeap<In, Out> & H>;
   /** POE `ObjectStates` for the connection sessions. */
@@ -191,6 +200,8 @@ const KNOWN = [
   'clientLow',
   'highMark',
   'lowMark',
+  'readPauseMark',
+  'readResumeMark',
   'inlineStates',
   'objectStates',
   'packageStates',
@@ -200,7 +211,7 @@ const KNOWN = [
 const CALLBACKS = ['started', 'stopped', 'error', 'acceptor', 'clientInput', 'clientConnected', 'clientDisconnected', 'clientError', 'clientFlushed', 'clientPreConnect', 'clientHigh', 'clientLow'];
 
 /** Only meaningful for connection sessions, so refused with an `acceptor`. */
-const CONNECTION_ONLY = ['inlineStates', 'objectStates', 'packageStates', 'highMark', 'lowMark'];
+const CONNECTION_ONLY = ['inlineStates', 'objectStates', 'packageStates', 'highMark', 'lowMark', 'readPauseMark', 'readResumeMark'];
 
 /** Handlers of a connection session that user states may not replace (POE's ASSERT_USAGE list). */
 const RESERVED = ['_start', '_stop', '_child', 'shutdown', 'tcp_server_got_error', 'tcp_server_got_flush', 'tcp_server_got_high', 'tcp_server_got_input', 'tcp_server_got_low'];
@@ -249,6 +260,7 @@ function validate(options: ServerTCPOptions<unknown, unknown, object>): boolean 
   }
   checkReserved(WHAT, o, RESERVED);
   checkSessionParams(WHAT, o.sessionParams);
+  readPauseMarks(WHAT, o.readPauseMark, o.readResumeMark, `${WHAT} option`);
   return checkMarks(WHAT, o, 'clientHigh', 'clientLow');
 }
 
@@ -308,6 +320,10 @@ export class ServerTCP {
   static create<In = string, Out = string, H extends object = Record<string, unknown>>(options: ServerTCPOptions<In, Out, H>): SessionId {
     const marks = validate(options as ServerTCPOptions<unknown, unknown, object>);
     const o = options;
+    const readPause = {
+      ...(o.readPauseMark !== undefined ? { readPauseMark: o.readPauseMark } : {}),
+      ...(o.readResumeMark !== undefined ? { readResumeMark: o.readResumeMark } : {}),
+    };
     const unix = isUnix(o.domain);
     const concurrency = o.concurrency ?? -1;
     const sessionOptions = o.sessionParams?.options;
@@ -367,6 +383,7 @@ export class ServerTCP {
             // which turns the event on (see `shutdown`): one dispatch less per write.
             ...(clientFlushed !== undefined ? { flushedEvent: 'tcp_server_got_flush' } : {}),
             ...(marks ? { highMark: o.highMark, lowMark: o.lowMark, highEvent: 'tcp_server_got_high', lowEvent: 'tcp_server_got_low' } : {}),
+            ...readPause,
           });
           return clientConnected?.(c as unknown as Conn, ...clientArgs);
         },

@@ -49,6 +49,24 @@ export interface ReadWriteOptions<In = unknown, Out = unknown> {
   lowEvent?: string;
   /** Flush inside `put()` when the buffer was empty, instead of at the next turn. @default false */
   autoFlush?: boolean;
+  /**
+   * Output octets queued in the driver (`getDriverOutOctets()`) at which the wheel stops
+   * reading its input, until a flush leaves at most `readResumeMark`. A peer that sends
+   * without reading its replies is then held back by the connection's own flow control
+   * instead of growing this process's memory. Records already parsed from the read that
+   * passed the mark are still delivered; only further reads wait. Independent of
+   * `highMark`/`lowMark` and their events, and of `pauseInput()`/`resumeInput()`: reading
+   * goes on only when neither holds it. `false` (or `Infinity`) turns it off, for POE's
+   * unbounded buffering. Not in POE.
+   * @default 1048576 (1 MiB)
+   */
+  readPauseMark?: number | false;
+  /**
+   * Output octets at or below which reading resumes after `readPauseMark` paused it; less
+   * than `readPauseMark`, and 0 waits for an empty queue. Not in POE.
+   * @default half of `readPauseMark`
+   */
+  readResumeMark?: number;
 }
 
 /** The events `event()` renames; `undefined` turns one off (and, for `inputEvent`, stops reading). */
@@ -68,7 +86,43 @@ export type ReadWriteErrorArgs = [operation: 'read' | 'write', errnum: number, e
 export type ReadWriteIdArgs = [wheelId: WheelId];
 
 const EVENTS = ['inputEvent', 'errorEvent', 'flushedEvent', 'highEvent', 'lowEvent'] as const;
-const KNOWN = ['handle', 'inputHandle', 'outputHandle', 'filter', 'inputFilter', 'outputFilter', 'driver', 'highMark', 'lowMark', 'autoFlush', ...EVENTS] as const;
+const KNOWN = ['handle', 'inputHandle', 'outputHandle', 'filter', 'inputFilter', 'outputFilter', 'driver', 'highMark', 'lowMark', 'autoFlush', 'readPauseMark', 'readResumeMark', ...EVENTS] as const;
+
+/**
+ * The default `readPauseMark`. A peer that reads its replies never gets near it: the kernel's
+ * socket buffers and Node's (16 KiB on Node 20) take what is in flight, so replies pile up in
+ * the driver only when the peer stops reading. One MiB is room for a large reply or a burst of
+ * pipelined ones without pausing, and still bounds what a peer that never reads costs to about
+ * a megabyte (plus the replies to one read, at most `blockSize` octets of input) instead of
+ * everything it can send. POE has no limit.
+ */
+const READ_PAUSE_MARK = 1024 * 1024;
+
+/**
+ * Checks `readPauseMark` and `readResumeMark` and returns the marks in force, `pause` being
+ * Infinity when off: for ReadWrite (`owner` 'ReadWrite') and the components that pass them on
+ * (`owner` 'ServerTCP', `subject` 'ServerTCP option'). The resume mark defaults to half the
+ * pause mark: reading then restarts with half a mark of replies still queued, so the output
+ * stays busy while new input is parsed, and a queue hovering near the mark does not pause and
+ * resume reading at every write. Internal.
+ */
+export function readPauseMarks(owner: string, pause: unknown, resume: unknown, subject = owner): { pause: number; resume: number } {
+  const bad = (message: string): never => {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', message);
+  };
+  if (pause !== undefined && pause !== false && pause !== Infinity && !(typeof pause === 'number' && Number.isSafeInteger(pause) && pause >= 1)) {
+    bad(`Expected ${subject} \`readPauseMark\` to be a positive integer (octets), \`Infinity\` or \`false\`, got ${describe(pause)}`);
+  }
+  if (resume !== undefined && !(typeof resume === 'number' && Number.isSafeInteger(resume) && resume >= 0)) {
+    bad(`Expected ${subject} \`readResumeMark\` to be an integer >= 0 (octets), got ${describe(resume)}`);
+  }
+  const p = pause === undefined ? READ_PAUSE_MARK : pause === false ? Infinity : (pause as number);
+  if (resume !== undefined && p === Infinity) bad(`${owner}: \`readResumeMark\` has no use with \`readPauseMark\` off (${describe(pause)})`);
+  if (p === Infinity) return { pause: p, resume: 0 };
+  const r = resume === undefined ? Math.floor(p / 2) : (resume as number);
+  if (r >= p) bad(`${owner}: \`readResumeMark\` (${r}) must be less than \`readPauseMark\` (${p})`);
+  return { pause: p, resume: r };
+}
 
 function noop(): void {}
 
@@ -106,6 +160,8 @@ interface Validated<In, Out> {
   outputFilter: Filter<unknown, Out>;
   driver: Driver;
   warnings: string[];
+  readPauseMark: number;
+  readResumeMark: number;
 }
 
 /**
@@ -125,6 +181,10 @@ interface Validated<In, Out> {
  * Kept from POE on purpose: `put()` never emits `highEvent` (G28); destroying the wheel inside
  * `inputEvent` does not stop the rest of the records of that read (G35).
  *
+ * Beyond POE: reading pauses while the output queue holds `readPauseMark` octets or more (1 MiB
+ * by default) and resumes once it drains to `readResumeMark`, so a peer that never reads its
+ * replies cannot make the wheel queue them without limit.
+ *
  * POE: `POE::Wheel::ReadWrite`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
@@ -143,6 +203,13 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
   #lowMark: number | undefined;
   readonly #autoFlush: boolean;
   #highState = false;
+  /** Infinity when the automatic read pause is off. */
+  readonly #readPauseMark: number;
+  readonly #readResumeMark: number;
+  /** `pauseInput()` holds reading (POE's select_pause_read); a new read watcher starts without it, as in POE. */
+  #userPaused = false;
+  /** The output queue reached `readPauseMark` and has not yet drained to `readResumeMark`. */
+  #queuePaused = false;
   /** POE's DRIVER_BUFFERED_OUT_OCTETS: the driver's count as of the last put or flush. */
   #octets = 0;
   readonly #readState: string;
@@ -168,6 +235,8 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
     this.#highMark = options.highMark;
     this.#lowMark = options.lowMark;
     this.#autoFlush = options.autoFlush ?? false;
+    this.#readPauseMark = v.readPauseMark;
+    this.#readResumeMark = v.readResumeMark;
     this.#readState = this.defineState('select read', (kind, payload) => this.#onRead(kind, payload));
     this.#writeState = this.defineState('select write', () => this.#onWrite());
     if (this.#inputEvent !== undefined) this.#startReading();
@@ -233,6 +302,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
       if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value))) bad(`Expected ReadWrite \`${key}\` to be a number of octets, got ${describe(value)}`);
     }
     if (o.autoFlush !== undefined && typeof o.autoFlush !== 'boolean') bad(`Expected ReadWrite \`autoFlush\` to be a boolean, got ${describe(o.autoFlush)}`);
+    const readPause = readPauseMarks('ReadWrite', o.readPauseMark, o.readResumeMark);
 
     // POE's checks, all reported at once as its "Water mark errors" croak.
     const marks: string[] = [];
@@ -242,7 +312,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
     if ((o.lowMark === undefined) !== (o.lowEvent === undefined)) marks.push('`lowMark` and `lowEvent` require each other');
     if (marks.length > 0) bad(`ReadWrite: Water mark errors: ${marks.join('; ')}`);
 
-    return { input, output, inputFilter, outputFilter, driver, warnings };
+    return { input, output, inputFilter, outputFilter, driver, warnings, readPauseMark: readPause.pause, readResumeMark: readPause.resume };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -274,6 +344,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
   #startReading(): void {
     if (this.#reader !== undefined || this.destroyed) return;
     this.hold();
+    this.#userPaused = false;
     this.#reader = this.#driver.read(
       this.#input,
       {
@@ -283,6 +354,35 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
       },
       this.#soon,
     );
+    // Output queued before reading (re)started still holds it back. Pausing right after
+    // `read()` is in time: a stream delivers nothing in the turn it was resumed.
+    this.#syncReader();
+  }
+
+  /** The read watcher reads only while neither `pauseInput()` nor a full output queue holds it. */
+  #syncReader(): void {
+    const reader = this.#reader;
+    if (reader === undefined) return;
+    if (this.#userPaused || this.#queuePaused) reader.pause();
+    else reader.resume();
+  }
+
+  /**
+   * Pauses reading when the output queue reaches `readPauseMark`, resumes it when the queue is
+   * down to `readResumeMark`. Only while the output can drain: once the write watcher is gone
+   * (a write error, `shutdownOutput()`) nothing queued will ever be written, and waiting for it
+   * would stop reading for good, so the pause is lifted and not taken again.
+   */
+  #checkQueue(octets: number): void {
+    const canDrain = this.#writer !== undefined;
+    if (this.#queuePaused) {
+      if (canDrain && octets > this.#readResumeMark) return;
+      this.#queuePaused = false;
+    } else {
+      if (!canDrain || octets < this.#readPauseMark) return;
+      this.#queuePaused = true;
+    }
+    this.#syncReader();
   }
 
   #stopReading(): void {
@@ -299,6 +399,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
     this.#writer = undefined;
     writer.stop();
     this.release();
+    this.#checkQueue(this.#octets);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -353,6 +454,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
       this.#stopWriting();
       return;
     }
+    this.#checkQueue(left);
     if (this.#highState) {
       if (left <= this.#lowMark!) {
         this.#highState = false;
@@ -389,6 +491,7 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
     // Resuming an active watcher changes nothing; a removed one (after a write error or
     // shutdownOutput) stays removed, and the data stays queued, as in POE.
     if (now > 0) this.#writer?.resume();
+    this.#checkQueue(now);
     if (this.#highMark !== undefined && now >= this.#highMark) {
       this.#highState = true;
       return 1;
@@ -533,11 +636,16 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
 
   /** Stops reading until `resumeInput()`; the session stays held. POE: `pause_input`. */
   pauseInput(): void {
-    this.#reader?.pause();
+    this.#userPaused = true;
+    this.#syncReader();
   }
-  /** Resumes reading after `pauseInput()`. POE: `resume_input`. */
+  /**
+   * Resumes reading after `pauseInput()`. While the output queue holds reading back
+   * (`readPauseMark`), reading resumes only once it has drained. POE: `resume_input`.
+   */
   resumeInput(): void {
-    this.#reader?.resume();
+    this.#userPaused = false;
+    this.#syncReader();
   }
 
   /**

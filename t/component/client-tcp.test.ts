@@ -433,6 +433,55 @@ describe('Client::TCP filters and watermarks', () => {
   });
 });
 
+describe('Client::TCP read pause (readPauseMark, not in POE)', () => {
+  test.each([
+    ['by default the client stops reading while 1 MiB it sent waits, and reads on once it drains', {}, ['server reads', 'input hello with at most 512 KiB queued']],
+    ['readPauseMark false: the input is read at once, however much is queued (POE)', { readPauseMark: false }, ['input hello with more than 512 KiB queued', 'server reads']],
+  ] as const)('%s', async (_name, options, expected) => {
+    const { kernel, warnings } = kernelWithLog();
+    const log: string[] = [];
+    let serverSide!: net.Socket;
+    let total = 0;
+    const srv = await rawServer((socket) => {
+      serverSide = socket;
+      socket.pause();
+      socket.on('data', (d: string) => (total += d.length));
+      socket.write('hello\n');
+    });
+    srv.received.length = 0;
+    // 16 MiB with CRLF: more than the loopback socket buffers take while the server reads nothing.
+    const block = 'y'.repeat(1024 * 1024 - 2);
+    const blocks = 16;
+    ClientTCP.create({
+      kernel,
+      remoteAddress: '127.0.0.1',
+      remotePort: srv.port,
+      ...options,
+      connected: (ctx) => {
+        for (let i = 0; i < blocks; i++) ctx.heap.server.put(block);
+        ctx.kernel.delay('server_reads', 0.2);
+      },
+      inlineStates: {
+        server_reads: () => {
+          log.push('server reads');
+          serverSide.resume();
+        },
+      },
+      serverInput: (ctx, line) => {
+        log.push(`input ${line} with ${ctx.heap.server.getDriverOutOctets() <= 512 * 1024 ? 'at most' : 'more than'} 512 KiB queued`);
+        ctx.kernel.yield('shutdown');
+      },
+      disconnected: () => log.push('disconnected'),
+    });
+    await runBounded(kernel, 15_000);
+    expect(log).toEqual([...expected, 'disconnected']);
+    await new Promise((resolve) => (serverSide.readableEnded ? resolve(undefined) : serverSide.once('end', resolve)));
+    expect(total).toBe(blocks * 1024 * 1024);
+    expect(warnings).toEqual([]);
+    expectNoLeaks(kernel);
+  });
+});
+
 describe('Client::TCP options are checked when create is called', () => {
   const ok = { remoteAddress: '127.0.0.1', remotePort: 1, serverInput: () => undefined } as const;
   const cases: [string, Record<string, unknown>, RegExp][] = [
@@ -449,6 +498,8 @@ describe('Client::TCP options are checked when create is called', () => {
     ['args not an array', { ...ok, args: 'x' }, /Expected ClientTCP option `args` to be an array/],
     ['some watermark options', { ...ok, lowMark: 1, serverLow: () => undefined }, /you must give all four .*missing `highMark`, `serverHigh`/],
     ['not a filter', { ...ok, filter: {} }, /Expected ClientTCP option `filter` to be a filter object/],
+    ['readPauseMark 0', { ...ok, readPauseMark: 0 }, /^Expected ClientTCP option `readPauseMark` to be a positive integer \(octets\), `Infinity` or `false`, got `0` \(number\)$/],
+    ['readResumeMark negative', { ...ok, readResumeMark: -1 }, /^Expected ClientTCP option `readResumeMark` to be an integer >= 0 \(octets\), got `-1` \(number\)$/],
     ['reserved inline state', { ...ok, inlineStates: { reconnect: () => undefined } }, /`inlineStates` may not define `reconnect`/],
   ];
   test.each(cases)('%s', (_name, options, message) => {

@@ -567,6 +567,53 @@ describe('Server::TCP filters and watermarks', () => {
   });
 });
 
+describe('Server::TCP read pause (readPauseMark, not in POE)', () => {
+  test.each([
+    ['by default a connection stops reading while 1 MiB of replies wait, and reads on once they drain', {}, ['client reads', 'input hello with at most 512 KiB queued']],
+    ['readPauseMark false: its input is read at once, however much is queued (POE)', { readPauseMark: false }, ['input hello with more than 512 KiB queued', 'client reads']],
+    ['readPauseMark 64 MiB: 16 MiB queued does not pause reading', { readPauseMark: 64 * 1024 * 1024 }, ['input hello with more than 512 KiB queued', 'client reads']],
+  ] as const)('%s', async (_name, options, expected) => {
+    const { kernel, warnings } = kernelWithLog();
+    const log: string[] = [];
+    let client!: Peer;
+    // 16 MiB with CRLF: more than the loopback socket buffers take while the client reads nothing.
+    const block = 'x'.repeat(1024 * 1024 - 2);
+    const blocks = 16;
+    ServerTCP.create({
+      kernel,
+      address: '127.0.0.1',
+      alias: 'srv',
+      ...options,
+      started: (ctx) => {
+        client = peer(listenerPort(ctx));
+        client.socket.pause();
+        client.socket.write('hello\r\n');
+      },
+      clientConnected: (ctx) => {
+        for (let i = 0; i < blocks; i++) ctx.heap.client.put(block);
+        // The client reads later: until then only a connection that reads on sees its line.
+        ctx.kernel.delay('client_reads', 0.2);
+      },
+      inlineStates: {
+        client_reads: () => {
+          log.push('client reads');
+          client.socket.resume();
+        },
+      },
+      clientInput: (ctx, line) => {
+        log.push(`input ${line} with ${ctx.heap.client.getDriverOutOctets() <= 512 * 1024 ? 'at most' : 'more than'} 512 KiB queued`);
+        ctx.kernel.yield('shutdown');
+      },
+      clientDisconnected: (ctx) => void ctx.kernel.post('srv', 'shutdown'),
+    });
+    await runBounded(kernel, 15_000);
+    expect(log).toEqual(expected);
+    expect((await client.ended).length).toBe(blocks * 1024 * 1024);
+    expect(warnings).toEqual([]);
+    expectNoLeaks(kernel);
+  });
+});
+
 describe('Server::TCP errors', () => {
   test('a bind failure: the default Error warns and deletes the listener; a custom one gets the FailureEvent arguments', async () => {
     const { kernel, warnings } = kernelWithLog();
@@ -639,6 +686,9 @@ describe('Server::TCP options are checked when create is called', () => {
     ['unix with a port', { clientInput: () => undefined, domain: 'unix', address: '/tmp/x.sock', port: 8080 }, /`port` has no meaning for a unix-domain server \(only 0, the default, is accepted\), got `8080`/],
     ['some watermark options', { ...ok, highMark: 10, clientHigh: () => undefined }, /you must give all four .*missing `lowMark`, `clientLow`/],
     ['low mark not below high', { ...ok, highMark: 10, lowMark: 10, clientHigh: () => undefined, clientLow: () => undefined }, /`lowMark` \(10\) must be less than `highMark` \(10\)/],
+    ['readPauseMark not a number', { ...ok, readPauseMark: '1M' }, /^Expected ServerTCP option `readPauseMark` to be a positive integer \(octets\), `Infinity` or `false`, got `"1M"` \(string\)$/],
+    ['readResumeMark not below readPauseMark', { ...ok, readPauseMark: 10, readResumeMark: 10 }, /^ServerTCP: `readResumeMark` \(10\) must be less than `readPauseMark` \(10\)$/],
+    ['readPauseMark with acceptor', { acceptor: () => undefined, readPauseMark: 10 }, /`readPauseMark` is not permitted without `clientInput`/],
     ['input filter alone', { ...ok, clientInputFilter: new Line() }, /`clientInputFilter` must be used with `clientOutputFilter`/],
     ['filter and filter pair', { ...ok, clientFilter: new Line(), clientInputFilter: new Line(), clientOutputFilter: new Line() }, /cannot be combined/],
     ['not a filter', { ...ok, clientFilter: 'POE::Filter::Line' }, /Expected ServerTCP option `clientFilter` to be a filter object/],

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import type { Context, DieInfo, ReadWriteOptions } from '../../src/index.js';
+import type { Context, DieInfo, DuplexEnd, ReadWriteOptions } from '../../src/index.js';
 import { Line, PoeArgumentError, PoeError, ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
 import { realKernel, tcpPair, visible } from './rw-kit.js';
 
@@ -738,6 +738,281 @@ describe('ReadWrite over duplexPair', () => {
   });
 });
 
+/** A 1000-octet line (999 characters and LF) that starts with `n`. */
+function kLine(n: number): string {
+  return `${n}`.padEnd(999, '.') + '\n';
+}
+
+/**
+ * An echo wheel on `b` with LF lines (a reply is as long as its line) and `options`, over a
+ * pair whose ends each take 1000 octets: `a` writes lines 1-5 in one chunk and lines 6-7 in a
+ * second, then EOF, and reads nothing until `client_reads`. The wheel is dropped at EOF once
+ * its queue is empty. Handlers in `more` add to or replace the defaults.
+ */
+function echoScenario(options: Partial<ReadWriteOptions>, more: (ctx: { a: Duplex; b: Duplex; say: (...parts: unknown[]) => void }) => States = () => ({})) {
+  const rk = realKernel();
+  const { kernel, say } = rk;
+  const [a, b] = duplexPair({ highWaterMark: 1000 });
+  let received = 0;
+  let closing = false;
+  start(kernel, {
+    _start(ctx) {
+      ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed', ...options }) as never;
+      a.write([1, 2, 3, 4, 5].map(kLine).join(''));
+      a.end([6, 7].map(kLine).join(''));
+      ctx.kernel.delay('client_reads', 0.05);
+    },
+    in(ctx, line: string) {
+      const w = rw(ctx, 'w');
+      say('in ', line[0], ' (queued ', w.getDriverOutOctets(), ')');
+      w.put(line);
+    },
+    client_reads(ctx) {
+      say('client reads; unread ', b.readableLength, ', queued ', rw(ctx, 'w').getDriverOutOctets());
+      a.on('data', (chunk: Buffer) => (received += chunk.length));
+    },
+    flushed(ctx) {
+      say('flushed');
+      if (closing) drop(ctx, 'w');
+    },
+    err(ctx, op: string, errnum: number) {
+      say('err ', op, ' ', errnum);
+      if (rw(ctx, 'w').getDriverOutOctets() === 0) drop(ctx, 'w');
+      else closing = true;
+    },
+    ...more({ a, b, say }),
+  });
+  return { ...rk, a, b, received: () => received };
+}
+
+describe('ReadWrite pauses reading while its output queue is full (readPauseMark)', () => {
+  test('reading stops when the queue reaches readPauseMark (the rest of that read is still delivered) and resumes at readResumeMark', async () => {
+    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 });
+    await s.run();
+    expect(s.log).toEqual([
+      'in 1 (queued 0)',
+      'in 2 (queued 1000)',
+      'in 3 (queued 2000)',
+      // The put of line 3 reached the mark: lines 4 and 5 came in the same read, line 6 waits.
+      'in 4 (queued 3000)',
+      'in 5 (queued 4000)',
+      'client reads; unread 2000, queued 4000',
+      // Three flushes later 1000 octets are left: reading resumes.
+      'in 6 (queued 1000)',
+      'in 7 (queued 2000)',
+      'err read 0',
+      'flushed',
+    ]);
+    await once(s.a, 'end');
+    expect(s.received()).toBe(7000);
+  });
+
+  test('the default pauses at 1 MiB queued and resumes at 512 KiB', async () => {
+    const { kernel, log, say, run } = realKernel();
+    const [a, b] = duplexPair();
+    start(kernel, {
+      _start(ctx) {
+        const w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err' });
+        ctx.heap.w = w as never;
+        const line = 'x'.repeat(1023);
+        for (let i = 0; i < 1024; i++) w.put(line);
+        say('queued ', w.getDriverOutOctets());
+        a.write('ping\n');
+        ctx.kernel.delay('client_reads', 0.05);
+      },
+      in(ctx, line: string) {
+        say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() <= 512 * 1024 ? 'at most' : 'more than', ' 512 KiB queued');
+      },
+      client_reads() {
+        say('client reads; unread ', b.readableLength);
+        a.resume();
+        a.end();
+      },
+      err(ctx, op: string, errnum: number) {
+        say('err ', op, ' ', errnum);
+        drop(ctx, 'w');
+      },
+    });
+    await run();
+    expect(log).toEqual(['queued 1048576', 'client reads; unread 5', 'in ping with at most 512 KiB queued', 'err read 0']);
+  });
+
+  test('readPauseMark false (or Infinity) is POE: input is read however much output is queued', async () => {
+    for (const off of [false, Infinity] as const) {
+      const { kernel, log, say, run } = realKernel();
+      const [a, b] = duplexPair();
+      start(kernel, {
+        _start(ctx) {
+          const w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', readPauseMark: off });
+          ctx.heap.w = w as never;
+          const line = 'x'.repeat(1023);
+          for (let i = 0; i < 2048; i++) w.put(line);
+          say('queued ', w.getDriverOutOctets());
+          a.write('ping\n');
+          ctx.kernel.delay('client_reads', 0.05);
+        },
+        in(ctx, line: string) {
+          say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() > 1024 * 1024 ? 'more than' : 'at most', ' 1 MiB queued');
+        },
+        client_reads() {
+          say('client reads; unread ', b.readableLength);
+          a.resume();
+          a.end();
+        },
+        err(ctx, op: string, errnum: number) {
+          say('err ', op, ' ', errnum);
+          drop(ctx, 'w');
+        },
+      });
+      await run();
+      expect(log).toEqual(['queued 2097152', 'in ping with more than 1 MiB queued', 'client reads; unread 0', 'err read 0']);
+    }
+  });
+
+  test('pauseInput and the full queue are separate: a user resume waits for the drain, a drain does not undo a user pause', async () => {
+    let resumed = false;
+    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ a, b, say }) => ({
+      _start(ctx) {
+        ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed', readPauseMark: 3000, readResumeMark: 1000 }) as never;
+        a.write([1, 2, 3, 4, 5].map(kLine).join(''));
+        a.end([6, 7].map(kLine).join(''));
+        ctx.kernel.delay('toggle', 0.03);
+      },
+      toggle(ctx) {
+        const w = rw(ctx, 'w');
+        w.pauseInput();
+        w.resumeInput();
+        say('user paused and resumed; unread ', b.readableLength, ', queued ', w.getDriverOutOctets());
+        ctx.kernel.delay('client_reads', 0.03);
+      },
+      client_reads(ctx) {
+        const w = rw(ctx, 'w');
+        say('client reads; unread ', b.readableLength, ', queued ', w.getDriverOutOctets(), '; user pauses');
+        w.pause_input();
+        a.resume();
+      },
+      flushed(ctx) {
+        say('flushed; unread ', b.readableLength);
+        if (!resumed) {
+          resumed = true;
+          rw(ctx, 'w').resume_input();
+        } else {
+          drop(ctx, 'w');
+        }
+      },
+    }));
+    await s.run();
+    expect(s.log).toEqual([
+      'in 1 (queued 0)',
+      'in 2 (queued 1000)',
+      'in 3 (queued 2000)',
+      'in 4 (queued 3000)',
+      'in 5 (queued 4000)',
+      // The user's resumeInput() does not override the full queue...
+      'user paused and resumed; unread 2000, queued 4000',
+      'client reads; unread 2000, queued 4000; user pauses',
+      // ...and the drain does not override the user's pauseInput().
+      'flushed; unread 2000',
+      'in 6 (queued 0)',
+      'in 7 (queued 1000)',
+      'err read 0',
+      'flushed; unread 0',
+    ]);
+  });
+
+  test('shutdownOutput lifts the pause: nothing queued will ever be written, so reading goes on', async () => {
+    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ b, say }) => ({
+      client_reads(ctx) {
+        const w = rw(ctx, 'w');
+        say('shutdownOutput with ', b.readableLength, ' unread, ', w.getDriverOutOctets(), ' queued');
+        w.shutdownOutput();
+      },
+      err(ctx, op: string, errnum: number) {
+        say('err ', op, ' ', errnum);
+        drop(ctx, 'w');
+      },
+    }));
+    await s.run();
+    s.a.destroy();
+    expect(s.log).toEqual([
+      'in 1 (queued 0)',
+      'in 2 (queued 1000)',
+      'in 3 (queued 2000)',
+      'in 4 (queued 3000)',
+      'in 5 (queued 4000)',
+      'shutdownOutput with 2000 unread, 4000 queued',
+      'in 6 (queued 4000)',
+      'in 7 (queued 5000)',
+      'err read 0',
+    ]);
+  });
+
+  test('a peer that vanishes while reading is paused: the write error comes at once and lifts the pause; what had arrived is still read', async () => {
+    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ a, b, say }) => ({
+      client_reads() {
+        say('client vanishes; unread ', b.readableLength);
+        (a as DuplexEnd).vanish();
+      },
+      err(ctx, op: string, errnum: number) {
+        say(`err ${op} ${errnum === E.ECONNRESET ? 'ECONNRESET' : errnum === E.EPIPE ? 'EPIPE' : errnum}`);
+        if (op === 'read') drop(ctx, 'w');
+      },
+    }));
+    await s.run();
+    expect(s.log).toEqual([
+      'in 1 (queued 0)',
+      'in 2 (queued 1000)',
+      'in 3 (queued 2000)',
+      'in 4 (queued 3000)',
+      'in 5 (queued 4000)',
+      'client vanishes; unread 2000',
+      'err write EPIPE',
+      // No more output can be written, so nothing holds reading back: the lines that had
+      // arrived are delivered (their replies only queue), then the closed connection's EOF.
+      'in 6 (queued 4000)',
+      'in 7 (queued 5000)',
+      'err read 0',
+    ]);
+    expect(s.b.destroyed).toBe(true);
+  });
+
+  test('setFilter while paused: what the old filter held is delivered at once; the next read waits for the drain', async () => {
+    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ a, b, say }) => ({
+      _start(ctx) {
+        ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed', readPauseMark: 3000, readResumeMark: 1000 }) as never;
+        a.write([1, 2, 3].map(kLine).join('') + 'tail');
+        a.end([6, 7].map(kLine).join(''));
+        ctx.kernel.delay('client_reads', 0.05);
+      },
+      in(ctx, record: string | Buffer) {
+        const w = rw<string | Buffer, string | Buffer>(ctx, 'w');
+        if (Buffer.isBuffer(record)) {
+          say(`raw '${record.length > 10 ? `${record.length} octets` : record.toString()}' (queued ${w.getDriverOutOctets()})`);
+          return;
+        }
+        say('in ', record[0], ' (queued ', w.getDriverOutOctets(), ')');
+        w.put(record);
+        if (record[0] === '3') {
+          w.setFilter(new Stream());
+          say('switched to Stream');
+        }
+      },
+    }));
+    await s.run();
+    expect(s.log).toEqual([
+      'in 1 (queued 0)',
+      'in 2 (queued 1000)',
+      'in 3 (queued 2000)',
+      "raw 'tail' (queued 3000)",
+      'switched to Stream',
+      'client reads; unread 2000, queued 2000',
+      "raw '2000 octets' (queued 1000)",
+      'flushed',
+      'err read 0',
+    ]);
+  });
+});
+
 describe('ReadWrite options', () => {
   const [h] = duplexPair();
   const invalid: [string, ReadWriteOptions, RegExp][] = [
@@ -762,6 +1037,34 @@ describe('ReadWrite options', () => {
     const thrown = await thrownInSession(() => void new ReadWrite(options));
     expect(thrown).toBeInstanceOf(PoeArgumentError);
     expect((thrown as PoeArgumentError).message).toMatch(message);
+  });
+
+  const badReadMarks: [string, ReadWriteOptions, string][] = [
+    ['readPauseMark 0', { handle: h, readPauseMark: 0 }, 'Expected ReadWrite `readPauseMark` to be a positive integer (octets), `Infinity` or `false`, got `0` (number)'],
+    ['readPauseMark not an integer', { handle: h, readPauseMark: 1.5 }, 'Expected ReadWrite `readPauseMark` to be a positive integer (octets), `Infinity` or `false`, got `1.5` (number)'],
+    ['readPauseMark a string', { handle: h, readPauseMark: '1024' as never }, 'Expected ReadWrite `readPauseMark` to be a positive integer (octets), `Infinity` or `false`, got `"1024"` (string)'],
+    ['readPauseMark true', { handle: h, readPauseMark: true as never }, 'Expected ReadWrite `readPauseMark` to be a positive integer (octets), `Infinity` or `false`, got `true` (boolean)'],
+    ['readPauseMark NaN', { handle: h, readPauseMark: NaN }, 'Expected ReadWrite `readPauseMark` to be a positive integer (octets), `Infinity` or `false`, got `NaN` (number)'],
+    ['readResumeMark negative', { handle: h, readResumeMark: -1 }, 'Expected ReadWrite `readResumeMark` to be an integer >= 0 (octets), got `-1` (number)'],
+    ['readResumeMark false', { handle: h, readResumeMark: false as never }, 'Expected ReadWrite `readResumeMark` to be an integer >= 0 (octets), got `false` (boolean)'],
+    ['readResumeMark at readPauseMark', { handle: h, readPauseMark: 100, readResumeMark: 100 }, 'ReadWrite: `readResumeMark` (100) must be less than `readPauseMark` (100)'],
+    ['readResumeMark at the default readPauseMark', { handle: h, readResumeMark: 1048576 }, 'ReadWrite: `readResumeMark` (1048576) must be less than `readPauseMark` (1048576)'],
+    ['readResumeMark with the pause off', { handle: h, readPauseMark: false, readResumeMark: 10 }, 'ReadWrite: `readResumeMark` has no use with `readPauseMark` off (`false` (boolean))'],
+  ];
+  test.each(badReadMarks)('rejects %s', async (_name, options, message) => {
+    const thrown = await thrownInSession(() => void new ReadWrite(options));
+    expect(thrown).toBeInstanceOf(PoeArgumentError);
+    expect(thrown).toMatchObject({ code: 'ERR_POE_INVALID_ARGUMENT', message });
+  });
+
+  test('read marks that are accepted: Infinity, false, a resume mark of 0, a resume mark alone', async () => {
+    const thrown = await thrownInSession(() => {
+      for (const options of [{ readPauseMark: Infinity }, { readPauseMark: false as const }, { readPauseMark: 1, readResumeMark: 0 }, { readResumeMark: 1000 }]) {
+        const [a] = duplexPair();
+        new ReadWrite({ handle: a, ...options }).destroy();
+      }
+    });
+    expect(thrown).toBeUndefined();
   });
 
   test('a rejected wheel takes no wheel id', async () => {
