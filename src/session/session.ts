@@ -140,7 +140,8 @@ export class Session<out E = Untyped, H = unknown> {
       for (const event in states) {
         if (!Object.prototype.hasOwnProperty.call(states, event)) continue;
         const fn = (states as Record<string, unknown>)[event];
-        if (fn === undefined) continue;
+        // No handler: an optional callback left out (`{ _stop: options.onStop }`).
+        if (fn === undefined || fn === null) continue;
         session._addHandler(event, fn, undefined, 'inlineStates');
       }
     }

@@ -185,3 +185,67 @@ describe('kernel regressions: found by porting POE programs', () => {
     );
   });
 });
+
+describe('kernel regressions: sibling order as documented (differences 15)', () => {
+  test('signals reach siblings, and stop() stops them, newest first', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const child = (name: string) => ({
+      _start: (ctx: Context) => {
+        ctx.kernel.sig('USR1', 'usr1');
+        ctx.kernel.aliasSet(name);
+      },
+      usr1: () => say(`${name} USR1`),
+      _stop: () => say(`${name} _stop`),
+    });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          for (const name of ['a', 'b', 'c']) Session.create({ inlineStates: child(name) });
+          ctx.kernel.signal(ctx.kernel, 'USR1');
+          ctx.kernel.yield('end');
+        },
+        end: (ctx) => ctx.kernel.stop(),
+        _child: (_ctx, reason, c) => say(`parent _child ${reason} ${c.ID}`),
+        _stop: () => say('parent _stop'),
+      },
+    });
+    await run();
+    expect(log).toEqual([
+      'parent _child create 2',
+      'parent _child create 3',
+      'parent _child create 4',
+      'c USR1',
+      'b USR1',
+      'a USR1',
+      'c _stop',
+      'parent _child lose 4',
+      'b _stop',
+      'parent _child lose 3',
+      'a _stop',
+      'parent _child lose 2',
+      'parent _stop',
+    ]);
+  });
+});
+
+describe('kernel regressions: inlineStates values as documented', () => {
+  test('an undefined or null handler means none: the event goes to _default; anything else that is not a function is refused', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          ctx.kernel.yield('left_out');
+          ctx.kernel.yield('nulled');
+        },
+        left_out: undefined,
+        nulled: null as never,
+        _default: (_ctx, event) => say(`_default ${String(event)}`),
+      },
+    });
+    await run();
+    expect(log).toEqual(['_default left_out', '_default nulled', '_default _stop']);
+    expect(() => Session.create({ kernel, inlineStates: { _start: () => {}, ev: 0 as never } })).toThrow(expect.objectContaining({ code: 'ERR_POE_SESSION_BAD_HANDLER' }));
+  });
+});
