@@ -65,6 +65,7 @@ export { StreamDriver } from './driver/stream.js';
 export type { StreamDriverOptions } from './driver/stream.js';
 export type { Driver, DriverReadSink, DriverWatch, DriverWriteSink, DuplexHandle, InputHandle, OutputHandle, Soon } from './driver/driver.js';
 export { duplexPair } from './driver/duplex-pair.js';
+export { fileno } from './driver/fileno.js';
 export type { DuplexEnd, DuplexPairOptions } from './driver/duplex-pair.js';
 export { ReadWrite } from './wheel/read-write.js';
 export type { ReadWriteErrorArgs, ReadWriteEventNames, ReadWriteIdArgs, ReadWriteInputArgs, ReadWriteOptions } from './wheel/read-write.js';

@@ -1,0 +1,44 @@
+/**
+ * fileno(): POE's `fileno($fh)` on Node handles. For sockets and servers it reads Node's
+ * private libuv handle, so this test is the alarm if Node ever changes that.
+ */
+import { closeSync, createReadStream, openSync, fstatSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { duplexPair, fileno } from '../../src/index.js';
+
+test('stdio, fs streams, sockets and servers have one; a duplexPair end and a closed socket do not', async () => {
+  expect(fileno(process.stdin)).toBe(0);
+  expect(fileno(process.stdout)).toBe(1);
+  expect(fileno(process.stderr)).toBe(2);
+  const path = join(tmpdir(), `poe-ts-fileno-${process.pid}`);
+  closeSync(openSync(path, 'w'));
+  const file = createReadStream(path);
+  await new Promise((resolve) => file.once('open', resolve));
+  expect(fstatSync(fileno(file)!).isFile()).toBe(true);
+  file.destroy();
+
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const serverFd = fileno(server);
+  expect(serverFd).toEqual(expect.any(Number));
+  expect(fstatSync(serverFd!).isSocket()).toBe(true);
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => client.once('connect', resolve));
+  const peer = await accepted;
+  const fds = [fileno(client), fileno(peer)];
+  expect(fds.every((fd) => typeof fd === 'number' && fstatSync(fd).isSocket())).toBe(true);
+  expect(new Set([serverFd, ...fds]).size).toBe(3);
+  client.destroy();
+  peer.destroy();
+  await new Promise((resolve) => client.once('close', resolve));
+  expect(fileno(client)).toBeUndefined();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  expect(fileno(duplexPair()[0])).toBeUndefined();
+  expect(fileno(undefined)).toBeUndefined();
+  expect(fileno({})).toBeUndefined();
+});
