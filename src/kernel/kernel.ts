@@ -11,7 +11,7 @@ import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { errno as E, errnoName } from './errno.js';
 import { Processes } from './processes.js';
 import { Fifo, ItemKind, QueueItem, TimerHeap, itemBefore } from './queue.js';
-import { type TraceFlags, channels, debug, traceFlagsFromEnv } from './trace.js';
+import { type TraceFlags, channels, traceFlagsFromEnv } from './trace.js';
 
 /** A timer id as returned by `alarmSet`/`delaySet` (branded number). */
 export type AlarmId = number & { readonly __brand?: 'AlarmId' };
@@ -833,7 +833,7 @@ export class Kernel<E = Untyped> {
 
   #handlerFailed(err: unknown, session: Session, sender: SessionOrKernel, event: string, file: string | undefined, line: number | undefined, fromState: string | undefined): void {
     if (channels.error.hasSubscribers) channels.error.publish({ kernel: this, error: err, session, event });
-    debug('handler %s of session %d threw: %s', event, session._id, formatError(err));
+    if (this.#trace.exceptions) this.#warn(`<ex> handler '${event}' of session ${session._id} threw: ${formatError(err)}`);
     if (!this.#catch) {
       this.#recordException(err);
       if (!this.#stopping) this.#stopAll();
@@ -1714,6 +1714,11 @@ export class Kernel<E = Untyped> {
       }
     }
   };
+
+  /** @internal `<fh>` tracing (POE_TRACE_FILES, NODE_DEBUG=poe-files) for wheels and raw watchers. */
+  _traceFiles(what: () => string): void {
+    if (this.#trace.files) this.#warn(`<fh> ${what()}`);
+  }
 
   /** @internal A warning through the kernel's log: POE's `carp` from wheels and the like. */
   _warn(message: string): void {

@@ -179,6 +179,7 @@ function add(kernel: Kernel, session: Session, stream: Readable | Writable, mode
   }
   slots[mode] = w;
   kernel._hold(session, 1);
+  kernel._traceFiles(() => `${w._holdName} set in session ${session.ID}`);
   runCommand(w, 'arm');
 }
 
@@ -195,6 +196,7 @@ function drop(w: Watcher, clearTimer: boolean): void {
   if (clearTimer) inSession(w, 'clear');
   w.session._handlers.delete(w.state);
   w.kernel._hold(w.session, -1);
+  w.kernel._traceFiles(() => `${w._holdName} of session ${w.session.ID} removed`);
 }
 
 function remove(session: Session, stream: Readable | Writable, mode: Mode): void {

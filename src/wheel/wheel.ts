@@ -43,6 +43,7 @@ export abstract class Wheel {
     this.#id = kernel._allocWheelId();
     // The kernel destroys the wheel if its session stops first.
     (active._owned ??= new Set()).add(this);
+    kernel._traceFiles(() => `${className}(${this.#id}) made in session ${active.ID}`);
   }
 
   /** The wheel's id, the last argument of most of its events. POE: `$wheel->ID`. */
@@ -126,6 +127,7 @@ export abstract class Wheel {
     this.#states.length = 0;
     while (this.#holds > 0) this.release();
     this.#kernel._freeWheelId(this.#id);
+    this.#kernel._traceFiles(() => `${this.#className}(${this.#id}) of session ${this.#session.ID} destroyed`);
   }
 
   /** Subclasses stop their I/O here. */

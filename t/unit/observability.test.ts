@@ -139,15 +139,46 @@ describe('traces', () => {
     ]);
   });
 
-  test('NODE_DEBUG=poe reports handler exceptions through util.debuglog', async () => {
+  // NODE_DEBUG is read by Node once, at start-up: each case runs in a fresh process.
+  const traced = async (env: Record<string, string>): Promise<string[]> => {
     const script = `
-      import { Kernel, Session } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      import { Kernel, ReadWrite, Session, duplexPair } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
       const kernel = new Kernel();
-      Session.create({ kernel, inlineStates: { _start: (ctx) => { ctx.kernel.sig('DIE', 'd'); ctx.kernel.yield('x'); },
-        x: () => { throw new Error('oops'); }, d: (ctx) => ctx.kernel.sigHandled() } });
+      Session.create({ kernel, inlineStates: {
+        _start: (ctx) => { ctx.kernel.sig('DIE', 'd'); ctx.kernel.refcountIncrement(ctx.session.ID, 'tag'); ctx.kernel.yield('x'); },
+        x: (ctx) => { ctx.kernel.refcountDecrement(ctx.session.ID, 'tag'); const w = new ReadWrite({ handle: duplexPair()[0] }); w.destroy(); throw new Error('oops'); },
+        d: (ctx) => { ctx.kernel.sigHandled(); ctx.kernel.sig('DIE'); } } });
       await kernel.run();`;
-    const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_DEBUG: 'poe' }, timeout: 10_000 });
-    expect(stderr).toMatch(/^POE \d+: handler x of session 1 threw: oops$/m);
+    const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_DEBUG: '', ...env }, timeout: 10_000 });
+    return stderr.trim().split('\n').filter(Boolean);
+  };
+  const everything = [
+    '<ss> session 1 created by the kernel',
+    "<ev> dispatching '_start' to session 1",
+    '<rc> session 1 extref tag = 1',
+    "<ev> dispatching 'x' to session 1",
+    '<rc> session 1 extref tag = 0',
+    '<fh> ReadWrite(1) made in session 1',
+    '<fh> ReadWrite(1) of session 1 destroyed',
+    "<ex> handler 'x' of session 1 threw: oops",
+    '<sg> DIE: dispatching to session 1 as \'d\'',
+    "<ev> dispatching 'd' to session 1",
+    '<ss> garbage-collecting session 1',
+    '<ss> session 1 freed',
+  ];
+
+  test('NODE_DEBUG=poe turns on every trace, as POE_TRACE_DEFAULT=1 does, in the kernel log', async () => {
+    expect(await traced({ NODE_DEBUG: 'poe' })).toEqual(everything);
+    expect(await traced({ POE_TRACE_DEFAULT: '1' })).toEqual(everything);
+  });
+
+  test('NODE_DEBUG=poe-<category> and POE_TRACE_<NAME> turn on one category each', async () => {
+    const only = (prefix: string) => everything.filter((l) => l.startsWith(prefix));
+    expect(await traced({ NODE_DEBUG: 'poe-events' })).toEqual(only('<ev>'));
+    expect(await traced({ NODE_DEBUG: 'poe-exceptions,poe-files' })).toEqual(everything.filter((l) => /^<(ex|fh)>/.test(l)));
+    expect(await traced({ POE_TRACE_FILES: '1' })).toEqual(only('<fh>'));
+    expect(await traced({ POE_TRACE_REFCNT: '1', POE_TRACE_SIGNALS: '1' })).toEqual(everything.filter((l) => /^<(rc|sg)>/.test(l)));
+    expect(await traced({})).toEqual([]);
   });
 });
 
