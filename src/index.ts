@@ -118,7 +118,7 @@ export type {
 export { ClientTCP } from './component/client-tcp.js';
 export type { ClientTCPConnectedContext, ClientTCPConnectedHeap, ClientTCPContext, ClientTCPHeap, ClientTCPOptions } from './component/client-tcp.js';
 export type { FilterClass, FilterSpec } from './component/options.js';
-export type { WheelId } from './wheel/wheel.js';
+export type { WheelId, WheelOwner } from './wheel/wheel.js';
 // end components
 
 /**

@@ -6,13 +6,17 @@ import { PoeArgumentError, describe } from '../errors.js';
 import { describeIoError } from '../driver/driver.js';
 import { isFilter, type Filter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
-import { Wheel } from './wheel.js';
+import type { EventName, Untyped } from '../session/types.js';
+import { Wheel, type WheelOwner, wheelArgs } from './wheel.js';
 
 /** A Node stream FollowTail can watch (POE's select mode): pipes, sockets, terminals. */
 export type FollowTailStream = Readable;
 
-/** Options of {@link FollowTail}. POE: `POE::Wheel::FollowTail->new(%params)`. */
-export interface FollowTailOptions {
+/**
+ * Options of {@link FollowTail}. POE: `POE::Wheel::FollowTail->new(%params)`. `E`: the session's
+ * event map when the wheel is given its handler's context first (`new FollowTail(ctx, {...})`).
+ */
+export interface FollowTailOptions<E = Untyped> {
   /**
    * Path of the file to follow. It is reopened when it is rotated (its inode or device changes,
    * or its link count) or truncated, and it may not exist yet. A FIFO is opened read-write
@@ -28,13 +32,13 @@ export interface FollowTailOptions {
    */
   handle?: number | { readonly fd: number } | FollowTailStream;
   /** Event for each record: `(record, wheelId)`. Required. POE: `InputEvent`. */
-  inputEvent: string;
+  inputEvent: EventName<E>;
   /** Event for errors: `(operation, errno, message, wheelId)`, operation `'read'` or `'stat'`. POE: `ErrorEvent`. */
-  errorEvent?: string;
+  errorEvent?: EventName<E>;
   /** Event when the file is truncated or replaced: `(wheelId)`. POE: `ResetEvent`. */
-  resetEvent?: string;
+  resetEvent?: EventName<E>;
   /** Event after each poll that found nothing new: `(wheelId)`. POE: `IdleEvent`. */
-  idleEvent?: string;
+  idleEvent?: EventName<E>;
   /**
    * Turns bytes into records.
    * @default new Line()
@@ -81,11 +85,11 @@ const KNOWN = [
 const EVENTS = ['inputEvent', 'errorEvent', 'resetEvent', 'idleEvent'] as const;
 
 /** The events {@link FollowTail.event} can rename. */
-export interface FollowTailEvents {
-  inputEvent?: string;
-  errorEvent?: string | undefined;
-  resetEvent?: string | undefined;
-  idleEvent?: string | undefined;
+export interface FollowTailEvents<E = Untyped> {
+  inputEvent?: EventName<E>;
+  errorEvent?: EventName<E> | undefined;
+  resetEvent?: EventName<E> | undefined;
+  idleEvent?: EventName<E> | undefined;
 }
 
 /** What FollowTail compares between polls: POE's stat fields 0, 1, 2, 3, 6 and 7. */
@@ -175,7 +179,7 @@ function nonNegativeInt(name: string, value: unknown): number | undefined {
  * POE: `POE::Wheel::FollowTail`. No `Driver` option (see `blockSize`); a filter over its size
  * limit is ErrorEvent `('read', EMSGSIZE, message)` and stops the wheel, where POE died.
  */
-export class FollowTail extends Wheel {
+export class FollowTail<E = Untyped> extends Wheel {
   readonly #filter: Filter;
   readonly #interval: number;
   readonly #blockSize: number;
@@ -200,9 +204,12 @@ export class FollowTail extends Wheel {
   #watching = false;
   readonly #listeners: [string, (...args: unknown[]) => void][] = [];
 
-  constructor(options: FollowTailOptions) {
+  constructor(options: FollowTailOptions);
+  constructor(owner: WheelOwner<E>, options: FollowTailOptions<E>);
+  constructor(first: FollowTailOptions | WheelOwner<E>, second?: FollowTailOptions<E>) {
+    const [owner, options] = wheelArgs<FollowTailOptions>('FollowTail', first, second as FollowTailOptions | undefined);
     const o = FollowTail.#validate(options);
-    super('FollowTail');
+    super('FollowTail', owner);
     this.#filter = o.filter ?? new Line();
     this.#interval = o.pollInterval ?? 1;
     this.#blockSize = o.blockSize ?? 65536;
@@ -338,7 +345,7 @@ export class FollowTail extends Wheel {
    * Renames events at run time; `undefined` turns an optional event off. `inputEvent` cannot be
    * turned off. POE: `$wheel->event(InputEvent => ..., ...)`.
    */
-  event(events: FollowTailEvents): void {
+  event(events: FollowTailEvents<E>): void {
     const o = Wheel.checkOptions('FollowTail event()', events, EVENTS, EVENTS);
     if ('inputEvent' in o) {
       if (o.inputEvent === undefined) {

@@ -3,16 +3,20 @@ import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
 import { sysError } from '../kernel/strerror.js';
 import { inetAton } from './address.js';
-import { Wheel, type WheelId } from './wheel.js';
+import type { EventName, Untyped } from '../session/types.js';
+import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
-/** Options of `new ListenAccept(...)`: POE::Wheel::ListenAccept's parameters in camelCase. */
-export interface ListenAcceptOptions {
+/**
+ * Options of `new ListenAccept(...)`: POE::Wheel::ListenAccept's parameters in camelCase. `E`:
+ * the session's event map when the wheel is given its handler's context first.
+ */
+export interface ListenAcceptOptions<E = Untyped> {
   /** POE `Handle`: a `net.Server` that listens (or is about to). The wheel never closes it. Required. */
   handle: net.Server;
   /** Event for each accepted connection: `(socket, peerAddress, wheelId)`. Required. */
-  acceptEvent: string;
+  acceptEvent: EventName<E>;
   /** Event for accept errors: `('accept', errnum, errstr, wheelId)`. Optional. */
-  errorEvent?: string;
+  errorEvent?: EventName<E>;
 }
 
 /**
@@ -45,7 +49,7 @@ const E = constants.errno;
  *
  * POE: `POE::Wheel::ListenAccept`.
  */
-export class ListenAccept extends Wheel {
+export class ListenAccept<E = Untyped> extends Wheel {
   readonly #server: net.Server;
   #accept: string;
   #error: string | undefined;
@@ -57,13 +61,16 @@ export class ListenAccept extends Wheel {
    * (`ERR_POE_UNKNOWN_OPTION`, `ERR_POE_INVALID_ARGUMENT`) and `PoeError`
    * `ERR_POE_WHEEL_NO_SESSION` outside a handler.
    */
-  constructor(options: ListenAcceptOptions) {
+  constructor(options: ListenAcceptOptions);
+  constructor(owner: WheelOwner<E>, options: ListenAcceptOptions<E>);
+  constructor(first: ListenAcceptOptions | WheelOwner<E>, second?: ListenAcceptOptions<E>) {
+    const [owner, options] = wheelArgs<ListenAcceptOptions>('ListenAccept', first, second as ListenAcceptOptions | undefined);
     const o = Wheel.checkOptions('ListenAccept', options, OPTION_KEYS, ['acceptEvent', 'errorEvent']);
     if (!(o.handle instanceof net.Server)) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected ListenAccept option \`handle\` to be a listening net.Server, got ${describe(o.handle)}`);
     }
     if (o.acceptEvent === undefined) throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', 'ListenAccept option `acceptEvent` is required (POE: AcceptEvent required)');
-    super('ListenAccept');
+    super('ListenAccept', owner);
     this.#server = o.handle;
     this.#accept = o.acceptEvent;
     this.#error = o.errorEvent;
@@ -117,7 +124,7 @@ export class ListenAccept extends Wheel {
    * Renames AcceptEvent (which cannot be unset) or renames/unsets ErrorEvent.
    * POE: `$wheel->event(AcceptEvent => ..., ErrorEvent => ...)`.
    */
-  event(events: { acceptEvent?: string; errorEvent?: string | undefined }): void {
+  event(events: { acceptEvent?: EventName<E>; errorEvent?: EventName<E> | undefined }): void {
     Wheel.checkOptions('ListenAccept event()', events, ['acceptEvent', 'errorEvent'], ['acceptEvent', 'errorEvent']);
     if ('acceptEvent' in events) {
       if (events.acceptEvent === undefined) throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', 'ListenAccept event(): `acceptEvent` requires an event name; it cannot be unset');

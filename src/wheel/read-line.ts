@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface, type Key } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { PoeArgumentError, describe } from '../errors.js';
-import { Wheel } from './wheel.js';
+import type { EventName, Untyped } from '../session/types.js';
+import { Wheel, type WheelOwner, wheelArgs } from './wheel.js';
 
 /** When `put` output may interrupt a line being typed. POE: `PutMode`. */
 export type PutMode = 'immediate' | 'after' | 'idle';
@@ -12,13 +13,16 @@ export type PutMode = 'immediate' | 'after' | 'idle';
 /** Why a ReadLine InputEvent carries no line: ^C, ^G, or ^D on an empty line / end of input. */
 export type ReadLineException = 'interrupt' | 'cancel' | 'eot';
 
-/** Options of {@link ReadLine}. POE: `POE::Wheel::ReadLine->new(%params)`. */
-export interface ReadLineOptions {
+/**
+ * Options of {@link ReadLine}. POE: `POE::Wheel::ReadLine->new(%params)`. `E`: the session's
+ * event map when the wheel is given its handler's context first (`new ReadLine(ctx, {...})`).
+ */
+export interface ReadLineOptions<E = Untyped> {
   /**
    * Event for each `get()`: `(line, undefined, wheelId)`, or `(undefined, exception, wheelId)`.
    * Required. POE: `InputEvent`.
    */
-  inputEvent: string;
+  inputEvent: EventName<E>;
   /**
    * `'immediate'`: `put` interrupts the line being typed and redraws it; `'after'`: `put`
    * waits until the line is entered; `'idle'`: `put` waits while keys were pressed in the last
@@ -83,7 +87,7 @@ function historyFile(file: string | undefined): string {
  * entered line despite its documentation; poe-ts keeps the documented three arguments.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
-export class ReadLine extends Wheel {
+export class ReadLine<E = Untyped> extends Wheel {
   readonly #input: Readable;
   readonly #output: Writable;
   readonly #terminal: boolean;
@@ -110,9 +114,12 @@ export class ReadLine extends Wheel {
   readonly #inputListeners: [string, (...args: unknown[]) => void][] = [];
   readonly #rlListeners: [string, (...args: unknown[]) => void][] = [];
 
-  constructor(options: ReadLineOptions) {
+  constructor(options: ReadLineOptions);
+  constructor(owner: WheelOwner<E>, options: ReadLineOptions<E>);
+  constructor(first: ReadLineOptions | WheelOwner<E>, second?: ReadLineOptions<E>) {
+    const [owner, options] = wheelArgs<ReadLineOptions>('ReadLine', first, second as ReadLineOptions | undefined);
     const o = ReadLine.#validate(options);
-    super('ReadLine');
+    super('ReadLine', owner);
     this.#inputEvent = o.inputEvent;
     this.#putMode = o.putMode ?? 'idle';
     this.#idleTime = o.idleTime ?? 2;
@@ -482,20 +489,19 @@ export class ReadLine extends Wheel {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- POE's snake_case aliases of the class above
-export interface ReadLine {
+export interface ReadLine<E = Untyped> {
   /** POE's spelling of {@link ReadLine.addHistory}. */
-  add_history: ReadLine['addHistory'];
+  add_history: ReadLine<E>['addHistory'];
   /** POE's spelling of {@link ReadLine.getHistory}. */
-  get_history: ReadLine['getHistory'];
+  get_history: ReadLine<E>['getHistory'];
   /** POE's spelling of {@link ReadLine.readHistory}. */
-  read_history: ReadLine['readHistory'];
+  read_history: ReadLine<E>['readHistory'];
   /** POE's spelling of {@link ReadLine.writeHistory}. */
-  write_history: ReadLine['writeHistory'];
+  write_history: ReadLine<E>['writeHistory'];
   /** POE's spelling of {@link ReadLine.historyTruncateFile}. */
-  history_truncate_file: ReadLine['historyTruncateFile'];
+  history_truncate_file: ReadLine<E>['historyTruncateFile'];
   /** POE's spelling of {@link ReadLine.terminalSize}. */
-  terminal_size: ReadLine['terminalSize'];
+  terminal_size: ReadLine<E>['terminalSize'];
 }
 
 const aliases: Record<string, keyof ReadLine> = {

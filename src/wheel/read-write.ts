@@ -6,10 +6,16 @@ import type { Filter } from '../filter/filter.js';
 import { isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
 import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
-import { Wheel, type WheelId } from './wheel.js';
+import type { EventName, Untyped } from '../session/types.js';
+import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
 /** Options of {@link ReadWrite}: POE's `POE::Wheel::ReadWrite->new(...)` keys in camelCase. */
-export interface ReadWriteOptions<In = unknown, Out = unknown> {
+/**
+ * `E` is the event map of the session the wheel is made in, when the wheel is given that
+ * session's context (`new ReadWrite(ctx, {...})`): the event-name options must then name its
+ * events. Without it (`Untyped`) they are any strings.
+ */
+export interface ReadWriteOptions<In = unknown, Out = unknown, E = Untyped> {
   /** The handle read and written (a socket, a `duplexPair()` end). Wins over `inputHandle`/`outputHandle`. POE: `Handle`. */
   handle?: DuplexHandle;
   /** The handle read, with `outputHandle`. POE: `InputHandle`. */
@@ -31,22 +37,22 @@ export interface ReadWriteOptions<In = unknown, Out = unknown> {
    * Called with `(record, wheelId)` for each input record. Without it the wheel does not read
    * at all. POE: `InputEvent`.
    */
-  inputEvent?: string;
+  inputEvent?: EventName<E>;
   /**
    * Called with `(operation, errnum, errstr, wheelId)`: `operation` is `'read'` or `'write'`;
    * EOF is `('read', 0, '', wheelId)`. POE: `ErrorEvent`.
    */
-  errorEvent?: string;
+  errorEvent?: EventName<E>;
   /** Called with `(wheelId)` when the output buffer goes from non-empty to empty. POE: `FlushedEvent`. */
-  flushedEvent?: string;
+  flushedEvent?: EventName<E>;
   /** Output octets at which `put()` returns 1 and the wheel enters its high state. Needs `lowMark`. POE: `HighMark`. */
   highMark?: number;
   /** Output octets at which, in the high state, `lowEvent` is called. Needs `highMark` and `lowEvent`. POE: `LowMark`. */
   lowMark?: number;
   /** Called with `(wheelId)` when a flush leaves at least `highMark` octets queued. Needs `highMark`. POE: `HighEvent`. */
-  highEvent?: string;
+  highEvent?: EventName<E>;
   /** Called with `(wheelId)` when, in the high state, a flush leaves at most `lowMark` octets. POE: `LowEvent`. */
-  lowEvent?: string;
+  lowEvent?: EventName<E>;
   /** Flush inside `put()` when the buffer was empty, instead of at the next turn. @default false */
   autoFlush?: boolean;
   /**
@@ -70,12 +76,12 @@ export interface ReadWriteOptions<In = unknown, Out = unknown> {
 }
 
 /** The events `event()` renames; `undefined` turns one off (and, for `inputEvent`, stops reading). */
-export interface ReadWriteEventNames {
-  inputEvent?: string | undefined;
-  errorEvent?: string | undefined;
-  flushedEvent?: string | undefined;
-  highEvent?: string | undefined;
-  lowEvent?: string | undefined;
+export interface ReadWriteEventNames<E = Untyped> {
+  inputEvent?: EventName<E> | undefined;
+  errorEvent?: EventName<E> | undefined;
+  flushedEvent?: EventName<E> | undefined;
+  highEvent?: EventName<E> | undefined;
+  lowEvent?: EventName<E> | undefined;
 }
 
 /** Arguments of the InputEvent: ARG0 the record, ARG1 the wheel id. */
@@ -188,7 +194,7 @@ interface Validated<In, Out> {
  * POE: `POE::Wheel::ReadWrite`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
-export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
+export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
   readonly #input: InputHandle;
   readonly #output: OutputHandle;
   #inputFilter: Filter<In, unknown>;
@@ -218,9 +224,17 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
   #writer: DriverWatch | undefined = undefined;
   readonly #soon = (fn: () => void): void => this.kernel._ioSoon(fn);
 
-  constructor(options: ReadWriteOptions<In, Out>) {
+  /**
+   * Starts the wheel in the active session. Given the handler's context first
+   * (`new ReadWrite(ctx, {...})`), its event-name options are checked against that session's
+   * event map at compile time.
+   */
+  constructor(options: ReadWriteOptions<In, Out>);
+  constructor(owner: WheelOwner<E>, options: ReadWriteOptions<In, Out, E>);
+  constructor(first: ReadWriteOptions<In, Out> | WheelOwner<E>, second?: ReadWriteOptions<In, Out, E>) {
+    const [owner, options] = wheelArgs<ReadWriteOptions<In, Out>>('ReadWrite', first, second as ReadWriteOptions<In, Out> | undefined);
     const v = ReadWrite.#validate(options);
-    super('ReadWrite');
+    super('ReadWrite', owner);
     for (const w of v.warnings) this.kernel._warn(w);
     this.#input = v.input;
     this.#output = v.output;
@@ -511,10 +525,10 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
   }
 
   /** Changes or (with `undefined`) turns off events at run time. POE: `event(Name => ...)`. */
-  event(events: ReadWriteEventNames): void {
+  event(events: ReadWriteEventNames<E>): void {
     const o = ReadWrite.checkOptions('ReadWrite event()', events, EVENTS, EVENTS);
     if (this.destroyed) return;
-    for (const key of Object.keys(o) as (keyof ReadWriteEventNames)[]) {
+    for (const key of Object.keys(o) as (keyof ReadWriteEventNames<E>)[]) {
       const value = o[key];
       switch (key) {
         case 'inputEvent':
@@ -678,22 +692,22 @@ export class ReadWrite<In = unknown, Out = unknown> extends Wheel {
 }
 
 /** POE's snake_case spellings: the very same functions. */
-export interface ReadWrite<In = unknown, Out = unknown> {
-  set_filter: ReadWrite<In, Out>['setFilter'];
-  set_input_filter: ReadWrite<In, Out>['setInputFilter'];
-  set_output_filter: ReadWrite<In, Out>['setOutputFilter'];
-  get_input_filter: ReadWrite<In, Out>['getInputFilter'];
-  get_output_filter: ReadWrite<In, Out>['getOutputFilter'];
-  set_high_mark: ReadWrite<In, Out>['setHighMark'];
-  set_low_mark: ReadWrite<In, Out>['setLowMark'];
-  get_driver_out_octets: ReadWrite<In, Out>['getDriverOutOctets'];
-  get_driver_out_messages: ReadWrite<In, Out>['getDriverOutMessages'];
-  get_input_handle: ReadWrite<In, Out>['getInputHandle'];
-  get_output_handle: ReadWrite<In, Out>['getOutputHandle'];
-  pause_input: ReadWrite<In, Out>['pauseInput'];
-  resume_input: ReadWrite<In, Out>['resumeInput'];
-  shutdown_input: ReadWrite<In, Out>['shutdownInput'];
-  shutdown_output: ReadWrite<In, Out>['shutdownOutput'];
+export interface ReadWrite<In = unknown, Out = unknown, E = Untyped> {
+  set_filter: ReadWrite<In, Out, E>['setFilter'];
+  set_input_filter: ReadWrite<In, Out, E>['setInputFilter'];
+  set_output_filter: ReadWrite<In, Out, E>['setOutputFilter'];
+  get_input_filter: ReadWrite<In, Out, E>['getInputFilter'];
+  get_output_filter: ReadWrite<In, Out, E>['getOutputFilter'];
+  set_high_mark: ReadWrite<In, Out, E>['setHighMark'];
+  set_low_mark: ReadWrite<In, Out, E>['setLowMark'];
+  get_driver_out_octets: ReadWrite<In, Out, E>['getDriverOutOctets'];
+  get_driver_out_messages: ReadWrite<In, Out, E>['getDriverOutMessages'];
+  get_input_handle: ReadWrite<In, Out, E>['getInputHandle'];
+  get_output_handle: ReadWrite<In, Out, E>['getOutputHandle'];
+  pause_input: ReadWrite<In, Out, E>['pauseInput'];
+  resume_input: ReadWrite<In, Out, E>['resumeInput'];
+  shutdown_input: ReadWrite<In, Out, E>['shutdownInput'];
+  shutdown_output: ReadWrite<In, Out, E>['shutdownOutput'];
 }
 
 const proto = ReadWrite.prototype as unknown as Record<string, unknown>;

@@ -12,7 +12,8 @@ import { isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
 import { strerror } from '../kernel/strerror.js';
 import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
-import { Wheel, type WheelId } from './wheel.js';
+import type { EventName, Untyped } from '../session/types.js';
+import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
 /**
  * A function in a module, run in a child Node process: poe-ts's replacement for POE's coderef
@@ -55,8 +56,11 @@ export type RunRedirect = string | number;
 /** The child handle an ErrorEvent is about (ARG4). */
 export type RunHandleName = 'STDIN' | 'STDOUT' | 'STDERR';
 
-/** Options of {@link Run}: POE's `POE::Wheel::Run->new(...)` keys in camelCase. */
-export interface RunOptions<Stdout = unknown, Stdin = unknown, Stderr = unknown> {
+/**
+ * Options of {@link Run}: POE's `POE::Wheel::Run->new(...)` keys in camelCase. `E`: the session's
+ * event map when the wheel is given its handler's context first (`new Run(ctx, {...})`).
+ */
+export interface RunOptions<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untyped> {
   /** What to run. POE: `Program`. */
   program: RunProgram;
   /** Arguments appended to the program (passed to the function in the module form). POE: `ProgramArgs`. */
@@ -89,26 +93,26 @@ export interface RunOptions<Stdout = unknown, Stdin = unknown, Stderr = unknown>
   /** Moves stderr bytes. POE: `StderrDriver`. @default new StreamDriver() */
   stderrDriver?: Driver;
   /** Called with `(wheelId)` each time what `put()` queued has all been written. POE: `StdinEvent`. */
-  stdinEvent?: string;
+  stdinEvent?: EventName<E>;
   /**
    * Called with `(record, wheelId)` for each stdout record. Without it the child's stdout is
    * not piped at all: the child writes to the parent's stdout, as in POE. POE: `StdoutEvent`.
    */
-  stdoutEvent?: string;
+  stdoutEvent?: EventName<E>;
   /** Called with `(record, wheelId)` for each stderr record; without it stderr is the parent's. POE: `StderrEvent`. */
-  stderrEvent?: string;
+  stderrEvent?: EventName<E>;
   /**
    * Called with `(operation, errnum, errstr, wheelId, handleName)`: EOF on an output pipe is
    * `('read', 0, '', wheelId, 'STDOUT' | 'STDERR')`; a failed write to stdin is
    * `('write', errnum, errstr, wheelId, 'STDIN')`. POE: `ErrorEvent`.
    */
-  errorEvent?: string;
+  errorEvent?: EventName<E>;
   /**
    * Called with `(wheelId)` once the last watched output pipe (stdout and stderr that have an
    * event) reached EOF. It says the pipes closed, not that the process ended: watch that
    * with `kernel.sigChild(wheel.PID, ...)`. POE: `CloseEvent`.
    */
-  closeEvent?: string;
+  closeEvent?: EventName<E>;
   /**
    * No stdin pipe: the child reads the parent's stdin, as in POE, and `put()` throws.
    * Conflicts with `stdinEvent`. POE: `NoStdin`.
@@ -141,12 +145,12 @@ export interface RunOptions<Stdout = unknown, Stdin = unknown, Stderr = unknown>
 }
 
 /** The events `event()` renames; `undefined` turns one off. */
-export interface RunEventNames {
-  stdinEvent?: string | undefined;
-  stdoutEvent?: string | undefined;
-  stderrEvent?: string | undefined;
-  errorEvent?: string | undefined;
-  closeEvent?: string | undefined;
+export interface RunEventNames<E = Untyped> {
+  stdinEvent?: EventName<E> | undefined;
+  stdoutEvent?: EventName<E> | undefined;
+  stderrEvent?: EventName<E> | undefined;
+  errorEvent?: EventName<E> | undefined;
+  closeEvent?: EventName<E> | undefined;
 }
 
 /** Arguments of StdoutEvent and StderrEvent: ARG0 the record, ARG1 the wheel id. */
@@ -299,7 +303,7 @@ interface Validated<Stdout, Stdin, Stderr> {
  * POE: `POE::Wheel::Run`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
-export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown> extends Wheel {
+export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untyped> extends Wheel {
   readonly #child: ChildProcess;
   readonly #pid: number;
   #stdin: OutputHandle | undefined;
@@ -322,9 +326,12 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown> extends Wh
   readonly #stdinState: string;
   readonly #soon = (fn: () => void): void => this.kernel._ioSoon(fn);
 
-  constructor(options: RunOptions<Stdout, Stdin, Stderr>) {
+  constructor(options: RunOptions<Stdout, Stdin, Stderr>);
+  constructor(owner: WheelOwner<E>, options: RunOptions<Stdout, Stdin, Stderr, E>);
+  constructor(first: RunOptions<Stdout, Stdin, Stderr> | WheelOwner<E>, second?: RunOptions<Stdout, Stdin, Stderr, E>) {
+    const [owner, options] = wheelArgs<RunOptions<Stdout, Stdin, Stderr>>('Run', first, second as RunOptions<Stdout, Stdin, Stderr> | undefined);
     const v = Run.#validate(options);
-    super('Run');
+    super('Run', owner);
     for (const w of v.warnings) this.kernel._warn(w);
     this.#stdinFilter = v.stdinFilter;
     this.#stdoutFilter = v.stdoutFilter;
@@ -787,10 +794,10 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown> extends Wh
   }
 
   /** Changes or (with `undefined`) turns off events at run time. POE: `event(Name => ...)`. */
-  event(events: RunEventNames): void {
+  event(events: RunEventNames<E>): void {
     const o = Run.checkOptions('Run event()', events, EVENTS, EVENTS);
     if (this.destroyed) return;
-    for (const key of Object.keys(o) as (keyof RunEventNames)[]) {
+    for (const key of Object.keys(o) as (keyof RunEventNames<E>)[]) {
       const value = o[key];
       switch (key) {
         case 'stdinEvent':
@@ -899,21 +906,21 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown> extends Wh
 }
 
 /** POE's snake_case spellings: the very same functions. */
-export interface Run<Stdout = unknown, Stdin = unknown, Stderr = unknown> {
-  get_stdin_filter: Run<Stdout, Stdin, Stderr>['getStdinFilter'];
-  get_stdout_filter: Run<Stdout, Stdin, Stderr>['getStdoutFilter'];
-  get_stderr_filter: Run<Stdout, Stdin, Stderr>['getStderrFilter'];
-  set_stdio_filter: Run<Stdout, Stdin, Stderr>['setStdioFilter'];
-  set_stdin_filter: Run<Stdout, Stdin, Stderr>['setStdinFilter'];
-  set_stdout_filter: Run<Stdout, Stdin, Stderr>['setStdoutFilter'];
-  set_stderr_filter: Run<Stdout, Stdin, Stderr>['setStderrFilter'];
-  pause_stdout: Run<Stdout, Stdin, Stderr>['pauseStdout'];
-  resume_stdout: Run<Stdout, Stdin, Stderr>['resumeStdout'];
-  pause_stderr: Run<Stdout, Stdin, Stderr>['pauseStderr'];
-  resume_stderr: Run<Stdout, Stdin, Stderr>['resumeStderr'];
-  shutdown_stdin: Run<Stdout, Stdin, Stderr>['shutdownStdin'];
-  get_driver_out_octets: Run<Stdout, Stdin, Stderr>['getDriverOutOctets'];
-  get_driver_out_messages: Run<Stdout, Stdin, Stderr>['getDriverOutMessages'];
+export interface Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untyped> {
+  get_stdin_filter: Run<Stdout, Stdin, Stderr, E>['getStdinFilter'];
+  get_stdout_filter: Run<Stdout, Stdin, Stderr, E>['getStdoutFilter'];
+  get_stderr_filter: Run<Stdout, Stdin, Stderr, E>['getStderrFilter'];
+  set_stdio_filter: Run<Stdout, Stdin, Stderr, E>['setStdioFilter'];
+  set_stdin_filter: Run<Stdout, Stdin, Stderr, E>['setStdinFilter'];
+  set_stdout_filter: Run<Stdout, Stdin, Stderr, E>['setStdoutFilter'];
+  set_stderr_filter: Run<Stdout, Stdin, Stderr, E>['setStderrFilter'];
+  pause_stdout: Run<Stdout, Stdin, Stderr, E>['pauseStdout'];
+  resume_stdout: Run<Stdout, Stdin, Stderr, E>['resumeStdout'];
+  pause_stderr: Run<Stdout, Stdin, Stderr, E>['pauseStderr'];
+  resume_stderr: Run<Stdout, Stdin, Stderr, E>['resumeStderr'];
+  shutdown_stdin: Run<Stdout, Stdin, Stderr, E>['shutdownStdin'];
+  get_driver_out_octets: Run<Stdout, Stdin, Stderr, E>['getDriverOutOctets'];
+  get_driver_out_messages: Run<Stdout, Stdin, Stderr, E>['getDriverOutMessages'];
 }
 
 const proto = Run.prototype as unknown as Record<string, unknown>;

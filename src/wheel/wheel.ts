@@ -1,9 +1,39 @@
 import { PoeArgumentError, PoeError, camelCase, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
+import type { Context } from '../session/context.js';
 import type { Session } from '../session/session.js';
 
 /** A wheel id: one process-wide (per kernel) counter shared by every wheel class. */
 export type WheelId = number & { readonly __brand?: 'WheelId' };
+
+/**
+ * What a wheel may be given before its options, `new ReadWrite(ctx, {...})`: the context of the
+ * handler making it (or that handler's session). The wheel belongs to that session as it
+ * would anyway; what the argument adds is the session's event map, so the event-name options
+ * (`inputEvent: 'got_line'`) are checked at compile time as `ctx.kernel.yield` is.
+ */
+export type WheelOwner<E> = Context<E, unknown> | Session<E, unknown>;
+
+/** The session behind a handler context or a session (either build of poe-ts), or undefined. */
+function ownerSession(value: unknown): Session | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Kernel.isKernel((value as { _kernel?: unknown })._kernel)) return value as Session;
+  const ctx = value as { kernel?: unknown; session?: unknown };
+  return Kernel.isKernel(ctx.kernel) ? ownerSession(ctx.session) : undefined;
+}
+
+/**
+ * @internal A wheel constructor's arguments, `(options)` or `(owner, options)`: the owner's
+ * session (undefined without one) and the options.
+ */
+export function wheelArgs<O>(wheel: string, first: unknown, second: O | undefined): [owner: Session | undefined, options: O] {
+  if (second === undefined) return [undefined, first as O];
+  const owner = ownerSession(first);
+  if (owner === undefined) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected the first of ${wheel}'s two arguments to be the handler's context (ctx) or session, got ${describe(first)}`);
+  }
+  return [owner, second];
+}
 
 /**
  * The wheel base (POE::Wheel), the implementer's contract:
@@ -31,11 +61,18 @@ export abstract class Wheel {
   #holds = 0;
   #destroyed = false;
 
-  protected constructor(className: string) {
+  /** `owner`: the session whose context the wheel was given (see WheelOwner), if any. */
+  protected constructor(className: string, owner?: Session) {
     const kernel = Kernel.current();
     const active = kernel.getActiveSession();
     if (Kernel.isKernel(active)) {
       throw new PoeError('ERR_POE_WHEEL_NO_SESSION', `${className} must be created inside a session's handler`);
+    }
+    if (owner !== undefined && owner !== active) {
+      throw new PoeError(
+        'ERR_POE_WHEEL_WRONG_SESSION',
+        `${className} was given the context of session ${owner.ID} but is made in a handler of session ${active.ID}; a wheel belongs to the session whose handler makes it`,
+      );
     }
     this.#kernel = kernel;
     this.#session = active;
