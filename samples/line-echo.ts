@@ -18,6 +18,10 @@
  * back, so "hello\r\n" is answered "HELLO\r\n" and "hello\n" is answered "HELLO\n". No
  * terminator bookkeeping per line, and the default Line filter's habit of answering every line
  * with CRLF is avoided. A lone CR is not a line ending here (it stays inside the line).
+ *
+ * When the process runs out of descriptors, connections that arrive are closed unserved; the
+ * server logs `accept error 24 (Too many open files)` and keeps listening (Server::TCP's default
+ * would drop the listener), so it serves again as soon as connections close.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -79,6 +83,12 @@ export async function start(options: LineEchoOptions = {}): Promise<LineEcho> {
       if (name !== undefined && 'port' in name) bound = name.port;
     },
     error: (ctx, operation, errnum, errstr) => {
+      if (operation === 'accept') {
+        // Out of descriptors (EMFILE), most likely: connections arriving now are closed
+        // unserved. Say so, and keep listening: accepting resumes as connections close.
+        log?.(`accept error ${errnum} (${errstr})`);
+        return;
+      }
       bindError = Object.assign(new Error(`line-echo: cannot listen on ${address}:${port}: ${operation} error ${errnum} (${errstr})`), { errno: errnum });
       ctx.heap.listener?.destroy();
       delete ctx.heap.listener;

@@ -1843,7 +1843,8 @@ export class Kernel<E = Untyped> {
   /**
    * Starts a child process running this same program (see `forkProgram`) and returns its pid;
    * in that child, the first `fork()` returns 0. Returns undefined with `errno` set (EAGAIN,
-   * ENOENT, ...) when the child cannot be started, as Perl's `fork` returns undef with `$!`.
+   * ENOENT, EACCES, or EMFILE when no descriptors are left for the pipes to the child) when the
+   * child cannot be started, as Perl's `fork` returns undef with `$!`.
    *
    * Node cannot fork(2): the child rebuilds everything the program made before its first
    * `fork()` by running the same code (the program must be deterministic up to there), and

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Session } from '../session/session.js';
+import { descriptorShortage } from './descriptors.js';
+import { strerror } from './strerror.js';
 
 /**
  * The kernel's process resource (spec 1.11 "Child processes", 1.13 `has_forked`): `fork()` on
@@ -40,6 +42,12 @@ const ORPHAN_GRACE_MS = 2000;
 const FOREIGN_POLL_MS = 500;
 /** Exit statuses kept for tracked children nobody watched yet (the sigChild-after-exit race). */
 const MAX_UNCLAIMED = 1024;
+/**
+ * Descriptors the parent needs at once to start a child: the IPC socket pair, libuv's pipe that
+ * reports the exec, and its signal pipe the first time (4 to 5 on Linux, measured); with fewer
+ * free, the start fails with EMFILE. The probe after a failed start asks for this many.
+ */
+const FORK_DESCRIPTORS = 8;
 
 const E = osConstants.errno;
 
@@ -334,9 +342,13 @@ export class Processes {
       return { errno: errnoOf(err), message: `fork: ${err instanceof Error ? err.message : String(err)}` };
     }
     if (child.pid === undefined) {
-      // Node reports this spawn failure on the next tick; POE's fork reports it now.
+      // Node reports this spawn failure, with its cause, on the next tick; POE's fork reports
+      // it now. Node leaves the pid unset only for EACCES, EAGAIN, EMFILE, ENFILE and ENOENT;
+      // the program and the binary were checked above, so the cause is either the process
+      // limit or descriptors, and whether descriptors can be opened right now tells them apart.
       child.once('error', (err) => this.#host.warn(`poe-ts: fork failed: ${err.message}`));
-      return { errno: E.EAGAIN, message: 'fork: the child process could not be started' };
+      const errno = descriptorShortage(FORK_DESCRIPTORS) || E.EAGAIN;
+      return { errno, message: errno === E.EAGAIN ? 'fork: the child process could not be started' : `fork: no descriptors left for the pipes to the child (${strerror(errno)})` };
     }
     // We never message the child; the channel only tells it when we are gone.
     (child.channel as { unref?: () => void } | null | undefined)?.unref?.();

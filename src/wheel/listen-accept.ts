@@ -1,9 +1,10 @@
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
-import { sysError } from '../kernel/strerror.js';
+import { strerror, sysError } from '../kernel/strerror.js';
 import { inetAton } from './address.js';
 import type { EventName, Untyped } from '../session/types.js';
+import { DescriptorCeiling } from './descriptor-ceiling.js';
 import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
 /**
@@ -38,8 +39,9 @@ const E = constants.errno;
  * - `acceptEvent(socket, peerAddress, wheelId)` for each connection; see
  *   `ListenAcceptAcceptArgs` (POE's ARG1 is a raw sockaddr, here the packed address).
  * - `errorEvent('accept', errnum, errstr, wheelId)`; EAGAIN/EWOULDBLOCK is swallowed, as POE
- *   does. A failed `listen` of a server that was not listening yet is reported the same way,
- *   with operation `listen`, and the wheel stops holding the session.
+ *   does; running out of descriptors is reported once per fill, as SocketFactory does. A
+ *   failed `listen` of a server that was not listening yet is reported the same way, with
+ *   operation `listen`, and the wheel stops holding the session.
  *
  * The wheel holds its session while the server can still accept; `destroy()` (or the server
  * closing) ends that. Like POE 1.37 it has no pause method; see SocketFactory's for one.
@@ -55,6 +57,8 @@ export class ListenAccept<E = Untyped> extends Wheel {
   #error: string | undefined;
   readonly #acceptState: string;
   #watching = true;
+  /** Tells when an accepted connection took the process's last descriptor. */
+  readonly #ceiling = new DescriptorCeiling();
 
   /**
    * Starts reporting connections. Throws `PoeArgumentError` for bad options
@@ -78,19 +82,25 @@ export class ListenAccept<E = Untyped> extends Wheel {
     this.#server.on('connection', this.#onConnection);
     this.#server.on('error', this.#onError);
     this.#server.on('close', this.#onClose);
+    this.#ceiling.arm();
     this.hold();
   }
 
   readonly #onConnection = (socket: net.Socket): void => {
     if (this.destroyed) return;
+    // Node does not report running out of descriptors: see SocketFactory's #onConnection.
+    const exhausted = this.#ceiling.accepted(socket);
     this.ioDispatch(this.#acceptState, socket);
+    if (exhausted !== 0) this.ioDispatch(this.#acceptState, undefined, exhausted);
   };
 
   readonly #onError = (err: Error): void => {
     if (this.destroyed || !this.#watching) return;
     const { errno } = sysError(err);
     if (errno === E.EAGAIN || errno === E.EWOULDBLOCK) return;
-    if ((err as { syscall?: unknown }).syscall === 'listen' && !this.#server.listening) this.#stopWatching();
+    const listenFailed = (err as { syscall?: unknown }).syscall === 'listen' && !this.#server.listening;
+    if (listenFailed) this.#stopWatching();
+    else if (!this.#ceiling.failed(errno)) return;
     this.ioDispatch(this.#acceptState, undefined, err);
   };
 
@@ -104,8 +114,13 @@ export class ListenAccept<E = Untyped> extends Wheel {
     this.release();
   }
 
+  /** `err`: Node's error, or the errno of descriptors found exhausted. */
   #onAcceptReady(socket: net.Socket | undefined, err: unknown): void {
     if (socket === undefined) {
+      if (typeof err === 'number') {
+        this.emit(this.#error, 'accept', err, strerror(err), this.ID);
+        return;
+      }
       const { errno, message } = sysError(err);
       const syscall = (err as { syscall?: unknown } | null)?.syscall;
       this.emit(this.#error, syscall === 'listen' ? 'listen' : 'accept', errno, message, this.ID);

@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
 import { strerror, sysError } from '../kernel/strerror.js';
 import { inetAton } from './address.js';
+import { DescriptorCeiling, handleFd } from './descriptor-ceiling.js';
 import { Wheel, type WheelId } from './wheel.js';
 
 const E = constants.errno;
@@ -415,7 +416,10 @@ type Phase = 'setup' | 'active' | 'done';
  * - `failureEvent(operation, errnum, errstr, wheelId)`; `errnum` is the host's errno number and
  *   `errstr` its strerror text: `('connect', 111, 'Connection refused', id)`. Failures POE
  *   finds inside `new` (bind, name lookups, bad ports) are **yielded**, so they arrive after
- *   `new` returns and after I/O events of the same timeslice (G8, probe 19).
+ *   `new` returns and after I/O events of the same timeslice (G8, probe 19). Out of
+ *   descriptors, a listener calls `('accept', 24, 'Too many open files', id)` after the
+ *   connection that took the last one, once until descriptors are freed (see
+ *   `DescriptorCeiling`: Node closes such connections and says nothing).
  *
  * The accepted or connected `net.Socket` is what `ReadWrite` takes as `handle`. Sockets are
  * made with `allowHalfOpen`, as POE's are: the peer's EOF does not close our side. A client
@@ -443,6 +447,8 @@ export class SocketFactory extends Wheel {
   /** Connections accepted by Node while accept is paused, oldest first. */
   readonly #held: net.Socket[] = [];
   #draining = false;
+  /** Tells when an accepted connection took the process's last descriptor. */
+  readonly #ceiling = new DescriptorCeiling();
   /** What a forked child names this listener by to find it among the inherited ones. */
   #shareKey: string | undefined = undefined;
   #unshare: (() => void) | undefined = undefined;
@@ -522,6 +528,7 @@ export class SocketFactory extends Wheel {
 
   #watchServer(server: net.Server): void {
     this.#server = server;
+    this.#ceiling.arm();
     server.on('connection', this.#onConnection);
     server.on('error', this.#onServerError);
     server.on('close', this.#onServerClose);
@@ -595,7 +602,7 @@ export class SocketFactory extends Wheel {
       return;
     }
     if (this.#phase !== 'active') return; // already reported from `new`
-    if (QUIET_ACCEPT_ERRORS.has(errno)) return;
+    if (QUIET_ACCEPT_ERRORS.has(errno) || !this.#ceiling.failed(errno)) return;
     this.ioDispatch(this.#acceptState, undefined, err);
   };
 
@@ -612,8 +619,8 @@ export class SocketFactory extends Wheel {
     const server = this.#server;
     if (server === undefined || this.destroyed) return;
     if (this.#unshare === undefined && this.#shareKey !== undefined) {
-      const fd = (server as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-      if (typeof fd === 'number' && fd >= 0) this.#unshare = this.kernel._shareFd(this.#shareKey, fd);
+      const fd = handleFd(server);
+      if (fd >= 0) this.#unshare = this.kernel._shareFd(this.#shareKey, fd);
     }
     if (this.#unorphan === undefined && this.kernel.isForkChild) this.#unorphan = this.kernel._onOrphan(this.#orphaned);
   }
@@ -651,11 +658,15 @@ export class SocketFactory extends Wheel {
       return;
     }
     if (this.#phase === 'setup') this.#phase = 'active';
-    if (this.#paused || this.#held.length > 0) {
-      this.#hold(socket);
-      return;
-    }
-    this.ioDispatch(this.#acceptState, socket);
+    // Node does not report running out of descriptors (see DescriptorCeiling). When this
+    // connection took the last one, the next accept() fails with EMFILE, as POE's would: that
+    // failure is called right after this connection, once until descriptors are freed, and
+    // before libuv closes any connection it cannot accept, so a session that stops listening
+    // here loses none (the queue stays for forked siblings).
+    const exhausted = this.#ceiling.accepted(socket);
+    if (this.#paused || this.#held.length > 0) this.#hold(socket);
+    else this.ioDispatch(this.#acceptState, socket);
+    if (exhausted !== 0) this.ioDispatch(this.#acceptState, undefined, exhausted);
   };
 
   /** Keeps a connection accepted while paused, up to `listenQueue`; beyond that it is reset. */
@@ -678,10 +689,11 @@ export class SocketFactory extends Wheel {
     this.#held.push(socket);
   }
 
+  /** `err`: Node's error, or the errno of descriptors found exhausted. */
   #onAcceptReady(socket: net.Socket | undefined, err: unknown): void {
     if (socket === undefined) {
-      const { errno, message } = sysError(err);
-      this.emit(this.#failure, 'accept', errno, message, this.ID);
+      const errno = typeof err === 'number' ? err : sysError(err).errno;
+      this.emit(this.#failure, 'accept', errno, strerror(errno), this.ID);
       return;
     }
     let address: Buffer | undefined;

@@ -115,9 +115,22 @@ export function onLines(stream: NodeJS.ReadableStream, fn: (line: string) => voi
   });
 }
 
-/** Runs `node t/fixtures/<name> ...args` with piped output; its pid is tracked. */
-export function run(name: string, args: string[] = []): Program {
-  const child = spawn(process.execPath, [fixture(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** Start the program under this limit on open descriptors (`ulimit -n`, soft and hard). */
+  fdLimit?: number;
+}
+
+/**
+ * Runs `node t/fixtures/<name> ...args` with piped output; its pid is tracked. With `fdLimit`,
+ * a shell sets the limit and then becomes the program (`exec`), so the pid is still node's.
+ */
+export function run(name: string, args: string[] = [], options: RunOptions = {}): Program {
+  const argv = [process.execPath, fixture(name), ...args];
+  const child =
+    options.fdLimit === undefined
+      ? spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(options.fdLimit), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   track(child.pid);

@@ -190,6 +190,68 @@ describe('samples/line-echo as a program', () => {
     if (!existsSync(built)) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
   }, 120_000);
 
+  test('out of descriptors: the accept error is logged once, and the server answers again when connections close', async () => {
+    // Issue 9: Node closed the connections it had no descriptor for and nothing was logged.
+    const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$@"', 'sh', process.execPath, built], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const lines: string[] = [];
+    /** Resolves once `count` lines match `re`, checked as each line arrives; rejects after 10 s. */
+    const waiters: { check: () => boolean; resolve: () => void }[] = [];
+    const matching = (re: RegExp): string[] => lines.filter((l) => re.test(l));
+    const seen = (re: RegExp, count = 1): Promise<void> => {
+      const check = (): boolean => matching(re).length >= count;
+      if (check()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const bound = setTimeout(() => reject(new Error(`no ${count} lines matching ${re} within 10 s; got:\n${lines.join('\n')}`)), 10_000);
+        waiters.push({
+          check,
+          resolve: () => {
+            clearTimeout(bound);
+            resolve();
+          },
+        });
+      });
+    };
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        lines.push(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+      for (const w of [...waiters]) if (w.check()) waiters.splice(waiters.indexOf(w), 1)[0]!.resolve();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const listening = /^line-echo listening on 127\.0\.0\.1:(\d+)$/;
+    await seen(listening);
+    const port = Number(listening.exec(matching(listening)[0]!)![1]);
+    const flood = Array.from({ length: 150 }, () => client(port));
+    await seen(/^accept error /);
+    const accepted = lines.filter((l) => l.startsWith('connection from ')).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(lines.filter((l) => !l.endsWith(' disconnected')).map((l) => l.replace(/:\d+$/, ':PORT'))).toEqual([
+      'line-echo listening on 127.0.0.1:PORT',
+      ...Array<string>(accepted).fill('connection from 127.0.0.1:PORT'),
+      `accept error ${constants.errno.EMFILE} (Too many open files)`,
+    ]);
+    for (const c of flood) c.socket.destroy();
+    await Promise.all(flood.map((c) => c.closed));
+    // Descriptors come back as the server sees the hang-ups; then it answers again.
+    await seen(/ disconnected$/, accepted);
+    const c = client(port);
+    c.socket.write('after\nquit\n');
+    expect(await c.closed).toBe('AFTER\n');
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    clearTimeout(timer);
+    expect(lines.filter((l) => l.startsWith('accept error '))).toHaveLength(1);
+  });
+
   test('node dist/samples/line-echo.js: PORT sets the port, SIGINT stops it', async () => {
     const child = spawn(process.execPath, [built], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];

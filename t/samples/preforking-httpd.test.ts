@@ -22,7 +22,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { alive, killLeftovers, onLines, track, trackChild } from '../process/kit.js';
+import { alive, killLeftovers, onLines, track, trackChild, until as poll } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../dist/samples/preforking-httpd.js', import.meta.url));
@@ -71,10 +71,12 @@ const PID_IN_LINE = /^(?:Server|Client handler) (\d+)/;
 
 /**
  * Runs the built sample with DEBUG on, two children, port 0 on 127.0.0.1 and no churn unless
- * `env` says otherwise; resolves once it listens and has forked `children` children.
+ * `env` says otherwise; resolves once it listens and has forked `children` children. With
+ * `fdLimit`, a shell sets that limit on open descriptors and then becomes the sample (`exec`).
  */
-async function startServer(env: Record<string, string> = {}, { children = 2 }: { children?: number } = {}): Promise<Server> {
-  const child = spawn(process.execPath, [built], {
+async function startServer(env: Record<string, string> = {}, { children = 2, fdLimit }: { children?: number; fdLimit?: number } = {}): Promise<Server> {
+  const argv = fdLimit === undefined ? [process.execPath, built] : ['/bin/sh', '-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(fdLimit), process.execPath, built];
+  const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DEBUG: '1', MAX_PROCESSES: '2', PORT: '0', BIND_ADDRESS: '127.0.0.1', TESTING_CHURN: '0', ...env },
@@ -422,6 +424,34 @@ describe('samples/preforking-httpd', () => {
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
+  });
+
+  test('out of descriptors: the accept error is logged as the seed logs it, and the server shuts down', async () => {
+    // Issue 9: Node closed the connections it had no descriptor for and nobody heard of it.
+    // POE's accept() fails with EMFILE and the seed's got_error logs it and stops listening.
+    const server = await startServer({ MAX_PROCESSES: '0' }, { children: 0, fdLimit: 64 });
+    const pid = server.pid;
+    const clients = Array.from({ length: 150 }, () => rawClient(server.port));
+    const endings: string[] = [];
+    for (const c of clients) void c.ended(20_000).then((data) => endings.push(data), () => undefined);
+    await server.line(new RegExp(`^Server ${pid} is shutting down\\.$`));
+    const accepted = server.lines.filter((l) => l === `Server ${pid} received a connection.`).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(server.lines.filter((l) => l.startsWith(`Server ${pid} `))).toEqual([
+      `Server ${pid} has begun listening on port ${server.port}`,
+      ...Array<string>(accepted).fill(`Server ${pid} received a connection.`),
+      `Server ${pid} got accept error ${constants.errno.EMFILE}: Too many open files`,
+      `Server ${pid} is shutting down.`,
+    ]);
+    // The connections it had no descriptor for were closed unanswered; the accepted ones wait
+    // for a request until their clients hang up, and then the server ends, with status 1.
+    await poll(() => endings.length >= clients.length - accepted, 10_000, `${clients.length - accepted} connections to be closed`);
+    expect(endings).toEqual(Array<string>(clients.length - accepted).fill(''));
+    for (const c of clients) c.socket.destroy();
+    const [code] = await bounded(server.exited, 10_000, () => `the server to exit; log:\n${server.lines.slice(-20).join('\n')}`);
+    expect(code).toBe(1);
+    expect(server.lines.at(-1)).toBe(`Server ${pid} stopped.`);
+    await allGone([...pids]);
   });
 
   test('a client that trickles its request or sends nothing gets 408 and is disconnected', async () => {

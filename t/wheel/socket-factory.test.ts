@@ -697,6 +697,49 @@ describe('adopting a listener (handle)', () => {
   });
 });
 
+describe('running out of descriptors', () => {
+  // Node on Linux reports nothing (t/process/emfile.test.ts runs that for real, under a real
+  // limit); where a Node does report accept EMFILE or ENFILE, each episode is reported once.
+  test('accept errors Node reports: EMFILE and ENFILE once until a connection is accepted again, others every time', async () => {
+    const server = await listeningServer({ allowHalfOpen: true });
+    cleanups.push(() => server.close());
+    const { kernel, log, say } = setup();
+    const acceptError = (code: string): Error => Object.assign(new Error(`accept ${code}`), { code, errno: -constants.errno[code as 'EMFILE'], syscall: 'accept' });
+    Session.create({
+      kernel,
+      heap: newHeap<{ srv?: SocketFactory }>(),
+      inlineStates: {
+        _start(ctx) {
+          ctx.heap.srv = new SocketFactory({ handle: server, successEvent: 'accepted', failureEvent: 'failed' });
+          for (const code of ['EMFILE', 'EMFILE', 'ENFILE', 'ENOBUFS', 'ENOBUFS']) server.emit('error', acceptError(code));
+          net.connect({ host: '127.0.0.1', port: portOf(server) }).on('connect', function (this: net.Socket) {
+            this.destroy();
+          });
+        },
+        accepted(ctx, sock: net.Socket) {
+          say('accepted');
+          sock.destroy();
+          for (const code of ['ENFILE', 'EMFILE']) server.emit('error', acceptError(code));
+          ctx.heap.srv!.destroy();
+        },
+        failed(ctx, op: string, errnum: number, errstr: string, wheelId: number) {
+          say(`${op} ${errnum} ${errstr} ${wheelId === ctx.heap.srv!.ID ? 'id' : wheelId}`);
+        },
+      },
+    });
+    await runBounded(kernel);
+    const { EMFILE, ENFILE, ENOBUFS } = constants.errno;
+    expect(log).toEqual([
+      `accept ${EMFILE} Too many open files id`,
+      `accept ${ENOBUFS} No buffer space available id`,
+      `accept ${ENOBUFS} No buffer space available id`,
+      'accepted',
+      `accept ${ENFILE} Too many open files in system id`,
+    ]);
+    expectNoLeaks(kernel);
+  });
+});
+
 describe('options', () => {
   /** Runs `make` inside a handler and returns what it threw. */
   async function thrownInHandler(make: () => unknown): Promise<unknown> {
