@@ -103,7 +103,7 @@ interface Listener {
   got_connection: (...args: SocketFactorySuccessArgs) => void;
 }
 interface ListenerHeap {
-  server?: SocketFactory;
+  server?: SocketFactory<Listener>;
   children: Record<number, number>;
   is_a_child: number;
   max_processes: number;
@@ -122,7 +122,7 @@ interface InteractorHeap {
   socket: net.Socket;
   peer_addr: Buffer | string | undefined;
   peer_port: number | undefined;
-  client?: ReadWrite<HTTPDRecord, HttpResponse>;
+  client?: ReadWrite<HTTPDRecord, HttpResponse, Interactor>;
 }
 
 /** Starts the server in this process: the parent, or (run as a fork child) one of the children. */
@@ -161,7 +161,7 @@ export function start(options: PreforkingHttpdOptions = {}): PreforkingHttpd {
   // tracking child processes.  Fork the initial child processes.
   function listenerStart(ctx: Context<Listener, ListenerHeap>): void {
     const { kernel, heap } = ctx;
-    heap.server = new SocketFactory({
+    heap.server = new SocketFactory(ctx, {
       ...(BIND_ADDRESS !== undefined ? { bindAddress: BIND_ADDRESS } : {}),
       bindPort: SERVER_PORT,
       successEvent: 'got_connection',
@@ -171,9 +171,11 @@ export function start(options: PreforkingHttpdOptions = {}): PreforkingHttpd {
     kernel.sig('INT', 'got_sig_int');
     heap.children = {};
     heap.is_a_child = 0;
-    // poe-ts: POE's child is a copy made after this line ran; ours runs _start again.
+    // poe-ts: POE's child is a copy made after this line ran; ours runs _start again. And a
+    // port in use fails after `new` returns (got_error, as in POE): only a bound socket has a
+    // name, so the line is not printed before that error.
     const name = heap.server.getsockname();
-    if (!kernel.isForkChild) warn(`Server ${process.pid} has begun listening on port ${name !== undefined && 'port' in name ? name.port : SERVER_PORT}\n`);
+    if (!kernel.isForkChild && name !== undefined && 'port' in name) warn(`Server ${process.pid} has begun listening on port ${name.port}\n`);
     kernel.yield('do_fork');
   }
 
@@ -282,7 +284,8 @@ export function start(options: PreforkingHttpdOptions = {}): PreforkingHttpd {
   // and writing on the socket.
   function interactorStart(ctx: Context<Interactor, InteractorHeap>): void {
     const { heap } = ctx;
-    heap.client = new ReadWrite<HTTPDRecord, HttpResponse>({
+    // poe-ts: given the context, the event names are checked against Interactor at compile time.
+    heap.client = new ReadWrite(ctx, {
       handle: heap.socket,
       filter: new HTTPD(),
       inputEvent: 'got_request',
@@ -482,6 +485,14 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   } catch (err) {
     process.stderr.write(`preforking-httpd: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
+  }
+  // poe-ts: where to point a browser, and how to stop it (the parent only: children run this too).
+  if (server.port !== undefined && !poeKernel.isForkChild) {
+    const host = process.env.BIND_ADDRESS || undefined;
+    const everywhere = host === undefined || host === '0.0.0.0' || host === '::';
+    const shown = everywhere ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const where = everywhere ? ` (port ${server.port} on every interface; BIND_ADDRESS=127.0.0.1 listens on loopback only)` : '';
+    process.stderr.write(`Serving http://${shown}:${server.port}/${where}. Ctrl-C stops the server and its children.\n`);
   }
   server.done.then(
     () => {

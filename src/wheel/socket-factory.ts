@@ -8,7 +8,8 @@ import { PoeArgumentError, describe } from '../errors.js';
 import { strerror, sysError } from '../kernel/strerror.js';
 import { inetAton } from './address.js';
 import { DescriptorCeiling, handleFd } from './descriptor-ceiling.js';
-import { Wheel, type WheelId } from './wheel.js';
+import type { EventName, Untyped } from '../session/types.js';
+import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
 const E = constants.errno;
 
@@ -19,12 +20,15 @@ export type SocketType = 'stream' | 'dgram' | 'SOCK_STREAM' | 'SOCK_DGRAM';
 /** Internet protocols, by name or number (6 is tcp, 17 is udp). */
 export type SocketProtocol = 'tcp' | 'udp' | 6 | 17;
 
-/** Options of `new SocketFactory(...)`: POE::Wheel::SocketFactory's parameters in camelCase. */
-export interface SocketFactoryOptions {
+/**
+ * Options of `new SocketFactory(...)`: POE::Wheel::SocketFactory's parameters in camelCase. `E`:
+ * the session's event map when the wheel is given its handler's context first.
+ */
+export interface SocketFactoryOptions<E = Untyped> {
   /** Event for each accepted connection, the connected client socket, or the bound UDP socket. Required. */
-  successEvent: string;
+  successEvent: EventName<E>;
   /** Event for any failure: `(operation, errnum, errstr, wheelId)`. Required. */
-  failureEvent: string;
+  failureEvent: EventName<E>;
   /** POE `SocketDomain`. @default 'inet' (AF_INET) */
   socketDomain?: SocketDomain;
   /** POE `SocketType`. @default 'stream' for tcp and unix, 'dgram' for udp */
@@ -432,7 +436,7 @@ type Phase = 'setup' | 'active' | 'done';
  *
  * POE: `POE::Wheel::SocketFactory`.
  */
-export class SocketFactory extends Wheel {
+export class SocketFactory<E = Untyped> extends Wheel {
   #success: string;
   #failure: string;
   readonly #domain: Domain;
@@ -461,9 +465,12 @@ export class SocketFactory extends Wheel {
    * Makes the socket. Throws `PoeArgumentError` for bad options (`ERR_POE_UNKNOWN_OPTION`,
    * `ERR_POE_INVALID_ARGUMENT`) and `PoeError` `ERR_POE_WHEEL_NO_SESSION` outside a handler.
    */
-  constructor(options: SocketFactoryOptions) {
+  constructor(options: SocketFactoryOptions);
+  constructor(owner: WheelOwner<E>, options: SocketFactoryOptions<E>);
+  constructor(first: SocketFactoryOptions | WheelOwner<E>, second?: SocketFactoryOptions<E>) {
+    const [owner, options] = wheelArgs<SocketFactoryOptions>('SocketFactory', first, second as SocketFactoryOptions | undefined);
     const plan = parseOptions(options, (o) => Wheel.checkOptions('SocketFactory', o, OPTION_KEYS, ['successEvent', 'failureEvent']));
-    super('SocketFactory');
+    super('SocketFactory', owner);
     this.#success = plan.success;
     this.#failure = plan.failure;
     this.#domain = plan.domain;
@@ -827,7 +834,7 @@ export class SocketFactory extends Wheel {
    * Renames SuccessEvent and/or FailureEvent. Neither may be unset (POE refuses undef with a
    * warning; here it throws). POE: `$wheel->event(SuccessEvent => ..., FailureEvent => ...)`.
    */
-  event(events: { successEvent?: string; failureEvent?: string }): void {
+  event(events: { successEvent?: EventName<E>; failureEvent?: EventName<E> }): void {
     Wheel.checkOptions('SocketFactory event()', events, ['successEvent', 'failureEvent'], ['successEvent', 'failureEvent']);
     for (const key of ['successEvent', 'failureEvent'] as const) {
       if (key in events && events[key] === undefined) fail(`SocketFactory event(): \`${key}\` requires an event name; it cannot be unset`);

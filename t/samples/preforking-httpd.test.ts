@@ -74,7 +74,10 @@ const PID_IN_LINE = /^(?:Server|Client handler) (\d+)/;
  * `env` says otherwise; resolves once it listens and has forked `children` children. With
  * `fdLimit`, a shell sets that limit on open descriptors and then becomes the sample (`exec`).
  */
-async function startServer(env: Record<string, string> = {}, { children = 2, fdLimit }: { children?: number; fdLimit?: number } = {}): Promise<Server> {
+async function startServer(
+  env: Record<string, string> = {},
+  { children = 2, fdLimit, listening = true }: { children?: number; fdLimit?: number; listening?: boolean } = {},
+): Promise<Server> {
   const argv = fdLimit === undefined ? [process.execPath, built] : ['/bin/sh', '-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(fdLimit), process.execPath, built];
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
@@ -127,6 +130,7 @@ async function startServer(env: Record<string, string> = {}, { children = 2, fdL
     const done = new Promise<void>((resolve) => checks.push({ check, resolve }));
     return bounded(done, ms, () => `${what}; log so far:\n${lines.join('\n')}`);
   };
+  if (!listening) return { child, pid: child.pid, port: 0, lines, line, forked, until, exited };
   const m = await line(new RegExp(`^Server ${child.pid} has begun listening on port (\\d+)$`));
   // The first children: the seed forks them right after it begins listening.
   let from = 0;
@@ -406,18 +410,31 @@ describe('samples/preforking-httpd', () => {
     await allGone([...pids]);
   });
 
+  test('the program says where to browse and how to stop it, once, after it listens', async () => {
+    const server = await startServer();
+    const at = server.lines.indexOf(`Server ${server.pid} has begun listening on port ${server.port}`);
+    expect(server.lines[at + 1]).toBe(`Serving http://127.0.0.1:${server.port}/. Ctrl-C stops the server and its children.`);
+    expect(server.lines.filter((l) => l.startsWith('Serving '))).toHaveLength(1);
+    process.kill(-server.pid, 'SIGINT');
+    expect(await bounded(server.exited, 10_000, 'the server to exit')).toEqual([0, null]);
+    await allGone([...pids]);
+  });
+
   test('a port in use goes through got_error with a clear message, and the server exits', async () => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as net.AddressInfo).port;
     try {
-      const server = await startServer({ PORT: String(port) }, { children: 0 });
+      const server = await startServer({ PORT: String(port) }, { children: 0, listening: false });
       const pid = server.pid;
-      await server.line(new RegExp(`^Server ${pid} got bind error ${constants.errno.EADDRINUSE}: Address already in use$`));
-      await server.line(new RegExp(`^Server ${pid} is shutting down\\.$`));
       const [code] = await bounded(server.exited, 10_000, 'the server to exit');
       expect(code).toBe(1);
-      await server.line(new RegExp(`^Server ${pid} stopped\\.$`));
+      // Issue 9: no "has begun listening" before the bind error, and no URL to open.
+      expect(server.lines).toEqual([
+        `Server ${pid} got bind error ${constants.errno.EADDRINUSE}: Address already in use`,
+        `Server ${pid} is shutting down.`,
+        `Server ${pid} stopped.`,
+      ]);
       // A server that is not listening forks no children.
       expect(server.forked()).toEqual([]);
       await allGone([...pids]);

@@ -14,6 +14,7 @@ import {
   ReadWrite,
   Run,
   Session,
+  SocketFactory,
   duplexPair,
   type ReadWriteErrorArgs,
   type ReadWriteInputArgs,
@@ -59,7 +60,7 @@ describe('typed wheel event names', () => {
     }
   });
 
-  test('ListenAccept, FollowTail, ReadLine and Run check theirs the same way', () => {
+  test('SocketFactory, ListenAccept, FollowTail, ReadLine and Run check theirs the same way', () => {
     if (never) {
       Session.create<Lines>({
         inlineStates: {
@@ -82,6 +83,11 @@ describe('typed wheel event names', () => {
             new Run(ctx, { program: 'true', stderrEvent: 'got_stderr' });
             // @ts-expect-error renames are checked
             run.event({ closeEvent: 'closed' });
+            const sf = new SocketFactory(ctx, { bindPort: 0, successEvent: 'got_line', failureEvent: 'got_error' });
+            // @ts-expect-error not an event of the session
+            new SocketFactory(ctx, { bindPort: 0, successEvent: 'got_connection', failureEvent: 'got_error' });
+            // @ts-expect-error renames are checked
+            sf.event({ failureEvent: 'failed' });
             ctx.kernel.select_read(process.stdin, 'got_line');
             // @ts-expect-error raw watchers on a typed kernel are checked too
             ctx.kernel.select_read(process.stdin, 'readable');
