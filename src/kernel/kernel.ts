@@ -435,6 +435,15 @@ export class Kernel<E = Untyped> {
     return scope;
   }
 
+  /**
+   * A session-bound call made with no session active: again as the async handler whose code
+   * runs (#scoped), or the ESRCH of a call outside any handler (#noSession).
+   */
+  #outside<T>(what: string, method: (...args: never[]) => T, args: unknown[], failed: T): T {
+    const scope = this.#scoped(what);
+    return scope !== undefined ? this.#again(scope, method, args) : this.#noSession(what, failed);
+  }
+
   /** Calls `method` again with `args`, as the scope's session: the prologue of session-bound calls. */
   #again<T>(scope: AsyncScope, method: (...args: never[]) => T, args: unknown[]): T {
     return this.#asScope(scope, () => (method as (...a: unknown[]) => T).apply(this, args));
@@ -692,7 +701,10 @@ export class Kernel<E = Untyped> {
     switch (item.kind) {
       case ItemKind.Post:
       case ItemKind.Timer:
-        if (dest !== this) this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
+        if (dest !== this) {
+          const ret = this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
+          if (ret !== undefined && isThenable(ret)) this.#pending(ret, dest as Session, item.source as SessionOrKernel, item.name, false, item.file, item.line, item.fromState);
+        }
         break;
       case ItemKind.Signal:
         if (dest === this && this.#osPending.size > 0) this.#osPending.delete(item);
@@ -705,19 +717,10 @@ export class Kernel<E = Untyped> {
 
   /**
    * Dispatches with POE's exception trap; restores the active session and event after. A
-   * promise the handler returns is followed (#pending): the kernel's to watch, or with
-   * `callerOwns` (a `call`), the caller's.
+   * promise the handler returns is the caller's to follow (#pending): this is the hot path,
+   * kept small enough for V8 to inline.
    */
-  #invoke(
-    session: Session,
-    sender: SessionOrKernel,
-    event: string,
-    args: unknown[],
-    file: string | undefined,
-    line: number | undefined,
-    fromState: string | undefined,
-    callerOwns = false,
-  ): unknown {
+  #invoke(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
     const prevActive = this.#active;
     const prevEvent = this.#activeEvent;
     const prevKernel = Kernel.#dispatching;
@@ -726,8 +729,7 @@ export class Kernel<E = Untyped> {
     Kernel.#dispatching = this;
     this.#depth++;
     try {
-      const ret = this.#handle(session, sender, event, args, file, line, fromState);
-      return isThenable(ret) ? this.#pending(ret, session, sender, event, callerOwns, file, line, fromState) : ret;
+      return this.#handle(session, sender, event, args, file, line, fromState);
     } catch (err) {
       // Without POE's trap the exception unwinds through call() and create() like any other;
       // only the outermost dispatch, which Node's loop would otherwise receive, stops here.
@@ -740,6 +742,16 @@ export class Kernel<E = Untyped> {
       this.#activeEvent = prevEvent;
       Kernel.#dispatching = prevKernel;
     }
+  }
+
+  /**
+   * A dispatch the kernel makes itself (`_start`, `_stop`, `_child`, `_parent`, signal
+   * watchers): trapped, and a promise the handler returns is the kernel's to follow.
+   */
+  #dispatch(session: Session, sender: SessionOrKernel, event: string, args: unknown[]): unknown {
+    const ret = this.#invoke(session, sender, event, args, undefined, undefined, undefined);
+    if (ret !== undefined && isThenable(ret)) this.#pending(ret, session, sender, event, false, undefined, undefined, undefined);
+    return ret;
   }
 
   /** Finds the handler (or `_default`) and runs it. No trap: self-calls use this directly. */
@@ -769,7 +781,7 @@ export class Kernel<E = Untyped> {
     if (entry.raw === true) return fn(...args);
     const object = entry.object;
     const ctx = new Context(this as Kernel, session, session._heap, state, sender, object, file, line, fromState);
-    if (entry.async) return runInScope(new AsyncScope(this as Kernel, session, state), () => fn.call(object, ctx, ...args));
+    if (entry.async) return this.#handleAsync(session, state, fn, object, ctx, args);
     switch (args.length) {
       case 0:
         return fn.call(object, ctx);
@@ -782,6 +794,14 @@ export class Kernel<E = Untyped> {
       default:
         return fn.call(object, ctx, ...args);
     }
+  }
+
+  /**
+   * An `async` handler runs in its scope (AsyncScope): its code after an `await` finds its
+   * session there. Out of #handle, so the closure costs nothing to other handlers.
+   */
+  #handleAsync(session: Session, state: string, fn: (...args: unknown[]) => unknown, object: unknown, ctx: Context<unknown, unknown>, args: unknown[]): unknown {
+    return runInScope(new AsyncScope(this as Kernel, session, state), () => fn.call(object, ctx, ...args));
   }
 
   /**
@@ -977,9 +997,9 @@ export class Kernel<E = Untyped> {
     (parent !== undefined ? parent._children : this.#topLevel).add(session);
     this.#sessions.set(session._id, session);
     if (this.#trace.sessions) this.#warn(`<ss> session ${session._id} created by ${parent ? `session ${parent._id}` : 'the kernel'}`);
-    const ret = this.#invoke(session, parent ?? this, '_start', args, undefined, undefined, undefined);
+    const ret = this.#dispatch(session, parent ?? this, '_start', args);
     const now = session._parent;
-    if (session._phase === 0 && now !== undefined) this.#invoke(now, this, '_child', ['create', session, ret], undefined, undefined, undefined);
+    if (session._phase === 0 && now !== undefined) this.#dispatch(now, this, '_child', ['create', session, ret]);
     if (channels.sessionStart.hasSubscribers) channels.sessionStart.publish({ kernel: this, session, parent: session._parent ?? this });
     // The deferred GC marker holds the new session until the queue reaches it (probe 25).
     if (session._phase === 0) {
@@ -995,12 +1015,12 @@ export class Kernel<E = Untyped> {
     s._phase = 1;
     const parent = s._parent;
     for (const child of [...s._children]) {
-      if (parent !== undefined) this.#invoke(parent, this, '_child', ['gain', child, undefined], undefined, undefined, undefined);
-      if (child._phase === 0) this.#invoke(child, this, '_parent', [s, parent ?? this], undefined, undefined, undefined);
+      if (parent !== undefined) this.#dispatch(parent, this, '_child', ['gain', child, undefined]);
+      if (child._phase === 0) this.#dispatch(child, this, '_parent', [s, parent ?? this]);
     }
-    const ret = this.#invoke(s, this.#active, '_stop', [], undefined, undefined, undefined);
+    const ret = this.#dispatch(s, this.#active, '_stop', []);
     const p = s._parent;
-    if (p !== undefined && p._phase !== 2) this.#invoke(p, this, '_child', ['lose', s, ret], undefined, undefined, undefined);
+    if (p !== undefined && p._phase !== 2) this.#dispatch(p, this, '_child', ['lose', s, ret]);
     this.#freeSession(s);
   }
 
@@ -1124,7 +1144,7 @@ export class Kernel<E = Untyped> {
           const w = watchers.get(s);
           if (w === undefined) continue;
           this.#traceSignal(name, `dispatching to session ${s._id} as '${w.event}'`);
-          this.#invoke(s, this, w.event, [name, ...args, ...w.extra], undefined, undefined, undefined);
+          this.#dispatch(s, this, w.event, [name, ...args, ...w.extra]);
         }
       }
     } finally {
@@ -1231,16 +1251,17 @@ export class Kernel<E = Untyped> {
   /** Queues `event` for the current session. Always returns undefined. POE: `$kernel->yield(...)`. */
   yield<K extends EventName<E>>(event: K, ...args: EventArgs<E, K>): undefined;
   yield(event: string, ...args: unknown[]): undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('yield');
-      if (scope !== undefined) return this.#again(scope, this.yield, [event, ...args]);
-    }
     checkEvent(event, 'yield');
     const active = this.#active;
-    if (active === this) return this.#noSession('yield', undefined);
+    if (active === this) return this.#yieldOutside(event, args);
     const [file, line] = this.#callerInfo ? this.#caller(this.yield) : [undefined, undefined];
     this.#enqueue(ItemKind.Post, active, event, args, file, line);
     return undefined;
+  }
+
+  /** `yield` with no session active: its slow path, out of line so `yield` stays small. */
+  #yieldOutside(event: string, args: unknown[]): undefined {
+    return this.#outside('yield', this.yield, [event, ...args], undefined);
   }
 
   /**
@@ -1276,7 +1297,10 @@ export class Kernel<E = Untyped> {
     if (target === active) {
       ret = this.#handle(target, active, event, args, file, line, from);
       if (isThenable(ret)) ret = this.#pending(ret, target, active, event, callerOwns, file, line, from);
-    } else ret = this.#invoke(target, active, event, args, file, line, from, callerOwns);
+    } else {
+      ret = this.#invoke(target, active, event, args, file, line, from);
+      if (isThenable(ret)) ret = this.#pending(ret, target, active, event, callerOwns, file, line, from);
+    }
     this.errno = 0;
     return ret;
   }
@@ -1974,8 +1998,8 @@ export class Kernel<E = Untyped> {
     const old = s._parent;
     if (old === undefined) return this.#fail(E.EPERM, 'detach_myself: the session is already a child of the kernel', undefined);
     this.#reparent(s, old);
-    if (this.#activeEvent !== '_start') this.#invoke(old, this, '_child', ['lose', s, undefined], undefined, undefined, undefined);
-    this.#invoke(s, this, '_parent', [old, this], undefined, undefined, undefined);
+    if (this.#activeEvent !== '_start') this.#dispatch(old, this, '_child', ['lose', s, undefined]);
+    this.#dispatch(s, this, '_parent', [old, this]);
     return 1;
   }
 
@@ -1994,8 +2018,8 @@ export class Kernel<E = Untyped> {
     if (active === this || c._parent !== active) return this.#fail(E.EPERM, `detach_child: session ${c._id} is not a child of the current session`, undefined);
     const old = active;
     this.#reparent(c, old);
-    this.#invoke(old, this, '_child', ['lose', c, undefined], undefined, undefined, undefined);
-    this.#invoke(c, this, '_parent', [old, this], undefined, undefined, undefined);
+    this.#dispatch(old, this, '_child', ['lose', c, undefined]);
+    this.#dispatch(c, this, '_parent', [old, this]);
     return 1;
   }
 
