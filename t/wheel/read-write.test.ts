@@ -807,21 +807,35 @@ describe('ReadWrite pauses reading while its output queue is full (readPauseMark
     expect(s.received()).toBe(7000);
   });
 
-  test('the default pauses at 1 MiB queued and resumes at 512 KiB', async () => {
+  // One client that writes a line while the server has `lines` KiB of replies queued, then reads.
+  test.each([
+    {
+      what: 'the default pauses at 1 MiB queued, and the line is read once a flush leaves 512 KiB',
+      options: {},
+      lines: 1024,
+      expected: ['queued 1048576', 'client reads; unread 5', 'in ping with 512 KiB or less queued', 'err read 0'],
+    },
+    ...([false, Infinity] as const).map((off) => ({
+      what: `readPauseMark ${String(off)} is POE: input is read however much output is queued`,
+      options: { readPauseMark: off },
+      lines: 2048,
+      expected: ['queued 2097152', 'in ping with more than 512 KiB queued', 'client reads; unread 0', 'err read 0'],
+    })),
+  ])('$what', async ({ options, lines, expected }) => {
     const { kernel, log, say, run } = realKernel();
     const [a, b] = duplexPair();
     start(kernel, {
       _start(ctx) {
-        const w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err' });
+        const w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', ...options });
         ctx.heap.w = w as never;
         const line = 'x'.repeat(1023);
-        for (let i = 0; i < 1024; i++) w.put(line);
+        for (let i = 0; i < lines; i++) w.put(line);
         say('queued ', w.getDriverOutOctets());
         a.write('ping\n');
         ctx.kernel.delay('client_reads', 0.05);
       },
       in(ctx, line: string) {
-        say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() <= 512 * 1024 ? 'at most' : 'more than', ' 512 KiB queued');
+        say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() <= 512 * 1024 ? '512 KiB or less' : 'more than 512 KiB', ' queued');
       },
       client_reads() {
         say('client reads; unread ', b.readableLength);
@@ -834,39 +848,7 @@ describe('ReadWrite pauses reading while its output queue is full (readPauseMark
       },
     });
     await run();
-    expect(log).toEqual(['queued 1048576', 'client reads; unread 5', 'in ping with at most 512 KiB queued', 'err read 0']);
-  });
-
-  test('readPauseMark false (or Infinity) is POE: input is read however much output is queued', async () => {
-    for (const off of [false, Infinity] as const) {
-      const { kernel, log, say, run } = realKernel();
-      const [a, b] = duplexPair();
-      start(kernel, {
-        _start(ctx) {
-          const w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', readPauseMark: off });
-          ctx.heap.w = w as never;
-          const line = 'x'.repeat(1023);
-          for (let i = 0; i < 2048; i++) w.put(line);
-          say('queued ', w.getDriverOutOctets());
-          a.write('ping\n');
-          ctx.kernel.delay('client_reads', 0.05);
-        },
-        in(ctx, line: string) {
-          say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() > 1024 * 1024 ? 'more than' : 'at most', ' 1 MiB queued');
-        },
-        client_reads() {
-          say('client reads; unread ', b.readableLength);
-          a.resume();
-          a.end();
-        },
-        err(ctx, op: string, errnum: number) {
-          say('err ', op, ' ', errnum);
-          drop(ctx, 'w');
-        },
-      });
-      await run();
-      expect(log).toEqual(['queued 2097152', 'in ping with more than 1 MiB queued', 'client reads; unread 0', 'err read 0']);
-    }
+    expect(log).toEqual(expected);
   });
 
   test('pauseInput and the full queue are separate: a user resume waits for the drain, a drain does not undo a user pause', async () => {
