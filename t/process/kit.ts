@@ -79,6 +79,17 @@ export async function killLeftovers(): Promise<number[]> {
   return leftovers;
 }
 
+/** Rejects after `ms` unless `promise` settles first; `what` is read when it times out. */
+export function bounded<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** Resolves once `check()` holds, polling every 20 ms; rejects after `ms`. */
 export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { alive, killLeftovers, onLines, trackChild } from '../process/kit.js';
+import { alive, bounded, killLeftovers, onLines, trackChild } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../dist/samples/line-echo.js', import.meta.url));
@@ -51,17 +51,6 @@ function rssOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Rejects after `ms` unless `promise` settles first. */
-function bounded<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what()}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 interface Server {

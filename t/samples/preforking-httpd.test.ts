@@ -22,7 +22,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
 import { expectNoLeaks } from '../kit/index.js';
-import { alive, killLeftovers, onLines, track, trackChild, until as poll } from '../process/kit.js';
+import { alive, bounded, killLeftovers, onLines, track, trackChild, until as poll } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../dist/samples/preforking-httpd.js', import.meta.url));
@@ -39,17 +39,6 @@ afterEach(async () => {
   pids.clear();
   expect(await killLeftovers(), 'processes left behind').toEqual([]);
 });
-
-/** Rejects after `ms` unless `promise` settles first; `what` is read when it times out. */
-function bounded<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 interface Server {
   child: ChildProcess;
