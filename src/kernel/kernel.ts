@@ -1,17 +1,38 @@
+/*
+ * The POE kernel: the event loop and the public face of the kernel's resources, each of which
+ * owns its tables, what it drops when a session is freed, and its leak check (POE's
+ * POE::Resource::* modules): sessions.ts (Sessions, SIDs), events.ts (Events), aliases.ts,
+ * extrefs.ts, holds.ts (what POE's FileHandles counts), signals.ts, processes.ts (child
+ * processes and fork). Handler dispatch is the session's (`Session#_invoke`, POE's
+ * `_invoke_state`). This file is the loop (timeslices, garbage collection, running and
+ * stopping) and every public method, with POE's return values and errno; it is over 1,000
+ * lines because that public surface is (spec 1.4-1.17), each method documented where it is.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { constants as osConstants } from 'node:os';
-import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
-import { Context } from '../session/context.js';
-import { type Session, type SessionId, isClass } from '../session/session.js';
+import { PoeArgumentError, PoeErrnoError, PoeStallError, describe } from '../errors.js';
+import type { Context } from '../session/context.js';
+import { Phase, type Session, type SessionId, isClass } from '../session/session.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
-import { AsyncScope, currentScope, runInScope } from './async-scope.js';
+import { Aliases } from './aliases.js';
+import { type AsyncScope, currentScope } from './async-scope.js';
+import { callerOf } from './caller.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
+import { type KernelOptions, checkOptions, envOn } from './options.js';
+
+export type { DieInfo, SessionReport } from './report.js';
 import { errno as E, errnoName } from './errno.js';
+import { type Item, Events, type Target } from './events.js';
+import { Extrefs } from './extrefs.js';
+import { Holds } from './holds.js';
 import { Processes } from './processes.js';
-import { Fifo, ItemKind, QueueItem, TimerHeap, itemBefore } from './queue.js';
-import { type TraceFlags, channels, traceFlagsFromEnv } from './trace.js';
+import { type DieInfo, type SessionReport, aliveReasons } from './report.js';
+import { ItemKind } from './queue.js';
+import { Sessions, WheelIds } from './sessions.js';
+import { Soon } from './soon.js';
+import { NONMASKABLE, Signals, TERMINAL, signalName } from './signals.js';
+import { channels, traceFlagsFromEnv, traceKernel } from './trace.js';
 
 /** A timer id as returned by `alarmSet`/`delaySet` (branded number). */
 export type AlarmId = number & { readonly __brand?: 'AlarmId' };
@@ -19,109 +40,8 @@ export type AlarmId = number & { readonly __brand?: 'AlarmId' };
 /** What `alarmRemove` returns: POE's `(name, time, \@args)`. */
 export type RemovedAlarm = [name: string, time: number, args: unknown[]];
 
-/** Options of `new Kernel()`. */
-export interface KernelOptions {
-  /** Where time comes from. @default new SystemClock() */
-  clock?: Clock;
-  /**
-   * Throw a `PoeErrnoError` where POE would set `$!` and return a failure value.
-   * @default process.env.POE_ASSERT_DEFAULT is set and not "0"
-   */
-  assert?: boolean;
-  /**
-   * Trap exceptions in handlers and turn them into the DIE signal (POE's CATCH_EXCEPTIONS).
-   * When off, the first exception stops the kernel and `run()` rejects with it.
-   * @default process.env.POE_CATCH_EXCEPTIONS !== "0"
-   */
-  catchExceptions?: boolean;
-  /**
-   * Record the file and line of each `post`/`yield`/`call`/timer for `ctx.callerFile` and
-   * `ctx.callerLine` (POE's CALLER_FILE/CALLER_LINE). Costs a stack capture per event.
-   * @default process.env.POE_CALLER_INFO is set and not "0"
-   */
-  callerInfo?: boolean;
-  /** Where warnings and traces go, one line each. @default a write to stderr */
-  log?: (line: string) => void;
-  /**
-   * Events dispatched per macrotask before the kernel yields to Node's I/O.
-   * @default 4096
-   */
-  batchLimit?: number;
-  /**
-   * The program `fork()` runs again in the child (see `forkProgram`).
-   * @default process.argv[1]
-   */
-  program?: string;
-  /**
-   * The Node binary `fork()` starts (see `forkExecPath`).
-   * @default process.execPath
-   */
-  execPath?: string;
-}
-
-const KERNEL_OPTION_KEYS = ['clock', 'assert', 'catchExceptions', 'callerInfo', 'log', 'batchLimit', 'program', 'execPath'] as const;
-
-/** POE's signal classes (spec 1.11). */
-const TERMINAL = new Set(['QUIT', 'INT', 'KILL', 'TERM', 'HUP', 'IDLE', 'DIE']);
-const NONMASKABLE = new Set(['ZOMBIE', 'UIDESTROY']);
-/** Signals Node cannot or should not listen for. */
-const NO_OS_LISTENER = new Set(['KILL', 'STOP', 'CHLD', 'CLD']);
-
-/** The one frame of a caller's formatted stack: `at fn (file:line:col)` or `at file:line:col`. */
-const CALLER_FRAME = /\n\s*at (?:[^\n]*?\(([^\n]+):(\d+):\d+\)|([^\n]+):(\d+):\d+)\s*$/;
-
 const DEFAULT_KERNEL_KEY = Symbol.for('poe-ts.kernel.v1');
 const KERNEL_BRAND = Symbol.for('poe-ts.kernel.brand');
-
-function envOn(name: string): boolean | undefined {
-  const v = process.env[name];
-  if (v === undefined || v === '') return undefined;
-  return v !== '0';
-}
-
-/**
- * The details POE passes with a DIE signal (ARG1 of the watcher), in camelCase and, for ports,
- * in POE's snake_case spelling too.
- */
-export interface DieInfo {
-  sourceSession: SessionOrKernel;
-  destSession: Session;
-  event: string;
-  file: string | undefined;
-  line: number | undefined;
-  fromState: string | undefined;
-  errorStr: string;
-  /** The thrown value itself. */
-  error: unknown;
-  source_session: SessionOrKernel;
-  dest_session: Session;
-  from_state: string | undefined;
-  error_str: string;
-}
-
-/** One line of `kernel.ps()`. */
-export interface SessionReport {
-  id: SessionId;
-  parent: SessionId | 'kernel';
-  aliases: string[];
-  phase: 'running' | 'stopping';
-  /** Events queued to the session (timers included). */
-  queued: number;
-  /** Events the session queued to others, not yet delivered. */
-  sent: number;
-  timers: number;
-  children: SessionId[];
-  extrefs: Record<string, number>;
-  /** Holds registered by wheels (I/O watchers) and child-process watches. */
-  holds: number;
-  /** Why the kernel keeps this session; empty means it will be collected. */
-  aliveBecause: string[];
-}
-
-interface Watcher {
-  readonly event: string;
-  readonly extra: unknown[];
-}
 
 interface RunMode {
   kind: 'run' | 'slices' | 'while';
@@ -132,10 +52,30 @@ interface RunMode {
   promise: Promise<1 | undefined>;
 }
 
-/** POE names signals without the SIG prefix: `SIGINT` and `INT` are one signal. */
-function signalName(name: string): string {
-  return name.length > 3 && name.startsWith('SIG') && name in osConstants.signals ? name.slice(3) : name;
+/**
+ * The six ways to set a timer (spec 1.5), which differ only in these: one path sets them all.
+ * `poe` names the call in errno messages, `name` in argument errors.
+ */
+interface TimerCall {
+  readonly poe: string;
+  readonly name: string;
+  /** The time is epoch seconds (`alarm*`), not seconds from now (`delay*`). */
+  readonly epoch: boolean;
+  /** Clears the session's timers of that name first, and without a time does only that. */
+  readonly replaces: boolean;
+  /** Returns the timer's id (`*_set`), which `alarm_adjust` and friends take; else 0. */
+  readonly returnsId: boolean;
+  /** `alarm_remove_all` reports its time: `delay` and `delay_add` report 0 (G12), `delay_set` its time (probe 06). */
+  readonly reportWall: boolean;
 }
+const TIMER: Readonly<Record<'alarm' | 'alarmAdd' | 'delay' | 'delayAdd' | 'alarmSet' | 'delaySet', TimerCall>> = {
+  alarm: { poe: 'alarm', name: 'alarm', epoch: true, replaces: true, returnsId: false, reportWall: true },
+  alarmAdd: { poe: 'alarm_add', name: 'alarmAdd', epoch: true, replaces: false, returnsId: false, reportWall: true },
+  delay: { poe: 'delay', name: 'delay', epoch: false, replaces: true, returnsId: false, reportWall: false },
+  delayAdd: { poe: 'delay_add', name: 'delayAdd', epoch: false, replaces: false, returnsId: false, reportWall: false },
+  alarmSet: { poe: 'alarm_set', name: 'alarmSet', epoch: true, replaces: false, returnsId: true, reportWall: true },
+  delaySet: { poe: 'delay_set', name: 'delaySet', epoch: false, replaces: false, returnsId: true, reportWall: true },
+};
 
 function checkEvent(event: unknown, what: string): asserts event is string {
   if (typeof event !== 'string') {
@@ -146,6 +86,18 @@ function checkEvent(event: unknown, what: string): asserts event is string {
 function checkSeconds(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new PoeArgumentError('ERR_POE_KERNEL_BAD_TIME', `Expected \`${what}\` to be a finite number of seconds >= 0, got ${describe(value)}`);
+  }
+}
+
+function checkSignal(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '') {
+    throw new PoeArgumentError('ERR_POE_KERNEL_BAD_SIGNAL', `Expected signal name to be a non-empty string, got ${describe(name)}`);
+  }
+}
+
+function checkAlias(alias: unknown): asserts alias is string {
+  if (typeof alias !== 'string') {
+    throw new PoeArgumentError('ERR_POE_KERNEL_BAD_ALIAS', `Expected alias to be a string, got ${describe(alias)}`);
   }
 }
 
@@ -174,51 +126,39 @@ export class Kernel<E = Untyped> {
   readonly #callerInfo: boolean;
   readonly #log: (line: string) => void;
   readonly #batchLimit: number;
-  readonly #trace: TraceFlags;
   #id: string;
 
-  // resources: sessions
-  readonly #sessions = new Map<number, Session>();
-  readonly #topLevel = new Set<Session>();
-  #nextSessionId = 1;
-  // resources: wheel ids
-  readonly #wheelIds = new Set<number>();
-  #nextWheelId = 1;
-  // resources: aliases
-  readonly #aliases = new Map<string, Session>();
-  // resources: events
-  readonly #fifo = new Fifo<Session | Kernel>();
-  readonly #timers = new TimerHeap<Session | Kernel>();
-  readonly #timersById = new Map<number, QueueItem<Session | Kernel>>();
-  #seq = 0;
-  #now = 0;
-  /** Queued posts, timers and signals: everything but GC markers. */
-  #userItems = 0;
-  /** Queued GC markers: POE's idle test counts them as queued items too. */
-  #gcItems = 0;
-  // resources: signals
-  readonly #watchers = new Map<string, Map<Session, Watcher>>();
-  readonly #osListeners = new Map<string, () => void>();
-  /** OS signals queued and not dispatched yet: a child forked now gets them too (POE copies its queue). */
-  readonly #osPending = new Set<QueueItem<Session | Kernel>>();
-  #sigHandled = false;
-  #inDie = 0;
-  /** Nesting of trapped dispatches; without the trap an exception unwinds to the outermost. */
-  #depth = 0;
-  // resources: extrefs and holds
-  #extrefTags = 0;
-  #holds = 0;
-  // resources: child processes, sig_child watches, listeners shared with forked children
+  // The resources (POE::Resource::*). Each tells the kernel, through #released, when a session
+  // loses something that kept it alive, so the session may be collected.
+  readonly #released = (session: Session): void => {
+    this.#mark(session);
+    this.#wake();
+  };
+  readonly #sessions = new Sessions();
+  readonly #wheelIds = new WheelIds();
+  readonly #aliases = new Aliases(this.#released);
+  readonly #extrefs = new Extrefs(this.#released);
+  readonly #holds = new Holds(this.#released);
+  readonly #events: Events;
+  readonly #signals: Signals;
   readonly #processes: Processes;
+  /** OS signals queued and not dispatched yet: a child forked now gets them too (POE copies its queue). */
+  readonly #osPending = new Set<Item>();
+  /** The last clock reading: what posts are stamped with. */
+  #now = 0;
 
   // dispatch state
   #active: Session | Kernel = this;
   #activeEvent = '';
+  /** Nesting of trapped dispatches; without the trap an exception unwinds to the outermost. */
+  #depth = 0;
   #marked: Session[] = [];
   #exception: unknown = undefined;
   #hasException = false;
   #stopping = false;
   #stopCalled = false;
+  /** Session-bound calls already warned about being made outside any handler (#noSession). */
+  readonly #warnedNoSession = new Set<string>();
 
   // loop state
   #mode: RunMode | undefined = undefined;
@@ -233,68 +173,47 @@ export class Kernel<E = Untyped> {
   #clockTimer: ClockTimer | undefined = undefined;
   #clockTimerDue = Infinity;
   #beforeExitInstalled = false;
-  /** Session-bound calls already warned about being made outside any handler (#noSession). */
-  readonly #warnedNoSession = new Set<string>();
-  /**
-   * Keeps Node's loop alive while the kernel runs and watches an OS signal: a signal can wake
-   * it, so it is waiting, not stalled (a session held by an extra reference and watching TERM
-   * waits in POE until TERM comes). Node's own signal listeners keep nothing alive.
-   */
-  #signalWait: NodeJS.Timeout | undefined = undefined;
-  #lastLeaks: string[] = [];
+  readonly #soon = new Soon();
 
   static #dispatching: Kernel | undefined = undefined;
 
   constructor(options: KernelOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected Kernel options to be an object, got ${describe(options)}`);
-    }
-    rejectUnknownKeys('Kernel', options, KERNEL_OPTION_KEYS);
+    checkOptions(options);
     const clock = options.clock ?? new SystemClock();
-    if (typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`clock\` to implement Clock, got ${describe(clock)}`);
-    }
-    for (const key of ['assert', 'catchExceptions', 'callerInfo'] as const) {
-      if (options[key] !== undefined && typeof options[key] !== 'boolean') {
-        throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a boolean, got ${describe(options[key])}`);
-      }
-    }
-    if (options.log !== undefined && typeof options.log !== 'function') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`log\` to be a function, got ${describe(options.log)}`);
-    }
-    for (const key of ['program', 'execPath'] as const) {
-      if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) {
-        throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a non-empty path, got ${describe(options[key])}`);
-      }
-    }
-    const batch = options.batchLimit ?? 4096;
-    if (!Number.isInteger(batch) || batch < 1) {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`batchLimit\` to be a positive integer, got ${describe(options.batchLimit)}`);
-    }
     this.#clock = clock;
     this.#assert = options.assert ?? envOn('POE_ASSERT_DEFAULT') ?? false;
     this.#catch = options.catchExceptions ?? envOn('POE_CATCH_EXCEPTIONS') ?? true;
     this.#callerInfo = options.callerInfo ?? envOn('POE_CALLER_INFO') ?? false;
     this.#log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-    this.#batchLimit = batch;
-    this.#trace = traceFlagsFromEnv();
+    this.#batchLimit = options.batchLimit ?? 4096;
     this.#now = clock.now();
     this.#id = Kernel.#makeId();
+    this.#events = new Events(this as Kernel, this.#released);
+    this.#signals = new Signals({
+      received: (name) => {
+        // A fork child still rebuilding keeps the signal for its fork point.
+        if (this.#processes.deferSignal(name)) return;
+        this.#processes.forwardToNewborns(name);
+        this.#osSignal(name);
+      },
+      childWatchChanged: () => this.#processes.refreshAll(),
+      running: () => this.#mode !== undefined,
+    });
     this.#processes = new Processes(
       {
-        post: (session, event, args) => this.#enqueueFromKernel(ItemKind.Post, session, event, args),
+        post: (session, event, args) => void this.#enqueueFromKernel(ItemKind.Post, session, event, args),
         broadcast: (name, args) => {
-          if (this.#sessions.size > 0) this.#enqueueFromKernel(ItemKind.Signal, this, name, args);
+          if (this.#sessions.size > 0) this.#queueSignal(this, name, args, `child process ${String(args[0])} ended`);
         },
-        hold: (session, delta) => this._hold(session, delta),
-        chldWatched: () => this.#watchers.has('CHLD'),
-        warn: (message) => this.#warn(message),
+        hold: (session, delta) => this.#holds.adjust(session, delta),
+        chldWatched: () => this.#signals.watched('CHLD'),
+        warn: (message) => this.#log(message),
         signals: () => ({
-          watched: [...this.#osListeners.keys()],
+          watched: this.#signals.osWatched(),
           pending: [...this.#osPending].filter((item) => item.dest !== null).map((item) => item.name),
         }),
         deliverSignal: (name) => {
-          if (!this.#osListeners.has(name)) return false;
+          if (!this.#signals.osWatched().includes(name)) return false;
           this.#osSignal(name);
           return true;
         },
@@ -302,6 +221,7 @@ export class Kernel<E = Untyped> {
       options.program,
       options.execPath,
     );
+    traceKernel(this, traceFlagsFromEnv(), this.#log);
     Object.defineProperty(this, KERNEL_BRAND, { value: true });
   }
 
@@ -351,7 +271,7 @@ export class Kernel<E = Untyped> {
   }
 
   // ------------------------------------------------------------------------------------------
-  // errors
+  // errors and the session a call acts for
 
   #fail<T>(code: number, message: string, value: T): T {
     this.errno = code;
@@ -359,16 +279,10 @@ export class Kernel<E = Untyped> {
     return value;
   }
 
-  #warn(message: string): void {
-    this.#log(message);
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // resolution (spec 1.1): session object or its string, then ID, then alias, then the kernel
-
+  /** Resolution (spec 1.1): a session object or its string, then an ID, then an alias, then the kernel. */
   #resolve(target: unknown): Session | Kernel | undefined {
     if (typeof target === 'string') {
-      const alias = this.#aliases.get(target);
+      const alias = this.#aliases.owner(target);
       const c = target.charCodeAt(0);
       if (c >= 48 && c <= 57) {
         const n = Number(target);
@@ -385,9 +299,7 @@ export class Kernel<E = Untyped> {
       if (target === this.#id) return this;
       return undefined;
     }
-    if (typeof target === 'number') {
-      return this.#sessions.get(target) ?? this.#aliases.get(String(target));
-    }
+    if (typeof target === 'number') return this.#sessions.get(target) ?? this.#aliases.owner(String(target));
     if (target === this) return this;
     if (typeof target === 'object' && target !== null) {
       const s = this.#sessions.get((target as Session)._id);
@@ -410,7 +322,7 @@ export class Kernel<E = Untyped> {
   #noSession<T>(what: string, value: T): T {
     if (this.#mode !== undefined && this.#depth === 0 && !this.#inPump && !this.#warnedNoSession.has(what)) {
       this.#warnedNoSession.add(what);
-      this.#warn(
+      this.#log(
         `poe-ts: ${what} was called outside any handler while the kernel runs (from a callback, or after an await in a handler that is not an async function?); there is no session to act for, so it fails with ESRCH`,
       );
     }
@@ -420,43 +332,30 @@ export class Kernel<E = Untyped> {
   /**
    * Outside any dispatch, in code an `async` handler runs after an `await`: that handler's
    * scope, when it is this kernel's and its session still lives. Session-bound calls made
-   * there act for that session (#asScope), as they would have before the `await`.
+   * there act for that session (#again), as they would have before the `await`.
    */
   #scoped(what: string): AsyncScope | undefined {
+    if (this.#active !== this) return undefined;
     const scope = currentScope();
     if (scope === undefined || scope.kernel !== this) return undefined;
-    if (scope.session._phase === 2) {
+    if (scope.session._phase === Phase.Stopped) {
       if (!scope.warned) {
         scope.warned = true;
-        this.#warn(`poe-ts: ${what} after an await in async handler '${scope.event}' of session ${scope.session._id}, which has stopped: it acts for no session`);
+        this.#log(`poe-ts: ${what} after an await in async handler '${scope.event}' of session ${scope.session._id}, which has stopped: it acts for no session`);
       }
       return undefined;
     }
     return scope;
   }
 
-  /**
-   * A session-bound call made with no session active: again as the async handler whose code
-   * runs (#scoped), or the ESRCH of a call outside any handler (#noSession).
-   */
-  #outside<T>(what: string, method: (...args: never[]) => T, args: unknown[], failed: T): T {
-    const scope = this.#scoped(what);
-    return scope !== undefined ? this.#again(scope, method, args) : this.#noSession(what, failed);
-  }
-
-  /** Calls `method` again with `args`, as the scope's session: the prologue of session-bound calls. */
+  /** Calls `method` again with `args` as the scope's session and event, then back outside any handler. */
   #again<T>(scope: AsyncScope, method: (...args: never[]) => T, args: unknown[]): T {
-    return this.#asScope(scope, () => (method as (...a: unknown[]) => T).apply(this, args));
-  }
-
-  /** Runs `fn` as the scope's session and event, then back outside any handler. */
-  #asScope<T>(scope: AsyncScope, fn: () => T): T {
     const prevKernel = Kernel.#dispatching;
     this.#active = scope.session;
     this.#activeEvent = scope.event;
     Kernel.#dispatching = this;
     try {
-      return fn();
+      return (method as (...a: unknown[]) => T).apply(this, args);
     } finally {
       this.#active = this;
       this.#activeEvent = '';
@@ -464,105 +363,70 @@ export class Kernel<E = Untyped> {
     }
   }
 
-  // ------------------------------------------------------------------------------------------
-  // caller info (POE's CALLER_FILE / CALLER_LINE)
-
-  #caller(skip: (...args: never[]) => unknown): [string | undefined, number | undefined] {
-    // First through the installed stack formatter (Node's --enable-source-maps, vitest,
-    // source-map-support): POE's CALLER_LINE is a line of the program as written, and raw V8
-    // call sites give lines of the transpiled output instead (probe 23).
-    const formatted: { stack?: unknown } = {};
-    const limit = Error.stackTraceLimit;
-    try {
-      Error.stackTraceLimit = 1;
-      Error.captureStackTrace(formatted, skip);
-      const m = typeof formatted.stack === 'string' ? CALLER_FRAME.exec(formatted.stack) : null;
-      if (m !== null) return [m[1] ?? m[3], Number(m[2] ?? m[4])];
-    } catch {
-      // a formatter that throws: fall back to the raw call sites
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    const holder: { stack?: NodeJS.CallSite[] } = {};
-    const prepare = Error.prepareStackTrace;
-    try {
-      Error.prepareStackTrace = (_e, sites) => sites;
-      Error.stackTraceLimit = 1;
-      Error.captureStackTrace(holder, skip);
-      const site = holder.stack?.[0];
-      return [site?.getFileName() ?? undefined, site?.getLineNumber() ?? undefined];
-    } finally {
-      Error.prepareStackTrace = prepare;
-      Error.stackTraceLimit = limit;
-    }
+  /** A session-bound call with no session active: again as the async handler whose code runs, or ESRCH. */
+  #outside<T>(what: string, method: (...args: never[]) => T, args: unknown[], failed: T): T {
+    const scope = this.#scoped(what);
+    return scope !== undefined ? this.#again(scope, method, args) : this.#noSession(what, failed);
   }
 
   // ------------------------------------------------------------------------------------------
   // queue
 
-  #stampFifo(): number {
+  /** Queues a post or signal from the active session (or the kernel, outside handlers). */
+  #enqueue(kind: ItemKind, dest: Target, name: string, args: unknown[], file: string | undefined, line: number | undefined): Item {
     // Posts are stamped with the last clock reading. Every timer call reads the clock first,
     // so a post made after a timer in the same handler is never stamped before it (probe 05).
-    return this.#now;
-  }
-
-  #enqueue(kind: ItemKind, dest: Session | Kernel, name: string, args: unknown[], file: string | undefined, line: number | undefined): QueueItem<Session | Kernel> {
-    const source = this.#active;
-    const item = new QueueItem<Session | Kernel>(this.#stampFifo(), ++this.#seq, kind, dest, source, name, args, this.#activeEvent || undefined, file, line);
-    this.#count(item);
-    this.#fifo.push(item);
-    if (!this.#wakeScheduled && !this.#inPump && this.#mode !== undefined) this.#scheduleWake();
+    const item = this.#events.post(this.#now, kind, dest, this.#active, name, args, this.#activeEvent || undefined, file, line);
+    this.#wake();
     return item;
   }
 
-  #count(item: QueueItem<Session | Kernel>): void {
-    const dest = item.dest;
-    if (dest !== this) (dest as Session)._evTo++;
-    const source = item.source;
-    if (source !== dest && source !== this) (source as Session)._evFrom++;
-    if (item.kind !== ItemKind.Gc) this.#userItems++;
-    else this.#gcItems++;
-  }
-
-  /** Undoes #count for an item leaving the queue (dispatched or purged). */
-  #uncount(item: QueueItem<Session | Kernel>): void {
-    const dest = item.dest;
-    if (dest !== this && dest !== null) {
-      const s = dest as Session;
-      if (--s._evTo === 0) this.#mark(s);
-    }
-    const source = item.source;
-    if (source !== dest && source !== this) {
-      const s = source as Session;
-      if (--s._evFrom === 0) this.#mark(s);
-    }
-    if (item.kind !== ItemKind.Gc) this.#userItems--;
-    else this.#gcItems--;
-  }
-
-  #addTimer(session: Session, name: string, due: number, wall: number, reportWall: boolean, args: unknown[], skip: (...args: never[]) => unknown): QueueItem<Session | Kernel> {
-    const [file, line] = this.#callerInfo ? this.#caller(skip) : [undefined, undefined];
-    const item = new QueueItem<Session | Kernel>(due, ++this.#seq, ItemKind.Timer, session, session, name, args, this.#activeEvent || undefined, file, line, wall, reportWall);
-    this.#count(item);
-    this.#timers.push(item);
-    this.#timersById.set(item.seq, item);
-    (session._timers ??= new Set()).add(item);
-    if (!this.#inPump && this.#mode !== undefined) {
-      if (due < this.#clockTimerDue && !this.#wakeScheduled) this.#scheduleWake();
-    }
+  /** Queues an item with SENDER = the kernel, whatever handler is running. */
+  #enqueueFromKernel(kind: ItemKind, dest: Target, name: string, args: unknown[]): Item {
+    const item = this.#events.post(this.#now, kind, dest, this, name, args, undefined, undefined, undefined);
+    this.#wake();
     return item;
   }
 
-  #removeTimer(item: QueueItem<Session | Kernel>): void {
-    this.#timers.remove(item);
-    this.#timersById.delete(item.seq);
-    (item.dest as Session)._timers?.delete(item);
-    this.#uncount(item);
-    item.dest = null;
+  /** Queues signal `name` from the kernel, saying why on the `poe:signal:queue` channel. */
+  #queueSignal(dest: Target, name: string, args: unknown[], why: string): Item {
+    if (channels.signalQueue.hasSubscribers) channels.signalQueue.publish({ kernel: this, target: dest, signal: name, args, why });
+    return this.#enqueueFromKernel(ItemKind.Signal, dest, name, args);
+  }
+
+  /** One path for the six timer calls (see TimerCall): POE's checks, errno and return values. */
+  #setTimer(call: TimerCall, event: string | undefined, time: number | undefined, args: unknown[], skip: (...args: never[]) => unknown): number | undefined {
+    if (event === undefined || event === null || (!call.replaces && (time === undefined || time === null))) {
+      const what = call.epoch ? 'time' : 'delay';
+      const message =
+        event !== undefined && event !== null ? `${call.poe}: ${what} is undefined` : call.replaces || call.returnsId ? `${call.poe}: event name is undefined` : `${call.poe}: event name or ${what} is undefined`;
+      return this.#fail(E.EINVAL, message, call.returnsId ? undefined : E.EINVAL);
+    }
+    checkEvent(event, call.name);
+    if (time !== undefined && time !== null) checkSeconds(time, `${call.name} ${call.epoch ? 'epoch' : 'seconds'}`);
+    const s = this.#activeSession(call.name);
+    if (s === undefined) return call.returnsId ? undefined : E.ESRCH;
+    if (call.replaces) {
+      this.#events.clearTimers(s, event);
+      if (time === undefined || time === null) return 0;
+    }
+    const t = time as number;
+    const now = (this.#now = this.#clock.now());
+    const due = call.epoch ? t - this.#clock.wall(now) + now : now + t;
+    const wall = call.epoch ? t : this.#clock.wall(now) + t;
+    const [file, line] = this.#callerInfo ? callerOf(skip) : [undefined, undefined];
+    const item = this.#events.addTimer(s, event, due, wall, call.reportWall, args, this.#activeEvent || undefined, file, line, call.returnsId);
+    if (!this.#inPump && this.#mode !== undefined && due < this.#clockTimerDue && !this.#wakeScheduled) this.#scheduleWake();
+    return call.returnsId ? item.seq : 0;
   }
 
   // ------------------------------------------------------------------------------------------
   // the loop
+
+  /** Makes sure the loop will look at the queue again: the one "wake if running" of the kernel. */
+  #wake(): void {
+    if (!this.#wakeScheduled && !this.#inPump && this.#mode !== undefined) this.#scheduleWake();
+  }
 
   #scheduleWake(): void {
     this.#wakeScheduled = true;
@@ -609,7 +473,7 @@ export class Kernel<E = Untyped> {
   /** Arranges the next wake-up: at once for queued work, else at the next timer. */
   #arm(): void {
     if (this.#wakeScheduled) return;
-    if (this.#fifo.length > 0) {
+    if (this.#events.fifo.length > 0) {
       this.#scheduleWake();
       return;
     }
@@ -619,7 +483,7 @@ export class Kernel<E = Untyped> {
       this.#scheduleWake();
       return;
     }
-    const top = this.#timers.peek();
+    const top = this.#events.timers.peek();
     if (top === undefined) {
       // Waiting on I/O or on outside callers (extrefs). A clock timer left armed would keep
       // Node's loop alive for nothing, so it goes.
@@ -645,7 +509,7 @@ export class Kernel<E = Untyped> {
   }
 
   #isIdle(): boolean {
-    return this.#queueIdle() && this.#extrefTags === 0 && this.#sessions.size > 0 && !this.#processes.awaiting();
+    return this.#queueIdle() && !this.#extrefs.any && this.#sessions.size > 0 && !this.#processes.awaiting();
   }
 
   /**
@@ -655,30 +519,25 @@ export class Kernel<E = Untyped> {
    * `_invoke_state`): extra references taken in the IDLE handler do not prevent ZOMBIE.
    */
   #queueIdle(): boolean {
-    return this.#userItems === 0 && this.#gcItems === 0 && this.#holds === 0;
+    return this.#events.idle && !this.#holds.any;
   }
 
   /** One POE timeslice (spec 1.3): idle test, then everything due now, then a GC sweep. */
   #slice(): number {
-    if (this.#isIdle()) {
-      this.#traceSignal('IDLE', 'kernel is idle');
-      this.#enqueueSignalFromKernel(this, 'IDLE', []);
-    }
-    const heap = this.#timers;
+    if (this.#isIdle()) this.#queueSignal(this, 'IDLE', [], 'kernel is idle');
+    const events = this.#events;
+    const heap = events.timers;
     // With no timers pending nothing needs comparing against the time; save the clock read.
     const now = heap.size > 0 ? (this.#now = this.#clock.now()) : this.#now;
-    const fifo = this.#fifo;
+    const fifo = events.fifo;
     const cutoff = fifo.tail;
     let n = 0;
     for (;;) {
       const f = fifo.head < cutoff ? fifo.items[fifo.head] : undefined;
       const t = heap.items[0];
-      let item: QueueItem<Session | Kernel>;
-      if (t !== undefined && t.prio <= now && (f === undefined || itemBefore(t, f))) {
-        heap.pop();
-        this.#timersById.delete(t.seq);
-        (t.dest as Session)._timers?.delete(t);
-        item = t;
+      let item: Item;
+      if (t !== undefined && t.prio <= now && (f === undefined || t.prio < f.prio || (t.prio === f.prio && t.seq < f.seq))) {
+        item = events.popTimer();
       } else if (f !== undefined) {
         fifo.shift();
         if (f.dest === null) continue; // purged
@@ -694,9 +553,9 @@ export class Kernel<E = Untyped> {
     return n;
   }
 
-  #dispatchItem(item: QueueItem<Session | Kernel>): void {
+  #dispatchItem(item: Item): void {
     const dest = item.dest!;
-    this.#uncount(item);
+    this.#events.uncount(item);
     item.dest = null;
     switch (item.kind) {
       case ItemKind.Post:
@@ -715,6 +574,9 @@ export class Kernel<E = Untyped> {
     }
   }
 
+  // ------------------------------------------------------------------------------------------
+  // dispatch
+
   /**
    * Dispatches with POE's exception trap; restores the active session and event after. A
    * promise the handler returns is the caller's to follow (#pending): this is the hot path,
@@ -729,7 +591,7 @@ export class Kernel<E = Untyped> {
     Kernel.#dispatching = this;
     this.#depth++;
     try {
-      return this.#handle(session, sender, event, args, file, line, fromState);
+      return session._invoke(this as Kernel, sender, event, args, file, line, fromState);
     } catch (err) {
       // Without POE's trap the exception unwinds through call() and create() like any other;
       // only the outermost dispatch, which Node's loop would otherwise receive, stops here.
@@ -754,56 +616,6 @@ export class Kernel<E = Untyped> {
     return ret;
   }
 
-  /** Finds the handler (or `_default`) and runs it. No trap: self-calls use this directly. */
-  #handle(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
-    let entry = session._handlers.get(event);
-    let state = event;
-    // Most sessions have no options (and no map of them): no lookups per dispatch.
-    const options = session._options;
-    if (entry === undefined) {
-      entry = session._handlers.get('_default');
-      if (entry === undefined) {
-        this.errno = E.ENOSYS;
-        if (event !== '_signal' && options?.get('default')) {
-          this.#warn(`a '${event}' event was sent from ${file ?? '?'} at ${line ?? '?'} to session ${session._id} but session ${session._id} has neither a handler for it nor one for _default`);
-        }
-        return undefined;
-      }
-      if (options?.get('trace')) this.#warn(`${session._id} -> ${event} redirected to _default`);
-      args = [event, args.slice()];
-      state = '_default';
-    }
-    if (options?.get('trace')) this.#warn(`${session._id} -> ${state} (from ${file ?? '?'} at ${line ?? '?'})`);
-    if (this.#trace.events) this.#warn(`<ev> dispatching '${state}' to session ${session._id}`);
-    if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel: this, session, event: state, sender, args });
-    const fn = entry.fn;
-    // A wheel's own I/O state takes only its arguments: no context to build.
-    if (entry.raw === true) return fn(...args);
-    const object = entry.object;
-    const ctx = new Context(this as Kernel, session, session._heap, state, sender, object, file, line, fromState);
-    if (entry.async) return this.#handleAsync(session, state, fn, object, ctx, args);
-    switch (args.length) {
-      case 0:
-        return fn.call(object, ctx);
-      case 1:
-        return fn.call(object, ctx, args[0]);
-      case 2:
-        return fn.call(object, ctx, args[0], args[1]);
-      case 3:
-        return fn.call(object, ctx, args[0], args[1], args[2]);
-      default:
-        return fn.call(object, ctx, ...args);
-    }
-  }
-
-  /**
-   * An `async` handler runs in its scope (AsyncScope): its code after an `await` finds its
-   * session there. Out of #handle, so the closure costs nothing to other handlers.
-   */
-  #handleAsync(session: Session, state: string, fn: (...args: unknown[]) => unknown, object: unknown, ctx: Context<unknown, unknown>, args: unknown[]): unknown {
-    return runInScope(new AsyncScope(this as Kernel, session, state), () => fn.call(object, ctx, ...args));
-  }
-
   /**
    * A handler returned a promise (an `async` handler): it holds its session until it settles,
    * as a wheel does while it watches. Its rejection is DIE like a synchronous throw, since
@@ -822,10 +634,10 @@ export class Kernel<E = Untyped> {
   ): PromiseLike<unknown> {
     const running = (session._async ??= []);
     running.push(event);
-    this._hold(session, 1);
+    this.#holds.adjust(session, 1);
     const done = (): void => {
       running.splice(running.lastIndexOf(event), 1);
-      this._hold(session, -1);
+      this.#holds.adjust(session, -1);
     };
     if (callerOwns) {
       return promise.then(
@@ -841,8 +653,8 @@ export class Kernel<E = Untyped> {
     }
     promise.then(done, (err: unknown) => {
       done();
-      if (session._phase === 2) {
-        this.#warn(`poe-ts: async handler '${event}' of stopped session ${session._id} rejected: ${formatError(err)}`);
+      if (session._phase === Phase.Stopped) {
+        this.#log(`poe-ts: async handler '${event}' of stopped session ${session._id} rejected: ${formatError(err)}`);
         return;
       }
       this.#handlerFailed(err, session, sender, event, file, line, fromState);
@@ -853,13 +665,12 @@ export class Kernel<E = Untyped> {
 
   #handlerFailed(err: unknown, session: Session, sender: SessionOrKernel, event: string, file: string | undefined, line: number | undefined, fromState: string | undefined): void {
     if (channels.error.hasSubscribers) channels.error.publish({ kernel: this, error: err, session, event });
-    if (this.#trace.exceptions) this.#warn(`<ex> handler '${event}' of session ${session._id} threw: ${formatError(err)}`);
     if (!this.#catch) {
       this.#recordException(err);
       if (!this.#stopping) this.#stopAll();
       return;
     }
-    if (event === '_stop' || this.#inDie > 0 || this.#stopCalled) {
+    if (event === '_stop' || this.#signals.inDie > 0 || this.#stopCalled) {
       this.#recordException(err);
       return;
     }
@@ -877,7 +688,7 @@ export class Kernel<E = Untyped> {
       from_state: fromState,
       error_str: formatError(err),
     };
-    this.#enqueueSignalFromKernel(session, 'DIE', [info]);
+    this.#queueSignal(session, 'DIE', [info], `handler '${event}' of session ${session._id} threw`);
   }
 
   #recordException(err: unknown): void {
@@ -891,9 +702,22 @@ export class Kernel<E = Untyped> {
         const extra = ((first as { additionalErrors?: unknown[] }).additionalErrors ??= []);
         extra.push(err);
       } else {
-        this.#warn(`poe-ts: additional error thrown in handler for previous error: ${formatError(err)}`);
+        this.#log(`poe-ts: additional error thrown in handler for previous error: ${formatError(err)}`);
       }
     }
+  }
+
+  /**
+   * The synchronous part of `call` once the target is a live session: a self-call runs the
+   * handler directly (no trap, G13), a call into another session through the trap.
+   */
+  #callSession(target: Session, event: string, args: unknown[], skip: (...args: never[]) => unknown, callerOwns: boolean): unknown {
+    const [file, line] = this.#callerInfo ? callerOf(skip) : [undefined, undefined];
+    const active = this.#active;
+    const from = this.#activeEvent || undefined;
+    const ret = target === active ? target._invoke(this as Kernel, active, event, args, file, line, from) : this.#invoke(target, active, event, args, file, line, from);
+    this.errno = 0;
+    return isThenable(ret) ? this.#pending(ret, target, active, event, callerOwns, file, line, from) : ret;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -902,43 +726,13 @@ export class Kernel<E = Untyped> {
   #mark(s: Session): void {
     // POE marks a session each time its reference count drops to zero, and #sweep takes
     // the newest mark first; a session marked again is pushed again (spec 1.8).
-    if (s._phase === 0 && !this.#alive(s)) {
+    if (s._phase === Phase.Running && !this.#alive(s)) {
       s._gcMarked = true;
       this.#marked.push(s);
     }
   }
 
-  #aliveReasons(s: Session): string[] {
-    const why: string[] = [];
-    if (s._evTo > 0) why.push(`${s._evTo} event(s) queued to it`);
-    if (s._evFrom > 0) why.push(`${s._evFrom} event(s) it sent are pending`);
-    if (s._children.size > 0) why.push(`${s._children.size} child session(s)`);
-    if (s._aliases !== undefined && s._aliases.size > 0) why.push(`alias(es) ${[...s._aliases].sort().join(', ')}`);
-    if (s._extrefs !== undefined && s._extrefs.size > 0) why.push(`extra reference(s) ${[...s._extrefs.keys()].join(', ')}`);
-    if (s._holds > 0) {
-      // Name what holds it: async handlers still running, wheels and watchers by name, and
-      // whatever is left (sig_child watches).
-      let other = s._holds;
-      if (s._async !== undefined && s._async.length > 0) {
-        why.push(`async handler(s) still running: ${s._async.join(', ')}`);
-        other -= s._async.length;
-      }
-      const owners: string[] = [];
-      for (const thing of s._owned ?? []) {
-        const name = thing._holdName;
-        if (name === undefined) continue;
-        owners.push(name);
-        other -= thing._holdCount ?? 1;
-      }
-      if (owners.length > 0) why.push(`held by ${owners.join(', ')}`);
-      const pids = this.#processes.watchedPids(s);
-      if (pids.length > 0) why.push(`sig_child watch(es) on pid(s) ${pids.join(', ')}`);
-      other -= pids.length;
-      if (other > 0) why.push(`${other} other hold(s)`);
-    }
-    return why;
-  }
-
+  /** What keeps a session: POE's `_data_ses_count` over the resources. */
   #alive(s: Session): boolean {
     return (
       s._evTo > 0 ||
@@ -960,8 +754,8 @@ export class Kernel<E = Untyped> {
         const s = marked[i]!;
         if (!s._gcMarked) continue; // already taken at a later mark
         s._gcMarked = false;
-        if (s._phase === 0 && !this.#alive(s)) {
-          if (this.#trace.sessions) this.#warn(`<ss> garbage-collecting session ${s._id}`);
+        if (s._phase === Phase.Running && !this.#alive(s)) {
+          if (channels.sessionCollect.hasSubscribers) channels.sessionCollect.publish({ kernel: this, session: s });
           this.#stopSession(s);
         }
       }
@@ -974,7 +768,7 @@ export class Kernel<E = Untyped> {
   /** @internal Called by Session.create when there is no `_start`: POE warns and returns undef. */
   _noStart(): void {
     if (this.#assert) throw new PoeArgumentError('ERR_POE_SESSION_NO_START', "discarding session - no '_start' state");
-    this.#warn("discarding session - no '_start' state");
+    this.#log("discarding session - no '_start' state");
   }
 
   /** @internal A postback or callback was garbage-collected without release(). */
@@ -984,69 +778,42 @@ export class Kernel<E = Untyped> {
 
   /** @internal Registers a new session, runs `_start` and `_child(create)`. */
   _register(session: Session, args: unknown[]): void {
-    if (this.#active === this) {
-      const scope = this.#scoped('Session.create');
-      if (scope !== undefined) return this.#again(scope, this._register, [session, args]);
-    }
+    const scope = this.#scoped('Session.create');
+    if (scope !== undefined) return this.#again(scope, this._register, [session, args]);
     this.#kernelSlicePending = true;
-    while (this.#sessions.has(this.#nextSessionId)) this.#nextSessionId++;
-    session._id = this.#nextSessionId++;
     const active = this.#active;
     const parent = active === this ? undefined : (active as Session);
-    session._parent = parent;
-    (parent !== undefined ? parent._children : this.#topLevel).add(session);
-    this.#sessions.set(session._id, session);
-    if (this.#trace.sessions) this.#warn(`<ss> session ${session._id} created by ${parent ? `session ${parent._id}` : 'the kernel'}`);
+    this.#sessions.add(session, parent);
+    if (channels.sessionCreate.hasSubscribers) channels.sessionCreate.publish({ kernel: this, session, parent });
     const ret = this.#dispatch(session, parent ?? this, '_start', args);
     const now = session._parent;
-    if (session._phase === 0 && now !== undefined) this.#dispatch(now, this, '_child', ['create', session, ret]);
+    if (session._phase === Phase.Running && now !== undefined) this.#dispatch(now, this, '_child', ['create', session, ret]);
     if (channels.sessionStart.hasSubscribers) channels.sessionStart.publish({ kernel: this, session, parent: session._parent ?? this });
     // The deferred GC marker holds the new session until the queue reaches it (probe 25).
-    if (session._phase === 0) {
-      const saved = this.#active;
-      this.#active = session;
-      this.#enqueue(ItemKind.Gc, session, '_garbage_collect', [], undefined, undefined);
-      this.#active = saved;
-    }
+    if (session._phase === Phase.Running) this.#events.post(this.#now, ItemKind.Gc, session, session, '_garbage_collect', [], undefined, undefined, undefined);
   }
 
   #stopSession(s: Session): void {
-    if (s._phase !== 0) return;
-    s._phase = 1;
+    if (s._phase !== Phase.Running) return;
+    s._phase = Phase.Stopping;
     const parent = s._parent;
     for (const child of [...s._children]) {
       if (parent !== undefined) this.#dispatch(parent, this, '_child', ['gain', child, undefined]);
-      if (child._phase === 0) this.#dispatch(child, this, '_parent', [s, parent ?? this]);
+      if (child._phase === Phase.Running) this.#dispatch(child, this, '_parent', [s, parent ?? this]);
     }
     const ret = this.#dispatch(s, this.#active, '_stop', []);
     const p = s._parent;
-    if (p !== undefined && p._phase !== 2) this.#dispatch(p, this, '_child', ['lose', s, ret]);
+    if (p !== undefined && p._phase !== Phase.Stopped) this.#dispatch(p, this, '_child', ['lose', s, ret]);
     this.#freeSession(s);
   }
 
+  /** Frees a stopped session: each resource drops what it had of it (POE's `_data_ses_free`). */
   #freeSession(s: Session): void {
-    const parent = s._parent;
-    if (parent !== undefined) {
-      parent._children.delete(s);
-      this.#mark(parent);
-    } else this.#topLevel.delete(s);
-    // Children left behind (made during _stop, say) move to the grandparent silently (G24).
-    for (const child of s._children) {
-      child._parent = parent;
-      (parent !== undefined ? parent._children : this.#topLevel).add(child);
-    }
-    s._children.clear();
-    for (const [name, watchers] of this.#watchers) {
-      if (watchers.delete(s) && watchers.size === 0) this.#dropWatchers(name);
-    }
-    if (s._aliases !== undefined) {
-      for (const alias of s._aliases) this.#aliases.delete(alias);
-      s._aliases = undefined;
-    }
-    if (s._extrefs !== undefined) {
-      this.#extrefTags -= s._extrefs.size;
-      s._extrefs = undefined;
-    }
+    const parent = this.#sessions.remove(s);
+    if (parent !== undefined) this.#mark(parent);
+    this.#signals.dropSession(s);
+    this.#aliases.dropSession(s);
+    this.#extrefs.dropSession(s);
     // A stopped session's wheels stop too: POE removes its file-handle watchers (spec 1.6
     // step 5) and Perl then destroys the wheels with the heap.
     if (s._owned !== undefined) {
@@ -1056,112 +823,64 @@ export class Kernel<E = Untyped> {
         try {
           thing.destroy();
         } catch (err) {
-          this.#warn(`poe-ts: destroying a resource of session ${s._id} failed: ${formatError(err)}`);
+          this.#log(`poe-ts: destroying a resource of session ${s._id} failed: ${formatError(err)}`);
         }
       }
     }
     this.#processes.dropSession(s);
-    this.#holds -= s._holds;
-    s._holds = 0;
-    if (s._timers !== undefined) {
-      for (const t of [...s._timers]) this.#removeTimer(t);
-      s._timers = undefined;
-    }
-    // Every queued event sent to or by the session goes (spec 1.6 step 5, G3, G4).
-    if (s._evTo > 0 || s._evFrom > 0) {
-      for (const item of this.#fifo.live()) {
-        if (item.dest === s || item.source === s) {
-          this.#uncount(item);
-          item.dest = null;
-        }
-      }
-    }
-    this.#sessions.delete(s._id);
-    s._phase = 2;
-    if (this.#trace.sessions) this.#warn(`<ss> session ${s._id} freed`);
+    this.#holds.dropSession(s);
+    this.#events.dropSession(s);
+    s._phase = Phase.Stopped;
     if (channels.sessionStop.hasSubscribers) channels.sessionStop.publish({ kernel: this, session: s });
   }
 
   /** Stops every session, deepest first, with `_stop` and `_child(lose)` (spec 1.13, G22). */
   #stopAll(): void {
     this.#stopping = true;
-    const all = this.#descendants(undefined);
+    const all = this.#sessions.descendants(undefined);
     for (let i = all.length - 1; i >= 0; i--) this.#stopSession(all[i]!);
-    this.#fifo.clear();
-    this.#timers.clear();
-    this.#timersById.clear();
-    this.#userItems = 0;
-    this.#gcItems = 0;
-  }
-
-  /** Breadth-first: `root` (or the top-level sessions) and every descendant. */
-  #descendants(root: Session | undefined): Session[] {
-    const out: Session[] = root !== undefined ? [root] : [...this.#topLevel];
-    for (let i = 0; i < out.length; i++) for (const child of out[i]!._children) out.push(child);
-    return out;
+    this.#events.clear();
   }
 
   // ------------------------------------------------------------------------------------------
   // signals (spec 1.11)
 
-  #enqueueSignalFromKernel(dest: Session | Kernel, name: string, args: unknown[]): void {
-    this.#enqueueFromKernel(ItemKind.Signal, dest, name, args);
-  }
-
-  /** Queues an item with SENDER = the kernel, whatever handler is running. */
-  #enqueueFromKernel(kind: ItemKind, dest: Session | Kernel, name: string, args: unknown[]): QueueItem<Session | Kernel> {
-    const saved = this.#active;
-    const savedEvent = this.#activeEvent;
-    this.#active = this;
-    this.#activeEvent = '';
-    const item = this.#enqueue(kind, dest, name, args, undefined, undefined);
-    this.#active = saved;
-    this.#activeEvent = savedEvent;
-    return item;
-  }
-
-  #traceSignal(name: string, what: string): void {
-    if (this.#trace.signals) this.#warn(`<sg> ${name}: ${what}`);
-  }
-
-  #dispatchSignal(dest: Session | Kernel, name: string, args: unknown[]): void {
-    let touched = this.#descendants(dest === this ? undefined : (dest as Session));
+  #dispatchSignal(dest: Target, name: string, args: unknown[]): void {
+    let touched = this.#sessions.descendants(dest === this ? undefined : (dest as Session));
     const die = name === 'DIE';
     if (die && dest !== this) {
       const ancestors: Session[] = [];
       for (let p = (dest as Session)._parent; p !== undefined; p = p._parent) ancestors.unshift(p);
       touched = [...ancestors, ...touched];
     }
-    const prevHandled = this.#sigHandled;
-    this.#sigHandled = false;
-    if (die) this.#inDie++;
-    const watchers = this.#watchers.get(name);
+    const signals = this.#signals;
+    const prevHandled = signals.handled;
+    signals.handled = false;
+    if (die) signals.inDie++;
+    const watchers = signals.watchers(name);
     try {
       if (watchers !== undefined) {
         for (let i = touched.length - 1; i >= 0; i--) {
           const s = touched[i]!;
-          if (s._phase === 2) continue;
+          if (s._phase === Phase.Stopped) continue;
           const w = watchers.get(s);
           if (w === undefined) continue;
-          this.#traceSignal(name, `dispatching to session ${s._id} as '${w.event}'`);
+          if (channels.signalDeliver.hasSubscribers) channels.signalDeliver.publish({ kernel: this, session: s, signal: name, event: w.event });
           this.#dispatch(s, this, w.event, [name, ...args, ...w.extra]);
         }
       }
     } finally {
-      if (die) this.#inDie--;
+      if (die) signals.inDie--;
     }
-    const handled = this.#sigHandled;
-    this.#sigHandled = prevHandled;
+    const handled = signals.handled;
+    signals.handled = prevHandled;
     if (channels.signal.hasSubscribers) channels.signal.publish({ kernel: this, target: dest, signal: name, args, handled });
     // The kernel's own part comes last: a handled IDLE that leaves it idle becomes ZOMBIE.
-    if (dest === this && name === 'IDLE' && handled && this.#queueIdle()) {
-      this.#traceSignal('ZOMBIE', 'IDLE was handled but nothing changed');
-      this.#enqueueSignalFromKernel(this, 'ZOMBIE', []);
-    }
+    if (dest === this && name === 'IDLE' && handled && this.#queueIdle()) this.#queueSignal(this, 'ZOMBIE', [], 'IDLE was handled but nothing changed');
     if (NONMASKABLE.has(name) || (TERMINAL.has(name) && !handled)) {
       for (let i = touched.length - 1; i >= 0; i--) {
         const s = touched[i]!;
-        if (s._phase === 0) this.#stopSession(s);
+        if (s._phase === Phase.Running) this.#stopSession(s);
       }
     }
     if (die && !handled) {
@@ -1170,55 +889,9 @@ export class Kernel<E = Untyped> {
     }
   }
 
-  #installOsListener(name: string): void {
-    if (this.#osListeners.has(name) || NO_OS_LISTENER.has(name)) return;
-    const sig = `SIG${name}`;
-    if (!(sig in osConstants.signals)) return;
-    const listener = (): void => {
-      // A fork child still rebuilding keeps the signal for its fork point.
-      if (this.#processes.deferSignal(name)) return;
-      this.#processes.forwardToNewborns(name);
-      this.#osSignal(name);
-    };
-    try {
-      process.on(sig as NodeJS.Signals, listener);
-    } catch {
-      return; // not a signal this platform lets Node watch
-    }
-    if (name === 'PIPE') keepPipeIgnored();
-    this.#osListeners.set(name, listener);
-    this.#refreshSignalWait();
-  }
-
-  /** Holds Node's loop open exactly while the kernel runs with an OS signal watched. */
-  #refreshSignalWait(): void {
-    const wanted = this.#mode !== undefined && this.#osListeners.size > 0;
-    if (wanted && this.#signalWait === undefined) {
-      // The longest interval Node allows; it never fires in practice and does no work if it does.
-      this.#signalWait = setInterval(noop, 0x7fffffff);
-    } else if (!wanted && this.#signalWait !== undefined) {
-      clearInterval(this.#signalWait);
-      this.#signalWait = undefined;
-    }
-  }
-
   /** OS signal `name` arrived: queued to the kernel, and remembered until dispatched (see fork). */
   #osSignal(name: string): void {
-    this.#traceSignal(name, 'received from the OS');
-    const item = this.#enqueueFromKernel(ItemKind.Signal, this, name, []);
-    this.#osPending.add(item);
-    if (this.#mode !== undefined && !this.#wakeScheduled && !this.#inPump) this.#scheduleWake();
-  }
-
-  #dropWatchers(name: string): void {
-    this.#watchers.delete(name);
-    if (name === 'CHLD') this.#processes.refreshAll();
-    const listener = this.#osListeners.get(name);
-    if (listener !== undefined) {
-      process.removeListener(`SIG${name}` as NodeJS.Signals, listener);
-      this.#osListeners.delete(name);
-      this.#refreshSignalWait();
-    }
+    this.#osPending.add(this.#queueSignal(this, name, [], 'received from the OS'));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1235,15 +908,13 @@ export class Kernel<E = Untyped> {
   post<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): 1 | undefined;
   post(dest: string | number | Kernel, event: string, ...args: unknown[]): 1 | undefined;
   post(dest: unknown, event: string, ...args: unknown[]): 1 | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('post');
-      if (scope !== undefined) return this.#again(scope, this.post, [dest, event, ...args]);
-    }
+    const scope = this.#scoped('post');
+    if (scope !== undefined) return this.#again(scope, this.post, [dest, event, ...args]);
     checkEvent(event, 'post');
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `post: cannot resolve destination ${describe(dest)}`, undefined);
     if (target === this) return 1; // the kernel accepts and ignores posts (spec 1.1)
-    const [file, line] = this.#callerInfo ? this.#caller(this.post) : [undefined, undefined];
+    const [file, line] = this.#callerInfo ? callerOf(this.post) : [undefined, undefined];
     this.#enqueue(ItemKind.Post, target, event, args, file, line);
     return 1;
   }
@@ -1254,27 +925,26 @@ export class Kernel<E = Untyped> {
     checkEvent(event, 'yield');
     const active = this.#active;
     if (active === this) return this.#yieldOutside(event, args);
-    const [file, line] = this.#callerInfo ? this.#caller(this.yield) : [undefined, undefined];
+    const [file, line] = this.#callerInfo ? callerOf(this.yield) : [undefined, undefined];
     this.#enqueue(ItemKind.Post, active, event, args, file, line);
     return undefined;
   }
 
-  /** `yield` with no session active: its slow path, out of line so `yield` stays small. */
+  /** `yield` with no session active, out of line so that `yield` stays small enough to inline. */
   #yieldOutside(event: string, args: unknown[]): undefined {
     return this.#outside('yield', this.yield, [event, ...args], undefined);
   }
 
   /**
    * Runs `event`'s handler in `dest` now and returns its value; sets `errno` to 0. A call to
-   * your own session bypasses the exception trap (spec 1.4, G13). POE: `$kernel->call(...)`.
+   * your own session bypasses the exception trap (spec 1.4, G13). An `async` handler's promise
+   * comes back as a promise of its outcome that the caller owns. POE: `$kernel->call(...)`.
    */
   call<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): EventReturn<E2, K> | undefined;
   call(dest: string | number | Kernel, event: string, ...args: unknown[]): unknown;
   call(dest: unknown, event: string, ...args: unknown[]): unknown {
-    if (this.#active === this) {
-      const scope = this.#scoped('call');
-      if (scope !== undefined) return this.#again(scope, this.call, [dest, event, ...args]);
-    }
+    const scope = this.#scoped('call');
+    if (scope !== undefined) return this.#again(scope, this.call, [dest, event, ...args]);
     checkEvent(event, 'call');
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(dest)}`, undefined);
@@ -1286,54 +956,18 @@ export class Kernel<E = Untyped> {
   }
 
   /**
-   * The synchronous part of `call` once the target is a live session: a self-call runs the
-   * handler directly (no trap, G13), a call into another session through the trap.
-   */
-  #callSession(target: Session, event: string, args: unknown[], skip: (...args: never[]) => unknown, callerOwns: boolean): unknown {
-    const [file, line] = this.#callerInfo ? this.#caller(skip) : [undefined, undefined];
-    const active = this.#active;
-    const from = this.#activeEvent || undefined;
-    let ret: unknown;
-    if (target === active) {
-      ret = this.#handle(target, active, event, args, file, line, from);
-      if (isThenable(ret)) ret = this.#pending(ret, target, active, event, callerOwns, file, line, from);
-    } else {
-      ret = this.#invoke(target, active, event, args, file, line, from);
-      if (isThenable(ret)) ret = this.#pending(ret, target, active, event, callerOwns, file, line, from);
-    }
-    this.errno = 0;
-    return ret;
-  }
-
-  /**
    * @internal `call(session, event, ...args)` for a wheel's user event: the event name was
    * checked when the wheel was made and the session is the wheel's own, so only whether it
    * still lives is left to resolve. A rejected promise from the handler becomes DIE.
    */
   _wheelCall(session: Session, event: string, args: unknown[]): unknown {
-    // A wheel's session is in this kernel's table until it is freed (phase 2).
-    if (session._phase === 2) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
+    // A wheel's session is in this kernel's table until it is freed.
+    if (session._phase === Phase.Stopped) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(session)}`, undefined);
     return this.#callSession(session, event, args, this._wheelCall, false);
   }
 
   // ------------------------------------------------------------------------------------------
   // public API: timers (spec 1.5)
-
-  #clearByName(session: Session, name: string): void {
-    const timers = session._timers;
-    if (timers === undefined) return;
-    for (const t of timers) if (t.name === name) this.#removeTimer(t);
-  }
-
-  #dueFromEpoch(epoch: number): [number, number] {
-    const now = (this.#now = this.#clock.now());
-    return [epoch - this.#clock.wall(now) + now, epoch];
-  }
-
-  #dueFromDelay(seconds: number): [number, number] {
-    const now = (this.#now = this.#clock.now());
-    return [now + seconds, this.#clock.wall(now) + seconds];
-  }
 
   /**
    * Clears this session's timers named `event`, then, given an epoch time, sets one.
@@ -1343,39 +977,17 @@ export class Kernel<E = Untyped> {
   /** Without a time: only clears the timers named `event`. */
   alarm(event: EventName<E> | undefined, epoch?: undefined): number;
   alarm(event: string | undefined, epoch?: number, ...args: unknown[]): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('alarm');
-      if (scope !== undefined) return this.#again(scope, this.alarm, [event, epoch, ...args]);
-    }
-    if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm: event name is undefined', E.EINVAL);
-    checkEvent(event, 'alarm');
-    if (epoch !== undefined && epoch !== null) checkSeconds(epoch, 'alarm epoch');
-    const s = this.#activeSession('alarm');
-    if (s === undefined) return E.ESRCH;
-    this.#clearByName(s, event);
-    if (epoch === undefined || epoch === null) return 0;
-    const [due, wall] = this.#dueFromEpoch(epoch);
-    this.#addTimer(s, event, due, wall, true, args, this.alarm);
-    return 0;
+    const scope = this.#scoped('alarm');
+    if (scope !== undefined) return this.#again(scope, this.alarm, [event, epoch, ...args]);
+    return this.#setTimer(TIMER.alarm, event, epoch, args, this.alarm) as number;
   }
 
   /** Adds a timer without clearing others. Returns 0 or EINVAL. POE: `alarm_add`. */
   alarmAdd<K extends EventName<E>>(event: K | undefined, epoch: number | undefined, ...args: EventArgs<E, K>): number;
   alarmAdd(event: string | undefined, epoch: number | undefined, ...args: unknown[]): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('alarm_add');
-      if (scope !== undefined) return this.#again(scope, this.alarmAdd, [event, epoch, ...args]);
-    }
-    if (event === undefined || event === null || epoch === undefined || epoch === null) {
-      return this.#fail(E.EINVAL, 'alarm_add: event name or time is undefined', E.EINVAL);
-    }
-    checkEvent(event, 'alarmAdd');
-    checkSeconds(epoch, 'alarmAdd epoch');
-    const s = this.#activeSession('alarmAdd');
-    if (s === undefined) return E.ESRCH;
-    const [due, wall] = this.#dueFromEpoch(epoch);
-    this.#addTimer(s, event, due, wall, true, args, this.alarmAdd);
-    return 0;
+    const scope = this.#scoped('alarm_add');
+    if (scope !== undefined) return this.#again(scope, this.alarmAdd, [event, epoch, ...args]);
+    return this.#setTimer(TIMER.alarmAdd, event, epoch, args, this.alarmAdd) as number;
   }
 
   /** Like `alarm`, with a delay in seconds from now. Returns 0 or EINVAL. POE: `delay`. */
@@ -1383,80 +995,39 @@ export class Kernel<E = Untyped> {
   /** Without a delay: only clears the timers named `event`. */
   delay(event: EventName<E> | undefined, seconds?: undefined): number;
   delay(event: string | undefined, seconds?: number, ...args: unknown[]): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('delay');
-      if (scope !== undefined) return this.#again(scope, this.delay, [event, seconds, ...args]);
-    }
-    if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay: event name is undefined', E.EINVAL);
-    checkEvent(event, 'delay');
-    if (seconds !== undefined && seconds !== null) checkSeconds(seconds, 'delay seconds');
-    const s = this.#activeSession('delay');
-    if (s === undefined) return E.ESRCH;
-    this.#clearByName(s, event);
-    if (seconds === undefined || seconds === null) return 0;
-    const [due, wall] = this.#dueFromDelay(seconds);
-    this.#addTimer(s, event, due, wall, false, args, this.delay);
-    return 0;
+    const scope = this.#scoped('delay');
+    if (scope !== undefined) return this.#again(scope, this.delay, [event, seconds, ...args]);
+    return this.#setTimer(TIMER.delay, event, seconds, args, this.delay) as number;
   }
 
   /** Like `alarmAdd`, with a delay in seconds. Returns 0 or EINVAL. POE: `delay_add`. */
   delayAdd<K extends EventName<E>>(event: K | undefined, seconds: number | undefined, ...args: EventArgs<E, K>): number;
   delayAdd(event: string | undefined, seconds: number | undefined, ...args: unknown[]): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('delay_add');
-      if (scope !== undefined) return this.#again(scope, this.delayAdd, [event, seconds, ...args]);
-    }
-    if (event === undefined || event === null || seconds === undefined || seconds === null) {
-      return this.#fail(E.EINVAL, 'delay_add: event name or delay is undefined', E.EINVAL);
-    }
-    checkEvent(event, 'delayAdd');
-    checkSeconds(seconds, 'delayAdd seconds');
-    const s = this.#activeSession('delayAdd');
-    if (s === undefined) return E.ESRCH;
-    const [due, wall] = this.#dueFromDelay(seconds);
-    this.#addTimer(s, event, due, wall, false, args, this.delayAdd);
-    return 0;
+    const scope = this.#scoped('delay_add');
+    if (scope !== undefined) return this.#again(scope, this.delayAdd, [event, seconds, ...args]);
+    return this.#setTimer(TIMER.delayAdd, event, seconds, args, this.delayAdd) as number;
   }
 
   /** Adds a timer and returns its id, or undefined with EINVAL. POE: `alarm_set`. */
   alarmSet<K extends EventName<E>>(event: K | undefined, epoch: number | undefined, ...args: EventArgs<E, K>): AlarmId | undefined;
   alarmSet(event: string | undefined, epoch: number | undefined, ...args: unknown[]): AlarmId | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('alarm_set');
-      if (scope !== undefined) return this.#again(scope, this.alarmSet, [event, epoch, ...args]);
-    }
-    if (event === undefined || event === null) return this.#fail(E.EINVAL, 'alarm_set: event name is undefined', undefined);
-    if (epoch === undefined || epoch === null) return this.#fail(E.EINVAL, 'alarm_set: time is undefined', undefined);
-    checkEvent(event, 'alarmSet');
-    checkSeconds(epoch, 'alarmSet epoch');
-    const s = this.#activeSession('alarmSet');
-    if (s === undefined) return undefined;
-    const [due, wall] = this.#dueFromEpoch(epoch);
-    return this.#addTimer(s, event, due, wall, true, args, this.alarmSet).seq;
+    const scope = this.#scoped('alarm_set');
+    if (scope !== undefined) return this.#again(scope, this.alarmSet, [event, epoch, ...args]);
+    return this.#setTimer(TIMER.alarmSet, event, epoch, args, this.alarmSet);
   }
 
   /** Adds a timer `seconds` from now and returns its id. POE: `delay_set`. */
   delaySet<K extends EventName<E>>(event: K | undefined, seconds: number | undefined, ...args: EventArgs<E, K>): AlarmId | undefined;
   delaySet(event: string | undefined, seconds: number | undefined, ...args: unknown[]): AlarmId | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('delay_set');
-      if (scope !== undefined) return this.#again(scope, this.delaySet, [event, seconds, ...args]);
-    }
-    if (event === undefined || event === null) return this.#fail(E.EINVAL, 'delay_set: event name is undefined', undefined);
-    if (seconds === undefined || seconds === null) return this.#fail(E.EINVAL, 'delay_set: delay is undefined', undefined);
-    checkEvent(event, 'delaySet');
-    checkSeconds(seconds, 'delaySet seconds');
-    const s = this.#activeSession('delaySet');
-    if (s === undefined) return undefined;
-    const [due, wall] = this.#dueFromDelay(seconds);
-    // delay_set stores its wall time, unlike delay/delay_add (probe 06).
-    return this.#addTimer(s, event, due, wall, true, args, this.delaySet).seq;
+    const scope = this.#scoped('delay_set');
+    if (scope !== undefined) return this.#again(scope, this.delaySet, [event, seconds, ...args]);
+    return this.#setTimer(TIMER.delaySet, event, seconds, args, this.delaySet);
   }
 
   /** Finds a timer of the active session by id; sets POE's errno when it cannot. */
-  #ownTimer(id: unknown, what: string, quiet: boolean): QueueItem<Session | Kernel> | undefined {
+  #ownTimer(id: unknown, what: string, quiet: boolean): Item | undefined {
     if (id === undefined || id === null) return this.#fail(E.EINVAL, `${what}: alarm id is undefined`, undefined);
-    const item = this.#timersById.get(id as number);
+    const item = this.#events.timer(id as number);
     if (item === undefined) return quiet ? undefined : this.#fail(E.ESRCH, `${what}: no pending alarm ${describe(id)}`, undefined);
     if (item.dest !== this.#active) return quiet ? undefined : this.#fail(E.EPERM, `${what}: alarm ${describe(id)} belongs to another session`, undefined);
     return item;
@@ -1464,10 +1035,8 @@ export class Kernel<E = Untyped> {
 
   /** Moves a timer by `delta` seconds; returns its new epoch time. POE: `alarm_adjust`. */
   alarmAdjust(id: AlarmId | undefined, delta: number | undefined): number | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('alarm_adjust');
-      if (scope !== undefined) return this.#again(scope, this.alarmAdjust, [id, delta]);
-    }
+    const scope = this.#scoped('alarm_adjust');
+    if (scope !== undefined) return this.#again(scope, this.alarmAdjust, [id, delta]);
     if (delta === undefined || delta === null) return this.#fail(E.EINVAL, 'alarm_adjust: delta is undefined', undefined);
     const item = this.#ownTimer(id, 'alarm_adjust', false);
     if (item === undefined) return undefined;
@@ -1477,8 +1046,8 @@ export class Kernel<E = Untyped> {
     if (delta !== 0) {
       item.prio += delta;
       item.wall += delta;
-      this.#timers.update(item);
-      if (!this.#inPump && this.#mode !== undefined && !this.#wakeScheduled) this.#scheduleWake();
+      this.#events.timers.update(item);
+      this.#wake();
     }
     return item.wall;
   }
@@ -1488,20 +1057,18 @@ export class Kernel<E = Untyped> {
    * ids return undefined without setting errno, as POE does (G11). POE: `delay_adjust`.
    */
   delayAdjust(id: AlarmId | undefined, seconds: number | undefined): number | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('delay_adjust');
-      if (scope !== undefined) return this.#again(scope, this.delayAdjust, [id, seconds]);
-    }
+    const scope = this.#scoped('delay_adjust');
+    if (scope !== undefined) return this.#again(scope, this.delayAdjust, [id, seconds]);
     if (seconds === undefined || seconds === null) return this.#fail(E.EINVAL, 'delay_adjust: delay is undefined', undefined);
     const item = this.#ownTimer(id, 'delay_adjust', true);
     if (item === undefined) return undefined;
     checkSeconds(seconds, 'delayAdjust seconds');
-    const [due, wall] = this.#dueFromDelay(seconds);
-    item.prio = due;
-    item.wall = wall;
-    this.#timers.update(item);
-    if (!this.#inPump && this.#mode !== undefined && !this.#wakeScheduled) this.#scheduleWake();
-    return wall;
+    const now = (this.#now = this.#clock.now());
+    item.prio = now + seconds;
+    item.wall = this.#clock.wall(now) + seconds;
+    this.#events.timers.update(item);
+    this.#wake();
+    return item.wall;
   }
 
   /**
@@ -1509,13 +1076,11 @@ export class Kernel<E = Untyped> {
    * context), or undefined with errno ESRCH, EPERM or EINVAL. POE: `alarm_remove`.
    */
   alarmRemove(id: AlarmId | undefined): RemovedAlarm | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('alarm_remove');
-      if (scope !== undefined) return this.#again(scope, this.alarmRemove, [id]);
-    }
+    const scope = this.#scoped('alarm_remove');
+    if (scope !== undefined) return this.#again(scope, this.alarmRemove, [id]);
     const item = this.#ownTimer(id, 'alarm_remove', false);
     if (item === undefined) return undefined;
-    this.#removeTimer(item);
+    this.#events.removeTimer(item);
     return [item.name, item.reportWall ? item.wall : 0, item.args];
   }
 
@@ -1524,15 +1089,11 @@ export class Kernel<E = Untyped> {
    * due order (args flattened, G12). POE: `alarm_remove_all`.
    */
   alarmRemoveAll(): [string, number, ...unknown[]][] {
-    if (this.#active === this) {
-      const scope = this.#scoped('alarm_remove_all');
-      if (scope !== undefined) return this.#again(scope, this.alarmRemoveAll, []);
-    }
+    const scope = this.#scoped('alarm_remove_all');
+    if (scope !== undefined) return this.#again(scope, this.alarmRemoveAll, []);
     const s = this.#activeSession('alarm_remove_all');
-    if (s === undefined || s._timers === undefined) return [];
-    const items = [...s._timers].sort((a, b) => (itemBefore(a, b) ? -1 : 1));
-    for (const item of items) this.#removeTimer(item);
-    return items.map((item) => [item.name, item.reportWall ? item.wall : 0, ...item.args]);
+    if (s === undefined) return [];
+    return this.#events.takeTimers(s).map((item) => [item.name, item.reportWall ? item.wall : 0, ...item.args]);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1540,40 +1101,27 @@ export class Kernel<E = Untyped> {
 
   /** Gives the current session an alias. Returns 0, or EEXIST (17) if another session has it. */
   aliasSet(alias: string): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('alias_set');
-      if (scope !== undefined) return this.#again(scope, this.aliasSet, [alias]);
-    }
-    if (typeof alias !== 'string') {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_ALIAS', `Expected alias to be a string, got ${describe(alias)}`);
-    }
+    const scope = this.#scoped('alias_set');
+    if (scope !== undefined) return this.#again(scope, this.aliasSet, [alias]);
+    checkAlias(alias);
     const s = this.#activeSession('alias_set');
     if (s === undefined) return E.ESRCH;
-    const owner = this.#aliases.get(alias);
-    if (owner === s) return 0;
+    const owner = this.#aliases.set(s, alias);
     if (owner !== undefined) return this.#fail(E.EEXIST, `alias_set: alias ${describe(alias)} belongs to session ${owner._id}`, E.EEXIST);
-    this.#aliases.set(alias, s);
-    (s._aliases ??= new Set()).add(alias);
     return 0;
   }
 
   /** Removes an alias of the current session. Returns 0, ESRCH (3) or EPERM (1). */
   aliasRemove(alias: string): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('alias_remove');
-      if (scope !== undefined) return this.#again(scope, this.aliasRemove, [alias]);
-    }
-    if (typeof alias !== 'string') {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_ALIAS', `Expected alias to be a string, got ${describe(alias)}`);
-    }
+    const scope = this.#scoped('alias_remove');
+    if (scope !== undefined) return this.#again(scope, this.aliasRemove, [alias]);
+    checkAlias(alias);
     const s = this.#activeSession('alias_remove');
     if (s === undefined) return E.ESRCH;
-    const owner = this.#aliases.get(alias);
+    const owner = this.#aliases.owner(alias);
     if (owner === undefined) return this.#fail(E.ESRCH, `alias_remove: no alias ${describe(alias)}`, E.ESRCH);
     if (owner !== s) return this.#fail(E.EPERM, `alias_remove: alias ${describe(alias)} belongs to session ${owner._id}`, E.EPERM);
-    this.#aliases.delete(alias);
-    s._aliases!.delete(alias);
-    this.#mark(s);
+    this.#aliases.remove(s, alias);
     return 0;
   }
 
@@ -1584,14 +1132,11 @@ export class Kernel<E = Untyped> {
 
   /** The sorted aliases of a session (the current one by default); [] + ESRCH if unresolvable. */
   aliasList(target?: unknown): string[] {
-    if (this.#active === this) {
-      const scope = this.#scoped('alias_list');
-      if (scope !== undefined) return this.#again(scope, this.aliasList, [target]);
-    }
+    const scope = this.#scoped('alias_list');
+    if (scope !== undefined) return this.#again(scope, this.aliasList, [target]);
     const s = target === undefined ? this.#active : this.#resolve(target);
     if (s === undefined) return this.#fail(E.ESRCH, `alias_list: cannot resolve ${describe(target)}`, []);
-    if (s === this) return [];
-    return [...((s as Session)._aliases ?? [])].sort();
+    return s === this ? [] : this.#aliases.list(s as Session);
   }
 
   /** The live session with this id, or undefined + ESRCH. POE: `ID_id_to_session`. */
@@ -1615,38 +1160,19 @@ export class Kernel<E = Untyped> {
 
   /** Raises a session's count for `tag`; returns the new count or undefined + ESRCH. */
   refcountIncrement(id: SessionId | number, tag: string): number | undefined {
-    const s = this.#sessions.get(id);
-    if (s === undefined) return this.#fail(E.ESRCH, `refcount_increment: no session ${describe(id)}`, undefined);
-    const tags = (s._extrefs ??= new Map<string, number>());
-    const count = (tags.get(tag) ?? 0) + 1;
-    if (count === 0) {
-      tags.delete(tag);
-      this.#extrefTags--;
-      this.#mark(s);
-    } else {
-      if (!tags.has(tag)) this.#extrefTags++;
-      tags.set(tag, count);
-    }
-    if (this.#trace.refcounts) this.#warn(`<rc> session ${s._id} extref ${tag} = ${count}`);
-    return count;
+    return this.#refcount(id, tag, 1, 'refcount_increment');
   }
 
   /** Lowers a session's count for `tag`; at 0 the tag goes and the session may be collected. */
   refcountDecrement(id: SessionId | number, tag: string): number | undefined {
+    return this.#refcount(id, tag, -1, 'refcount_decrement');
+  }
+
+  #refcount(id: SessionId | number, tag: string, delta: 1 | -1, what: string): number | undefined {
     const s = this.#sessions.get(id);
-    if (s === undefined) return this.#fail(E.ESRCH, `refcount_decrement: no session ${describe(id)}`, undefined);
-    const tags = (s._extrefs ??= new Map<string, number>());
-    const count = (tags.get(tag) ?? 0) - 1;
-    if (count === 0) {
-      tags.delete(tag);
-      this.#extrefTags--;
-      this.#mark(s);
-      if (!this.#inPump && this.#mode !== undefined && !this.#wakeScheduled) this.#scheduleWake();
-    } else {
-      if (!tags.has(tag)) this.#extrefTags++;
-      tags.set(tag, count);
-    }
-    if (this.#trace.refcounts) this.#warn(`<rc> session ${s._id} extref ${tag} = ${count}`);
+    if (s === undefined) return this.#fail(E.ESRCH, `${what}: no session ${describe(id)}`, undefined);
+    const count = this.#extrefs.adjust(s, tag, delta);
+    if (channels.refcount.hasSubscribers) channels.refcount.publish({ kernel: this, session: s, tag, count });
     return count;
   }
 
@@ -1655,13 +1181,7 @@ export class Kernel<E = Untyped> {
    * `delta` is +1 or -1.
    */
   _hold(session: Session, delta: 1 | -1): void {
-    if (session._phase === 2) return;
-    session._holds += delta;
-    this.#holds += delta;
-    if (delta < 0) {
-      this.#mark(session);
-      if (!this.#inPump && this.#mode !== undefined && !this.#wakeScheduled) this.#scheduleWake();
-    }
+    this.#holds.adjust(session, delta);
   }
 
   /**
@@ -1672,7 +1192,7 @@ export class Kernel<E = Untyped> {
    * the kernel's setImmediate batch: I/O before queued events, as in POE (G7).
    */
   _ioDispatch(session: Session, state: string, args: unknown[]): unknown {
-    if (session._phase === 2) return undefined;
+    if (session._phase === Phase.Stopped) return undefined;
     const ret = this.#invoke(session, session, state, args, undefined, undefined, undefined);
     if (this.#inPump) return ret;
     if (this.#hasException && !this.#stopping) this.#stopAll();
@@ -1686,15 +1206,12 @@ export class Kernel<E = Untyped> {
 
   /** @internal Wheel ids: one counter for every wheel class, skipping ids in use (spec 1.1). */
   _allocWheelId(): number {
-    while (this.#wheelIds.has(this.#nextWheelId)) this.#nextWheelId++;
-    const id = this.#nextWheelId++;
-    this.#wheelIds.add(id);
-    return id;
+    return this.#wheelIds.allocate();
   }
 
   /** @internal Frees a wheel id when its wheel is destroyed. */
   _freeWheelId(id: number): void {
-    this.#wheelIds.delete(id);
+    this.#wheelIds.free(id);
   }
 
   /**
@@ -1705,48 +1222,12 @@ export class Kernel<E = Untyped> {
    * queued events (G7).
    */
   _ioSoon(fn: () => void): void {
-    // One setImmediate for all the readiness callbacks of a turn (fifty busy sockets cost one
-    // timer, not fifty); callbacks added while they run wait for the next turn.
-    this.#soon.push(fn);
-    if (!this.#soonScheduled) {
-      this.#soonScheduled = true;
-      setImmediate(this.#runSoon);
-    }
-  }
-
-  #soon: (() => void)[] = [];
-  #soonScheduled = false;
-
-  readonly #runSoon = (): void => {
-    this.#soonScheduled = false;
-    const due = this.#soon;
-    this.#soon = [];
-    for (let i = 0; i < due.length; i++) {
-      try {
-        due[i]!();
-      } catch (err) {
-        // Not ours to swallow: the rest still run next turn, and Node sees the error.
-        const rest = due.slice(i + 1);
-        if (rest.length > 0) {
-          this.#soon = rest.concat(this.#soon);
-          if (!this.#soonScheduled) {
-            this.#soonScheduled = true;
-            setImmediate(this.#runSoon);
-          }
-        }
-        throw err;
-      }
-    }
-  };
-
-  /** @internal `<fh>` tracing (POE_TRACE_FILES, NODE_DEBUG=poe-files) for wheels and raw watchers. */
-  _traceFiles(what: () => string): void {
-    if (this.#trace.files) this.#warn(`<fh> ${what()}`);
+    this.#soon.add(fn);
   }
 
   /** @internal A warning through the kernel's log: POE's `carp` from wheels and the like. */
   _warn(message: string): void {
-    this.#warn(message);
+    this.#log(message);
   }
 
   /** @internal Makes a postback or callback (spec 1.14). */
@@ -1783,10 +1264,8 @@ export class Kernel<E = Untyped> {
    * when no session is active. POE: `$kernel->state(...)`.
    */
   state(event: string, handler?: ((ctx: Context<E, never>, ...args: never[]) => unknown) | object, method?: string): number {
-    if (this.#active === this) {
-      const scope = this.#scoped('state');
-      if (scope !== undefined) return this.#again(scope, this.state, [event, handler, method]);
-    }
+    const scope = this.#scoped('state');
+    if (scope !== undefined) return this.#again(scope, this.state, [event, handler, method]);
     checkEvent(event, 'state');
     const active = this.#active;
     if (active === this) return this.#noSession('state', E.ESRCH);
@@ -1795,7 +1274,7 @@ export class Kernel<E = Untyped> {
       s._handlers.delete(event);
       return 0;
     }
-    if (s._options?.get('debug') && s._handlers.has(event)) this.#warn(`redefining handler for event '${event}' in session ${s._id}`);
+    if (s._options?.get('debug') && s._handlers.has(event)) this.#log(`redefining handler for event '${event}' in session ${s._id}`);
     // A class is a package (POE's `state($event, $package)`): its static method named like the
     // event, or `method`.
     if (typeof handler === 'function' && method === undefined && !isClass(handler)) s._addHandler(event, handler, undefined, 'state');
@@ -1809,38 +1288,24 @@ export class Kernel<E = Untyped> {
   /**
    * Watches signal `name` in the current session, calling `event` with `(name, ...args,
    * ...extra)`; without `event`, stops watching. Watchers hold no reference (G16). OS signals
-   * get a process listener while at least one session watches them. POE: `$kernel->sig(...)`.
+   * get a process listener while at least one session watches them, and a running kernel
+   * waits for them (a signal can wake it). POE: `$kernel->sig(...)`.
    */
   sig(name: string, event?: EventName<E>, ...extra: unknown[]): void {
-    if (this.#active === this) {
-      const scope = this.#scoped('sig');
-      if (scope !== undefined) return this.#again(scope, this.sig, [name, event, ...extra]);
-    }
-    if (typeof name !== 'string' || name === '') {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_SIGNAL', `Expected signal name to be a non-empty string, got ${describe(name)}`);
-    }
+    const scope = this.#scoped('sig');
+    if (scope !== undefined) return this.#again(scope, this.sig, [name, event, ...extra]);
+    checkSignal(name);
     const s = this.#activeSession('sig');
     if (s === undefined) return;
     const signal = signalName(name);
-    if (event === undefined || event === null) {
-      const watchers = this.#watchers.get(signal);
-      if (watchers !== undefined && watchers.delete(s) && watchers.size === 0) this.#dropWatchers(signal);
-      return;
-    }
+    if (event === undefined || event === null) return this.#signals.unwatch(s, signal);
     checkEvent(event, 'sig');
-    let watchers = this.#watchers.get(signal);
-    if (watchers === undefined) {
-      watchers = new Map();
-      this.#watchers.set(signal, watchers);
-      this.#installOsListener(signal);
-      if (signal === 'CHLD') this.#processes.refreshAll();
-    }
-    watchers.set(s, { event, extra });
+    this.#signals.watch(s, signal, event, extra);
   }
 
   /** Marks the signal being dispatched as handled, saving the sessions it would stop. */
   sigHandled(): void {
-    this.#sigHandled = true;
+    this.#signals.handled = true;
   }
 
   /**
@@ -1848,16 +1313,17 @@ export class Kernel<E = Untyped> {
    * with ESRCH. POE: `$kernel->signal(...)`.
    */
   signal(dest: unknown, name: string, ...args: unknown[]): 1 | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('signal');
-      if (scope !== undefined) return this.#again(scope, this.signal, [dest, name, ...args]);
-    }
-    if (typeof name !== 'string' || name === '') {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_SIGNAL', `Expected signal name to be a non-empty string, got ${describe(name)}`);
-    }
+    const scope = this.#scoped('signal');
+    if (scope !== undefined) return this.#again(scope, this.signal, [dest, name, ...args]);
+    checkSignal(name);
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `signal: cannot resolve destination ${describe(dest)}`, undefined);
-    this.#enqueue(ItemKind.Signal, target, signalName(name), args, undefined, undefined);
+    const signal = signalName(name);
+    if (channels.signalQueue.hasSubscribers) {
+      const from = this.#active === this ? 'the kernel' : `session ${(this.#active as Session)._id}`;
+      channels.signalQueue.publish({ kernel: this, target, signal, args, why: `sent by ${from}` });
+    }
+    this.#enqueue(ItemKind.Signal, target, signal, args, undefined, undefined);
     return 1;
   }
 
@@ -1934,19 +1400,14 @@ export class Kernel<E = Untyped> {
    * counting SIGCHLD. POE: `sig_child`.
    */
   sigChild(pid: number, event?: EventName<E>, ...extra: unknown[]): void {
-    if (this.#active === this) {
-      const scope = this.#scoped('sig_child');
-      if (scope !== undefined) return this.#again(scope, this.sigChild, [pid, event, ...extra]);
-    }
+    const scope = this.#scoped('sig_child');
+    if (scope !== undefined) return this.#again(scope, this.sigChild, [pid, event, ...extra]);
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`sigChild\` pid to be a positive integer, got ${describe(pid)}`);
     }
     const s = this.#activeSession('sig_child');
     if (s === undefined) return;
-    if (event === undefined || event === null) {
-      this.#processes.unwatch(s, pid);
-      return;
-    }
+    if (event === undefined || event === null) return this.#processes.unwatch(s, pid);
     checkEvent(event, 'sigChild');
     this.#processes.watch(s, pid, event, extra);
   }
@@ -1989,15 +1450,13 @@ export class Kernel<E = Untyped> {
 
   /** Makes the current session a child of the kernel. Returns 1, or undefined + EPERM. */
   detachMyself(): 1 | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('detach_myself');
-      if (scope !== undefined) return this.#again(scope, this.detachMyself, []);
-    }
+    const scope = this.#scoped('detach_myself');
+    if (scope !== undefined) return this.#again(scope, this.detachMyself, []);
     const s = this.#activeSession('detach_myself');
     if (s === undefined) return undefined;
     const old = s._parent;
     if (old === undefined) return this.#fail(E.EPERM, 'detach_myself: the session is already a child of the kernel', undefined);
-    this.#reparent(s, old);
+    this.#detach(s, old);
     if (this.#activeEvent !== '_start') this.#dispatch(old, this, '_child', ['lose', s, undefined]);
     this.#dispatch(s, this, '_parent', [old, this]);
     return 1;
@@ -2005,10 +1464,8 @@ export class Kernel<E = Untyped> {
 
   /** Detaches a child of the current session. Returns 1, or undefined + ESRCH/EPERM. */
   detachChild(child: unknown): 1 | undefined {
-    if (this.#active === this) {
-      const scope = this.#scoped('detach_child');
-      if (scope !== undefined) return this.#again(scope, this.detachChild, [child]);
-    }
+    const scope = this.#scoped('detach_child');
+    if (scope !== undefined) return this.#again(scope, this.detachChild, [child]);
     const target = this.#resolve(child);
     if (target === undefined) return this.#fail(E.ESRCH, `detach_child: cannot resolve ${describe(child)}`, undefined);
     // The kernel resolves, but it is nobody's child: EPERM, as in POE.
@@ -2016,18 +1473,15 @@ export class Kernel<E = Untyped> {
     const c = target as Session;
     const active = this.#active;
     if (active === this || c._parent !== active) return this.#fail(E.EPERM, `detach_child: session ${c._id} is not a child of the current session`, undefined);
-    const old = active;
-    this.#reparent(c, old);
-    this.#dispatch(old, this, '_child', ['lose', c, undefined]);
-    this.#dispatch(c, this, '_parent', [old, this]);
+    this.#detach(c, active);
+    this.#dispatch(active, this, '_child', ['lose', c, undefined]);
+    this.#dispatch(c, this, '_parent', [active, this]);
     return 1;
   }
 
-  #reparent(s: Session, old: Session): void {
-    old._children.delete(s);
+  #detach(s: Session, old: Session): void {
+    this.#sessions.detach(s, old);
     this.#mark(old);
-    s._parent = undefined;
-    this.#topLevel.add(s);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -2035,30 +1489,20 @@ export class Kernel<E = Untyped> {
 
   /** The session handling an event now, or the kernel. POE: `get_active_session`. */
   getActiveSession(): SessionOrKernel {
-    if (this.#active === this) {
-      const scope = this.#scoped('get_active_session');
-      if (scope !== undefined) return this.#again(scope, this.getActiveSession, []);
-    }
-    return this.#active;
+    return this.#scoped('get_active_session')?.session ?? this.#active;
   }
   /** The event being handled now, or '' outside handlers. POE: `get_active_event`. */
   getActiveEvent(): string {
-    if (this.#active === this) {
-      const scope = this.#scoped('get_active_event');
-      if (scope !== undefined) return this.#again(scope, this.getActiveEvent, []);
-    }
-    return this.#activeEvent;
+    return this.#scoped('get_active_event')?.event ?? this.#activeEvent;
   }
   /** Queued events and timers, GC markers excluded. POE: `get_event_count`. */
   getEventCount(): number {
-    return this.#userItems;
+    return this.#events.user;
   }
   /** Epoch time of the next queued item, or undefined. POE: `get_next_event_time`. */
   getNextEventTime(): number | undefined {
-    const t = this.#timers.peek();
-    const f = this.#fifo.peek();
-    if (f !== undefined && f.dest !== null && (t === undefined || itemBefore(f, t))) return this.#clock.wall(f.prio);
-    return t === undefined ? undefined : this.#clock.wall(t.prio);
+    const prio = this.#events.nextPrio();
+    return prio === undefined ? undefined : this.#clock.wall(prio);
   }
   /** The name of the event loop. POE: `poe_kernel_loop`. */
   poeKernelLoop(): string {
@@ -2070,23 +1514,19 @@ export class Kernel<E = Untyped> {
    * `aliveBecause` is empty will be collected at the next sweep.
    */
   ps(): SessionReport[] {
-    const out: SessionReport[] = [];
-    for (const s of this.#descendants(undefined)) {
-      out.push({
-        id: s._id,
-        parent: s._parent?._id ?? 'kernel',
-        aliases: [...(s._aliases ?? [])].sort(),
-        phase: s._phase === 0 ? 'running' : 'stopping',
-        queued: s._evTo,
-        sent: s._evFrom,
-        timers: s._timers?.size ?? 0,
-        children: [...s._children].map((c) => c._id),
-        extrefs: Object.fromEntries(s._extrefs ?? []),
-        holds: s._holds,
-        aliveBecause: this.#aliveReasons(s),
-      });
-    }
-    return out;
+    return this.#sessions.descendants(undefined).map((s) => ({
+      id: s._id,
+      parent: s._parent?._id ?? 'kernel',
+      aliases: this.#aliases.list(s),
+      phase: s._phase === Phase.Running ? 'running' : 'stopping',
+      queued: s._evTo,
+      sent: s._evFrom,
+      timers: s._timers?.size ?? 0,
+      children: [...s._children].map((c) => c._id),
+      extrefs: Object.fromEntries(s._extrefs ?? []),
+      holds: s._holds,
+      aliveBecause: aliveReasons(s, this.#processes.watchedPids(s)),
+    }));
   }
 
   /**
@@ -2094,20 +1534,16 @@ export class Kernel<E = Untyped> {
    * Empty after a clean run; `run()` also reports leaks through the log when it finishes.
    */
   leaks(): string[] {
-    const found: string[] = [];
-    if (this.#sessions.size > 0 && this.#mode === undefined) found.push(`${this.#sessions.size} session(s) still registered`);
-    if (this.#sessions.size === 0) {
-      if (this.#aliases.size > 0) found.push(`aliases left: ${[...this.#aliases.keys()].join(', ')}`);
-      if (this.#timersById.size > 0) found.push(`${this.#timersById.size} timer(s) left`);
-      if (this.#userItems > 0) found.push(`${this.#userItems} queued event(s) left`);
-      if (this.#watchers.size > 0) found.push(`signal watchers left: ${[...this.#watchers.keys()].join(', ')}`);
-      if (this.#osListeners.size > 0) found.push(`OS signal listeners left: ${[...this.#osListeners.keys()].join(', ')}`);
-      if (this.#extrefTags !== 0) found.push(`${this.#extrefTags} extra reference tag(s) left`);
-      if (this.#holds !== 0) found.push(`${this.#holds} hold(s) left`);
-      found.push(...this.#processes.leaks());
-      if (this.#topLevel.size > 0) found.push(`${this.#topLevel.size} top-level session(s) left`);
-    }
-    return found;
+    if (this.#sessions.size > 0) return this.#mode === undefined ? [`${this.#sessions.size} session(s) still registered`] : [];
+    return [
+      ...this.#aliases.leaks(),
+      ...this.#events.leaks(),
+      ...this.#signals.leaks(),
+      ...this.#extrefs.leaks(),
+      ...this.#holds.leaks(),
+      ...this.#processes.leaks(),
+      ...this.#sessions.leaks(),
+    ];
   }
 
   // ------------------------------------------------------------------------------------------
@@ -2124,7 +1560,7 @@ export class Kernel<E = Untyped> {
       reject = rej;
     });
     this.#mode = { kind, slices, cond, resolve, reject, promise };
-    this.#refreshSignalWait();
+    this.#signals.refresh();
     if (this.#stopping && this.#sessions.size > 0) {
       // stop() ran outside any run and sessions were made since: start clean.
       this.#stopping = false;
@@ -2147,7 +1583,7 @@ export class Kernel<E = Untyped> {
     const mode = this.#mode;
     if (mode === undefined) return;
     this.#mode = undefined;
-    this.#refreshSignalWait();
+    this.#signals.refresh();
     if (this.#clockTimer !== undefined) {
       this.#clock.clearTimer(this.#clockTimer);
       this.#clockTimer = undefined;
@@ -2157,10 +1593,8 @@ export class Kernel<E = Untyped> {
       process.removeListener('beforeExit', this.#onBeforeExit);
       this.#beforeExitInstalled = false;
     }
-    if (this.#sessions.size === 0 && this.#hasException) {
-      const err = this.#takeException();
-      mode.reject(err);
-    } else mode.resolve(value);
+    if (this.#sessions.size === 0 && this.#hasException) mode.reject(this.#takeException());
+    else mode.resolve(value);
   }
 
   #takeException(): unknown {
@@ -2172,9 +1606,8 @@ export class Kernel<E = Untyped> {
 
   /** Every session is gone: check the tables, reset for a later run, settle run(). */
   #finish(): void {
-    this.#lastLeaks = this.leaks();
-    for (const leak of this.#lastLeaks) this.#warn(`poe-ts: leak at kernel stop: ${leak}`);
-    this.#fifo.clear();
+    for (const leak of this.leaks()) this.#log(`poe-ts: leak at kernel stop: ${leak}`);
+    this.#events.fifo.clear();
     this.#osPending.clear();
     this.#processes.settleChildRole();
     this.#marked = [];
@@ -2265,21 +1698,6 @@ export class Kernel<E = Untyped> {
   }
 }
 
-function noop(): void {}
-
-let pipeIgnored = false;
-/**
- * Node starts with SIGPIPE ignored, but removing the last `process` listener of a signal puts
- * its default action back, and SIGPIPE's ends the process: a write to a closed peer after the
- * last PIPE watcher went would kill it (exit 141). POE puts PIPE back to IGNORE. A no-op
- * listener kept for the life of the process, once PIPE was ever watched, does the same.
- */
-function keepPipeIgnored(): void {
-  if (pipeIgnored) return;
-  pipeIgnored = true;
-  process.on('SIGPIPE', noop);
-}
-
 /** A handler's return value that is a promise (or any thenable): its rejection becomes DIE. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -2291,7 +1709,6 @@ const finalizers = new FinalizationRegistry<{ kernel: Kernel; id: number }>(({ k
 });
 
 /** POE's snake_case spellings: the very same functions. */
- 
 export interface Kernel<E = Untyped> {
   alarm_add: Kernel<E>['alarmAdd'];
   alarm_set: Kernel<E>['alarmSet'];

@@ -1,8 +1,16 @@
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
-import { isAsyncFunction } from '../kernel/async-scope.js';
+import { AsyncScope, isAsyncFunction, runInScope } from '../kernel/async-scope.js';
+import { errno as E } from '../kernel/errno.js';
 import type { QueueItem } from '../kernel/queue.js';
-import type { AnonEvent, EventArgs, EventName, EventReturn, InlineStates, StartArgs, StatesList, Untyped } from './types.js';
+import { channels } from '../kernel/trace.js';
+import { Context } from './context.js';
+import type { AnonEvent, EventArgs, EventName, EventReturn, InlineStates, SessionOrKernel, StartArgs, StatesList, Untyped } from './types.js';
+
+/** @internal Where a session is in its life: running, being stopped (`_stop` runs), or freed. */
+export const Phase = { Running: 0, Stopping: 1, Stopped: 2 } as const;
+/** @internal */
+export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** A session id: a positive integer, as in POE (branded so it is not mixed with other numbers). */
 export type SessionId = number & { readonly __brand?: 'SessionId' };
@@ -104,7 +112,7 @@ export class Session<out E = Untyped, H = unknown> {
   _owned: Set<Owned> | undefined = undefined;
   /** @internal the events of this session's async handlers still running (each one holds it) */
   _async: string[] | undefined = undefined;
-  /** @internal 0 running, 1 stopping, 2 stopped */ _phase = 0;
+  /** @internal */ _phase: Phase = Phase.Running;
   /** @internal */ _gcMarked = false;
 
   private constructor(kernel: Kernel, heap: H) {
@@ -231,6 +239,52 @@ export class Session<out E = Untyped, H = unknown> {
     return this._kernel._anonEvent(this, event, context, true) as AnonEvent<EventReturn<E2, K> | undefined>;
   }
 
+  /**
+   * @internal Runs the handler of `event` (or `_default`), POE's `_invoke_state`: finds it,
+   * redirects to `_default` with `(event, args)`, builds the context, and calls it. No
+   * exception trap: the kernel's dispatch owns that. With neither handler, sets `errno` to
+   * ENOSYS and returns undefined (and warns with the `default` option).
+   */
+  _invoke(kernel: Kernel, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
+    let entry = this._handlers.get(event);
+    let state = event;
+    // Most sessions have no options (and no map of them): no lookups per dispatch.
+    const options = this._options;
+    if (entry === undefined) {
+      entry = this._handlers.get('_default');
+      if (entry === undefined) {
+        kernel.errno = E.ENOSYS;
+        if (event !== '_signal' && options?.get('default')) {
+          kernel._warn(`a '${event}' event was sent from ${file ?? '?'} at ${line ?? '?'} to session ${this._id} but session ${this._id} has neither a handler for it nor one for _default`);
+        }
+        return undefined;
+      }
+      if (options?.get('trace')) kernel._warn(`${this._id} -> ${event} redirected to _default`);
+      args = [event, args.slice()];
+      state = '_default';
+    }
+    if (options?.get('trace')) kernel._warn(`${this._id} -> ${state} (from ${file ?? '?'} at ${line ?? '?'})`);
+    if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel, session: this, event: state, sender, args });
+    const fn = entry.fn;
+    // A wheel's own I/O state takes only its arguments: no context to build.
+    if (entry.raw) return fn(...args);
+    const object = entry.object;
+    const ctx = new Context(kernel, this, this._heap, state, sender, object, file, line, fromState);
+    if (entry.async) return invokeAsync(kernel, this, state, fn, object, ctx, args);
+    switch (args.length) {
+      case 0:
+        return fn.call(object, ctx);
+      case 1:
+        return fn.call(object, ctx, args[0]);
+      case 2:
+        return fn.call(object, ctx, args[0], args[1]);
+      case 3:
+        return fn.call(object, ctx, args[0], args[1], args[2]);
+      default:
+        return fn.call(object, ctx, ...args);
+    }
+  }
+
   /** A string that `post`, `call` and friends resolve back to this session. */
   toString(): string {
     return `POE::Session(${this._id})`;
@@ -291,6 +345,14 @@ export class Session<out E = Untyped, H = unknown> {
     }
     this._addHandler(event, fn, target, where);
   }
+}
+
+/**
+ * An `async` handler runs in its scope (AsyncScope): its code after an `await` finds its
+ * session there. Out of `_invoke`, so its closure costs nothing to other handlers.
+ */
+function invokeAsync(kernel: Kernel, session: Session, state: string, fn: (...args: unknown[]) => unknown, object: unknown, ctx: Context<unknown, unknown>, args: unknown[]): unknown {
+  return runInScope(new AsyncScope(kernel, session, state), () => fn.call(object, ctx, ...args));
 }
 
 export type { EventArgs, EventName, EventReturn };

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
+import { channels } from '../kernel/trace.js';
 import type { Session } from '../session/session.js';
 
 /*
@@ -179,7 +180,7 @@ function add(kernel: Kernel, session: Session, stream: Readable | Writable, mode
   }
   slots[mode] = w;
   kernel._hold(session, 1);
-  kernel._traceFiles(() => `${w._holdName} set in session ${session.ID}`);
+  if (channels.watcher.hasSubscribers) channels.watcher.publish({ kernel, session, name: w._holdName, action: 'create' });
   runCommand(w, 'arm');
 }
 
@@ -196,7 +197,7 @@ function drop(w: Watcher, clearTimer: boolean): void {
   if (clearTimer) inSession(w, 'clear');
   w.session._handlers.delete(w.state);
   w.kernel._hold(w.session, -1);
-  w.kernel._traceFiles(() => `${w._holdName} of session ${w.session.ID} removed`);
+  if (channels.watcher.hasSubscribers) channels.watcher.publish({ kernel: w.kernel, session: w.session, name: w._holdName, action: 'destroy' });
 }
 
 function remove(session: Session, stream: Readable | Writable, mode: Mode): void {

@@ -1,5 +1,6 @@
 import { PoeArgumentError, PoeError, camelCase, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
+import { channels } from '../kernel/trace.js';
 import type { Context } from '../session/context.js';
 import type { Session } from '../session/session.js';
 
@@ -80,7 +81,7 @@ export abstract class Wheel {
     this.#id = kernel._allocWheelId();
     // The kernel destroys the wheel if its session stops first.
     (active._owned ??= new Set()).add(this);
-    kernel._traceFiles(() => `${className}(${this.#id}) made in session ${active.ID}`);
+    if (channels.watcher.hasSubscribers) channels.watcher.publish({ kernel, session: active, name: `${className}(${this.#id})`, action: 'create' });
   }
 
   /** The wheel's id, the last argument of most of its events. POE: `$wheel->ID`. */
@@ -164,7 +165,7 @@ export abstract class Wheel {
     this.#states.length = 0;
     while (this.#holds > 0) this.release();
     this.#kernel._freeWheelId(this.#id);
-    this.#kernel._traceFiles(() => `${this.#className}(${this.#id}) of session ${this.#session.ID} destroyed`);
+    if (channels.watcher.hasSubscribers) channels.watcher.publish({ kernel: this.#kernel, session: this.#session, name: `${this.#className}(${this.#id})`, action: 'destroy' });
   }
 
   /** Subclasses stop their I/O here. */

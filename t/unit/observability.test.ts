@@ -161,6 +161,7 @@ describe('traces', () => {
     '<fh> ReadWrite(1) made in session 1',
     '<fh> ReadWrite(1) of session 1 destroyed',
     "<ex> handler 'x' of session 1 threw: oops",
+    "<sg> DIE: handler 'x' of session 1 threw",
     '<sg> DIE: dispatching to session 1 as \'d\'',
     "<ev> dispatching 'd' to session 1",
     '<ss> garbage-collecting session 1',

@@ -1,0 +1,169 @@
+import type { Session } from '../session/session.js';
+import type { Kernel } from './kernel.js';
+import { Fifo, ItemKind, QueueItem, TimerHeap, itemBefore } from './queue.js';
+
+/** Where an event goes: a session, or the kernel itself (signals to everyone, IDLE). */
+export type Target = Session | Kernel;
+export type Item = QueueItem<Target>;
+
+/**
+ * POE's Events resource (POE::Resource::Events): the queue of posts, signals and timers, and
+ * what each session has in it. A queued event holds its destination and its sender alive
+ * (spec 1.8: POE's `_data_ev_refcount_*`); when a session's last one leaves, the kernel is told
+ * so it may collect the session.
+ */
+export class Events {
+  readonly fifo = new Fifo<Target>();
+  readonly timers = new TimerHeap<Target>();
+  /** Timers made by `alarm_set`/`delay_set`: the only ones a program can name by id. */
+  readonly #byId = new Map<number, Item>();
+  readonly #kernel: Kernel;
+  readonly #released: (session: Session) => void;
+  #seq = 0;
+  /** Queued posts, timers and signals: everything but GC markers. */
+  user = 0;
+  /** Queued GC markers: POE's idle test counts them as queued items too. */
+  gc = 0;
+
+  /** `released` is told when a session's last queued event leaves the queue. */
+  constructor(kernel: Kernel, released: (session: Session) => void) {
+    this.#kernel = kernel;
+    this.#released = released;
+  }
+
+  /** Nothing queued, GC markers included. */
+  get idle(): boolean {
+    return this.user === 0 && this.gc === 0;
+  }
+
+  /** Queues a post, signal or GC marker at the end of the FIFO. */
+  post(prio: number, kind: ItemKind, dest: Target, source: Target, name: string, args: unknown[], fromState: string | undefined, file: string | undefined, line: number | undefined): Item {
+    const item = new QueueItem<Target>(prio, ++this.#seq, kind, dest, source, name, args, fromState, file, line);
+    this.#count(item);
+    this.fifo.push(item);
+    return item;
+  }
+
+  /** Sets a timer of `session`; `addressable` ones (alarm_set, delay_set) can be found by id. */
+  addTimer(
+    session: Session,
+    name: string,
+    due: number,
+    wall: number,
+    reportWall: boolean,
+    args: unknown[],
+    fromState: string | undefined,
+    file: string | undefined,
+    line: number | undefined,
+    addressable: boolean,
+  ): Item {
+    const item = new QueueItem<Target>(due, ++this.#seq, ItemKind.Timer, session, session, name, args, fromState, file, line, wall, reportWall);
+    this.#count(item);
+    this.timers.push(item);
+    if (addressable) this.#byId.set(item.seq, item);
+    (session._timers ??= new Set()).add(item);
+    return item;
+  }
+
+  /** The timer `id` (from alarm_set or delay_set) if it is still pending. */
+  timer(id: number): Item | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Takes a pending timer out of the queue. */
+  removeTimer(item: Item): void {
+    this.timers.remove(item);
+    this.#byId.delete(item.seq);
+    (item.dest as Session)._timers?.delete(item);
+    this.uncount(item);
+    item.dest = null;
+  }
+
+  /** The earliest timer leaves the heap to be dispatched (still counted until uncount). */
+  popTimer(): Item {
+    const item = this.timers.pop()!;
+    this.#byId.delete(item.seq);
+    (item.dest as Session)._timers?.delete(item);
+    return item;
+  }
+
+  /** Removes the session's timers named `name`. */
+  clearTimers(session: Session, name: string): void {
+    const timers = session._timers;
+    if (timers === undefined) return;
+    for (const t of timers) if (t.name === name) this.removeTimer(t);
+  }
+
+  /** Removes every timer of the session and returns them in due order. */
+  takeTimers(session: Session): Item[] {
+    if (session._timers === undefined) return [];
+    const items = [...session._timers].sort((a, b) => (itemBefore(a, b) ? -1 : 1));
+    for (const item of items) this.removeTimer(item);
+    return items;
+  }
+
+  /** The monotonic time of the next queued item, or undefined. */
+  nextPrio(): number | undefined {
+    const t = this.timers.peek();
+    const f = this.fifo.peek();
+    if (f !== undefined && f.dest !== null && (t === undefined || itemBefore(f, t))) return f.prio;
+    return t?.prio;
+  }
+
+  #count(item: Item): void {
+    const dest = item.dest;
+    if (dest !== this.#kernel) (dest as Session)._evTo++;
+    const source = item.source as Target;
+    if (source !== dest && source !== this.#kernel) (source as Session)._evFrom++;
+    if (item.kind !== ItemKind.Gc) this.user++;
+    else this.gc++;
+  }
+
+  /** An item leaves the queue (dispatched or purged): it no longer holds its sessions. */
+  uncount(item: Item): void {
+    const dest = item.dest;
+    if (dest !== this.#kernel && dest !== null) {
+      const s = dest as Session;
+      if (--s._evTo === 0) this.#released(s);
+    }
+    const source = item.source as Target;
+    if (source !== dest && source !== this.#kernel) {
+      const s = source as Session;
+      if (--s._evFrom === 0) this.#released(s);
+    }
+    if (item.kind !== ItemKind.Gc) this.user--;
+    else this.gc--;
+  }
+
+  /** The session is freed: its timers and every queued event sent to or by it go (spec 1.6 step 5, G3, G4). */
+  dropSession(session: Session): void {
+    if (session._timers !== undefined) {
+      for (const t of [...session._timers]) this.removeTimer(t);
+      session._timers = undefined;
+    }
+    if (session._evTo > 0 || session._evFrom > 0) {
+      for (const item of this.fifo.live()) {
+        if (item.dest === session || item.source === session) {
+          this.uncount(item);
+          item.dest = null;
+        }
+      }
+    }
+  }
+
+  /** Empties the queue (the kernel stopped every session). */
+  clear(): void {
+    this.fifo.clear();
+    this.timers.clear();
+    this.#byId.clear();
+    this.user = 0;
+    this.gc = 0;
+  }
+
+  leaks(): string[] {
+    const found: string[] = [];
+    if (this.timers.size > 0) found.push(`${this.timers.size} timer(s) left`);
+    if (this.user > 0) found.push(`${this.user} queued event(s) left`);
+    return found;
+  }
+}
