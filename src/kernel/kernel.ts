@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
+import { brand, isBranded } from '../brand.js';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
 import { Context } from '../session/context.js';
 import { type Session, type SessionId, isClass } from '../session/session.js';
@@ -71,7 +72,7 @@ const NO_OS_LISTENER = new Set(['KILL', 'STOP', 'CHLD', 'CLD']);
 const CALLER_FRAME = /\n\s*at (?:[^\n]*?\(([^\n]+):(\d+):\d+\)|([^\n]+):(\d+):\d+)\s*$/;
 
 const DEFAULT_KERNEL_KEY = Symbol.for('poe-ts.kernel.v1');
-const KERNEL_BRAND = Symbol.for('poe-ts.kernel.brand');
+const KERNEL_BRAND = 'poe-ts.kernel.brand';
 
 function envOn(name: string): boolean | undefined {
   const v = process.env[name];
@@ -302,7 +303,6 @@ export class Kernel<E = Untyped> {
       options.program,
       options.execPath,
     );
-    Object.defineProperty(this, KERNEL_BRAND, { value: true });
   }
 
   static #idSeq = 0;
@@ -330,9 +330,18 @@ export class Kernel<E = Untyped> {
     return Kernel.#dispatching ?? currentScope()?.kernel ?? Kernel.default;
   }
 
-  /** True for a kernel from either build (ESM or CJS) of poe-ts. */
+  static {
+    brand(this, KERNEL_BRAND);
+  }
+
+  /** True for a kernel from either build (ESM or CJS) of poe-ts; `instanceof Kernel` says the same. */
   static isKernel(value: unknown): value is Kernel {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[KERNEL_BRAND] === true;
+    return isBranded(Kernel, value);
+  }
+
+  /** Kernels from either build (ESM or CJS) of poe-ts are instances. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, value);
   }
 
   /** The kernel's id: `host-hextime-hexpid-hexseq`. Do not parse it. POE: `$kernel->ID`. */
