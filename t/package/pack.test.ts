@@ -51,6 +51,12 @@ describe('npm pack', () => {
     expect(links).toBeGreaterThan(20);
   });
 
+  test("CHANGES.md's newest section is the package's version", () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const newest = /^## (.*)$/m.exec(readFileSync(join(root, 'CHANGES.md'), 'utf8'))?.[1];
+    expect(newest?.split(' ')[0]).toBe(version);
+  });
+
   test('the packed .d.ts and .d.cts carry no @internal member', () => {
     const types = packed.filter((f) => /\.d\.c?ts$/.test(f));
     expect(types).toEqual(['dist/index.d.cts', 'dist/index.d.ts']);
