@@ -2,13 +2,14 @@ import { readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 // Every sample is a single file under samples/ (or samples/<name>/index.ts) and is built to
-// dist/samples/<name>.js so it runs with plain `node`, no TypeScript at run time.
+// build/samples/<name>.js so it runs with plain `node`, no TypeScript at run time. build/ is
+// not in package.json's `files`: the samples (and the library copy they bundle) do not ship.
 const samples: Record<string, string> = {};
 for (const entry of readdirSync('samples', { withFileTypes: true })) {
   if (entry.isFile() && entry.name.endsWith('.ts')) {
-    samples[`samples/${entry.name.slice(0, -3)}`] = `samples/${entry.name}`;
+    samples[entry.name.slice(0, -3)] = `samples/${entry.name}`;
   } else if (entry.isDirectory()) {
-    samples[`samples/${entry.name}`] = `samples/${entry.name}/index.ts`;
+    samples[entry.name] = `samples/${entry.name}/index.ts`;
   }
 }
 
@@ -16,7 +17,8 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: true,
+    // @internal members (kernel and session plumbing the wheels use) stay out of the shipped types.
+    dts: { compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     target: 'node20',
@@ -25,10 +27,11 @@ export default defineConfig([
   },
   {
     entry: samples,
+    outDir: 'build/samples',
     format: ['esm'],
     dts: false,
     sourcemap: true,
-    clean: false,
+    clean: true,
     target: 'node20',
     platform: 'node',
     // Samples import the library by relative path; bundling keeps them runnable alone.

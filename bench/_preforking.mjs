@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { RUNS, N_SCALE, anchorPath, emit, median, note, ratio, runJsonChild } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const SAMPLE = fileURLToPath(new URL('../dist/samples/preforking-httpd.js', import.meta.url));
+const SAMPLE = fileURLToPath(new URL('../build/samples/preforking-httpd.js', import.meta.url));
 const HOST = '127.0.0.1';
 const CONCURRENCY = 50;
 const PROCESSES = 2;

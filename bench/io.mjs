@@ -72,7 +72,7 @@ function baselineServer(maxLineLength) {
 async function serve(kind) {
   let port;
   if (kind === 'poe') {
-    const { start } = await import('../dist/samples/line-echo.js');
+    const { start } = await import('../build/samples/line-echo.js');
     ({ port } = await start({ port: 0, host: HOST }));
   } else if (kind === 'baseline') {
     port = await baselineServer(65536);

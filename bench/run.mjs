@@ -41,8 +41,8 @@ for (const arg of process.argv.slice(2)) {
 }
 if (wanted.size === 0) for (const s of suites) wanted.set(s, []);
 
-if (!existsSync(join(benchDir, '..', 'dist', 'index.js'))) {
-  note('bench: dist/index.js is missing; run `npm run build` (or `npm run bench`, which builds)');
+if (!existsSync(join(benchDir, '..', 'dist', 'index.js')) || !existsSync(join(benchDir, '..', 'build', 'samples', 'line-echo.js'))) {
+  note('bench: dist/index.js or build/samples/ is missing; run `npm run build` (or `npm run bench`, which builds)');
   process.exit(2);
 }
 

@@ -9,7 +9,7 @@
  * answers wait for it (ServerTCP's default `readPauseMark`, passed to each connection's
  * ReadWrite), so it costs the server about a megabyte; the other clients are still served.
  *
- *   node dist/samples/line-echo.js          (PORT=9701 HOST=0.0.0.0 by default)
+ *   node build/samples/line-echo.js         (PORT=9701 HOST=0.0.0.0 by default)
  *   printf 'hello\r\nquit\n' | nc 127.0.0.1 9701
  *
  * How the line ending survives: the connection filter is Line with LF as its only input

@@ -8,8 +8,8 @@
  * TESTING_CHURN a child retires (stops listening, finishes what it serves and exits) after a
  * connection with probability 0.25. Ctrl-C stops every process gracefully.
  *
- *   node dist/samples/preforking-httpd.js             (or `npm start`)
- *   DEBUG=0 MAX_PROCESSES=2 PORT=0 TESTING_CHURN=0 node dist/samples/preforking-httpd.js
+ *   node build/samples/preforking-httpd.js            (or `npm start`)
+ *   DEBUG=0 MAX_PROCESSES=2 PORT=0 TESTING_CHURN=0 node build/samples/preforking-httpd.js
  *
  * Environment (defaults are the seed's constants): DEBUG (1), MAX_PROCESSES (10), PORT (8888;
  * 0 picks a free port, shown in the "has begun listening" line), TESTING_CHURN (1),

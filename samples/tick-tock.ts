@@ -3,7 +3,7 @@
  * aliases, each volley after a short delay; a third watches SIGINT so Ctrl-C ends the game
  * cleanly. When the last volley lands, nothing is left to do and the kernel stops by itself.
  *
- *   node dist/samples/tick-tock.js          (ROUNDS=5 INTERVAL=0.2 by default)
+ *   node build/samples/tick-tock.js         (ROUNDS=5 INTERVAL=0.2 by default)
  */
 import { pathToFileURL } from 'node:url';
 import { Kernel, Session } from '../src/index.js';

@@ -5,6 +5,8 @@
  * Failures POE reports as return values (post's `undefined` + ESRCH, alias_set's EEXIST, ...)
  * stay return values so ports behave the same; see `Kernel#errno` and the `assert` option.
  */
+import { brand, isBranded } from './brand.js';
+
 export type PoeErrorCode =
   | 'ERR_POE_INVALID_ARGUMENT'
   | 'ERR_POE_UNKNOWN_OPTION'
@@ -28,8 +30,20 @@ export type PoeErrorCode =
   | 'ERR_POE_WHEEL_NO_STDIN'
   | 'ERR_POE_WHEEL_SPAWN';
 
-/** Base class of every error poe-ts throws. */
+/**
+ * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for
+ * errors from either build (ESM or CJS) of poe-ts.
+ */
 export class PoeError extends Error {
+  static {
+    brand(this, 'poe-ts.error.PoeError');
+  }
+
+  /** True for an instance of this class from any copy of poe-ts in the process (ESM or CJS build). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, value);
+  }
+
   readonly code: PoeErrorCode;
   constructor(code: PoeErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -40,6 +54,10 @@ export class PoeError extends Error {
 
 /** A bad argument or option value: wrong type, out of range, unknown key. */
 export class PoeArgumentError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeArgumentError');
+  }
+
   constructor(code: PoeErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'PoeArgumentError';
@@ -51,6 +69,10 @@ export class PoeArgumentError extends PoeError {
  * would set `$!` and return a failure value. `errno` and `errnoName` carry POE's numbers.
  */
 export class PoeErrnoError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeErrnoError');
+  }
+
   readonly errno: number;
   readonly errnoName: string;
   constructor(errno: number, errnoName: string, message: string) {
@@ -67,6 +89,10 @@ export class PoeErrnoError extends PoeError {
  * that is not there, EACCES for one that is not executable); `program` is the file run.
  */
 export class PoeSpawnError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeSpawnError');
+  }
+
   readonly errno: number;
   readonly errnoName: string;
   readonly program: string;
@@ -81,6 +107,10 @@ export class PoeSpawnError extends PoeError {
 
 /** The kernel cannot make progress: sessions are alive but nothing can ever wake them. */
 export class PoeStallError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeStallError');
+  }
+
   constructor(message: string) {
     super('ERR_POE_KERNEL_STALLED', message);
     this.name = 'PoeStallError';

@@ -1,3 +1,4 @@
+import { brand } from '../brand.js';
 import { PoeError } from '../errors.js';
 
 /**
@@ -70,6 +71,10 @@ export function isFilter(value: unknown): value is Filter {
  * (POE's MaxLength / MaxBuffer die). Inside a wheel it becomes the wheel's ErrorEvent.
  */
 export class FilterLimitError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.FilterLimitError');
+  }
+
   readonly limit: 'maxLength' | 'maxBuffer' | 'maxContent' | 'headerSize' | 'headerCount';
   readonly size: number;
   readonly max: number;

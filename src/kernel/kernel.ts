@@ -11,6 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { brand, isBranded } from '../brand.js';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe } from '../errors.js';
 import type { Context } from '../session/context.js';
 import { Phase, type Session, type SessionId, isClass } from '../session/session.js';
@@ -41,7 +42,7 @@ export type AlarmId = number & { readonly __brand?: 'AlarmId' };
 export type RemovedAlarm = [name: string, time: number, args: unknown[]];
 
 const DEFAULT_KERNEL_KEY = Symbol.for('poe-ts.kernel.v1');
-const KERNEL_BRAND = Symbol.for('poe-ts.kernel.brand');
+const KERNEL_BRAND = 'poe-ts.kernel.brand';
 
 interface RunMode {
   kind: 'run' | 'slices' | 'while';
@@ -222,7 +223,6 @@ export class Kernel<E = Untyped> {
       options.execPath,
     );
     traceKernel(this, traceFlagsFromEnv(), this.#log);
-    Object.defineProperty(this, KERNEL_BRAND, { value: true });
   }
 
   static #idSeq = 0;
@@ -250,9 +250,18 @@ export class Kernel<E = Untyped> {
     return Kernel.#dispatching ?? currentScope()?.kernel ?? Kernel.default;
   }
 
-  /** True for a kernel from either build (ESM or CJS) of poe-ts. */
+  static {
+    brand(this, KERNEL_BRAND);
+  }
+
+  /** True for a kernel from either build (ESM or CJS) of poe-ts; `instanceof Kernel` says the same. */
   static isKernel(value: unknown): value is Kernel {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[KERNEL_BRAND] === true;
+    return isBranded(Kernel, value);
+  }
+
+  /** Kernels from either build (ESM or CJS) of poe-ts are instances. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, value);
   }
 
   /** The kernel's id: `host-hextime-hexpid-hexseq`. Do not parse it. POE: `$kernel->ID`. */

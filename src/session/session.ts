@@ -132,7 +132,7 @@ export class Session<out E = Untyped, H = unknown> {
     }
     for (const key in params) if (!PARAM_SET.has(key)) rejectUnknownKeys('Session.create', params, PARAM_KEYS);
     const kernel = params.kernel ?? Kernel.current();
-    if (!Kernel.isKernel(kernel)) {
+    if (!(kernel instanceof Kernel)) {
       throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`kernel\` to be a Kernel, got ${describe(kernel)}`);
     }
     const heapParam = params.heap;

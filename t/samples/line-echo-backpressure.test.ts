@@ -15,7 +15,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { alive, bounded, killLeftovers, onLines, trackChild } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/samples/line-echo.js', import.meta.url));
+const built = fileURLToPath(new URL('../../build/samples/line-echo.js', import.meta.url));
 
 const MiB = 1024 * 1024;
 /** One flood line: 99 octets and LF; the server answers it upper-cased, octet for octet as long. */

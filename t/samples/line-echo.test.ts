@@ -14,7 +14,7 @@ import { start, type LineEcho } from '../../samples/line-echo.js';
 import { expectNoLeaks } from '../kit/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/samples/line-echo.js', import.meta.url));
+const built = fileURLToPath(new URL('../../build/samples/line-echo.js', import.meta.url));
 
 /** A client: what it reads, and a promise of everything read once the server closes. */
 function client(port: number) {
@@ -252,7 +252,7 @@ describe('samples/line-echo as a program', () => {
     expect(lines.filter((l) => l.startsWith('accept error '))).toHaveLength(1);
   });
 
-  test('node dist/samples/line-echo.js: PORT sets the port, SIGINT stops it', async () => {
+  test('node build/samples/line-echo.js: PORT sets the port, SIGINT stops it', async () => {
     const child = spawn(process.execPath, [built], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     let buffered = '';

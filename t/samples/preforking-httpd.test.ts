@@ -25,7 +25,7 @@ import { expectNoLeaks } from '../kit/index.js';
 import { alive, bounded, killLeftovers, onLines, track, trackChild, until as poll } from '../process/kit.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const built = fileURLToPath(new URL('../../dist/samples/preforking-httpd.js', import.meta.url));
+const built = fileURLToPath(new URL('../../build/samples/preforking-httpd.js', import.meta.url));
 
 beforeAll(() => {
   // `npm test` builds first; `vitest run` on its own may not have.

@@ -5,7 +5,7 @@ import { Kernel, ManualClock } from '../../src/index.js';
 import { start } from '../../samples/tick-tock.js';
 import { expectNoLeaks } from '../kit/index.js';
 
-const built = fileURLToPath(new URL('../../dist/samples/tick-tock.js', import.meta.url));
+const built = fileURLToPath(new URL('../../build/samples/tick-tock.js', import.meta.url));
 
 /** Runs the built sample; resolves with its stdout lines and exit code. `onLine` may act on output. */
 function runSample(env: Record<string, string>, onLine?: (line: string, child: ReturnType<typeof spawn>) => void) {
@@ -45,7 +45,7 @@ describe('samples/tick-tock', () => {
     expectNoLeaks(kernel);
   });
 
-  test('runs as a program: node dist/samples/tick-tock.js', async () => {
+  test('runs as a program: node build/samples/tick-tock.js', async () => {
     const { lines, code } = await runSample({ ROUNDS: '3', INTERVAL: '0.01' });
     expect(lines).toEqual(['tock 1', 'tick 2', 'tock 3', 'tick leaves', 'tock leaves', 'game over']);
     expect(code).toBe(0);

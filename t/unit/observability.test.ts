@@ -193,8 +193,25 @@ describe('process-level behaviour (built package, child processes)', () => {
     expect(stdout.trim().split('\n')).toEqual(['_stop', `rejected ERR_POE_KERNEL_STALLED: session 1: ${why}`]);
   });
 
-  test('the ESM and CJS builds share one default kernel', async () => {
+  test('the ESM and CJS builds share one default kernel, and instanceof on their errors and kernels holds across them, exactly', async () => {
     const { stdout } = await run(process.execPath, [fixture('dual-build.cjs')], { timeout: 10_000 });
-    expect(stdout.trim().split('\n')).toEqual(['same default kernel: true', 'isKernel across builds: true true', 'dispatched: from cjs']);
+    const across = (from: string, to: string) => [
+      `${from} PoeError is ${to}: PoeError`,
+      `${from} PoeArgumentError is ${to}: PoeError PoeArgumentError`,
+      `${from} PoeErrnoError is ${to}: PoeError PoeErrnoError`,
+      `${from} PoeSpawnError is ${to}: PoeError PoeSpawnError`,
+      `${from} PoeStallError is ${to}: PoeError PoeStallError`,
+      `${from} FilterLimitError is ${to}: PoeError FilterLimitError`,
+      `${from} new Kernel() is ${to}: Kernel`,
+    ];
+    expect(stdout.trim().split('\n')).toEqual([
+      'same default kernel: true',
+      'isKernel across builds: true true',
+      ...across('cjs', 'esm'),
+      ...across('esm', 'cjs'),
+      'not branded: - - -',
+      'own subclass: true false PoeError',
+      'dispatched: from cjs',
+    ]);
   });
 });
