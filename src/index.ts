@@ -5,9 +5,10 @@
 import { Kernel } from './kernel/kernel.js';
 
 export { Kernel } from './kernel/kernel.js';
-export type { AlarmId, RemovedAlarm } from './kernel/kernel.js';
+export type { AlarmId, KernelRunOptions, RemovedAlarm } from './kernel/kernel.js';
 export type { DieInfo, SessionReport } from './kernel/report.js';
 export type { KernelOptions } from './kernel/options.js';
+export { TimerHandle } from './kernel/timer-handle.js';
 export { SystemClock, ManualClock } from './kernel/clock.js';
 export type { Clock, ClockTimer, ManualClockOptions } from './kernel/clock.js';
 export { errno, errnoName } from './kernel/errno.js';

@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { brand, isBranded } from '../brand.js';
-import { PoeArgumentError, PoeErrnoError, PoeStallError, describe } from '../errors.js';
+import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
 import type { Context } from '../session/context.js';
 import { Phase, type Session, type SessionId, isClass } from '../session/session.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
@@ -25,6 +25,7 @@ import { type KernelOptions, checkOptions, envOn } from './options.js';
 export type { DieInfo, SessionReport } from './report.js';
 import { errno as E, errnoName } from './errno.js';
 import { type Item, Events, type Target } from './events.js';
+import { TimerHandle } from './timer-handle.js';
 import { Extrefs } from './extrefs.js';
 import { Holds } from './holds.js';
 import { Processes } from './processes.js';
@@ -44,13 +45,38 @@ export type RemovedAlarm = [name: string, time: number, args: unknown[]];
 const DEFAULT_KERNEL_KEY = Symbol.for('poe-ts.kernel.v1');
 const KERNEL_BRAND = 'poe-ts.kernel.brand';
 
+/** Options of `run()`, `runOneTimeslice()` and `runWhile()`. Not in POE. */
+export interface KernelRunOptions {
+  /**
+   * Aborting it stops the kernel as `stop()` does (every session gets `_stop`), and the run
+   * rejects with the signal's reason, as Node's own cancellable waits do. Already aborted, the
+   * run stops at once.
+   */
+  signal?: AbortSignal;
+}
+
 interface RunMode {
   kind: 'run' | 'slices' | 'while';
   slices: number;
   cond: (() => boolean) | undefined;
   resolve: (value: 1 | undefined) => void;
   reject: (error: unknown) => void;
-  promise: Promise<1 | undefined>;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  aborted: boolean;
+}
+
+function checkRunOptions(options: KernelRunOptions | undefined, what: string): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${what}\` options to be an object, got ${describe(options)}`);
+  }
+  rejectUnknownKeys(what, options, ['signal']);
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
+  }
+  return signal;
 }
 
 /**
@@ -1033,6 +1059,32 @@ export class Kernel<E = Untyped> {
     return this.#setTimer(TIMER.delaySet, event, seconds, args, this.delaySet);
   }
 
+  /**
+   * Sets a `delay_set` timer and returns it as a disposable handle: `using t = ctx.kernel.timer(
+   * 'timed_out', 5)` removes the timer when the block ends, if it has not fired. Returns
+   * undefined (with errno) where `delaySet` would. Not in POE, whose timers are ids.
+   */
+  timer<K extends EventName<E>>(event: K, seconds: number, ...args: EventArgs<E, K>): TimerHandle | undefined;
+  timer(event: string, seconds: number, ...args: unknown[]): TimerHandle | undefined {
+    const scope = this.#scoped('timer');
+    if (scope !== undefined) return this.#again(scope, this.timer, [event, seconds, ...args]);
+    const id = this.#setTimer(TIMER.delaySet, event, seconds, args, this.timer);
+    return id === undefined ? undefined : new TimerHandle(this as Kernel, id);
+  }
+
+  /** @internal A TimerHandle's timer is still pending. */
+  _timerPending(id: AlarmId): boolean {
+    return this.#events.timer(id) !== undefined;
+  }
+
+  /** @internal Removes a TimerHandle's timer, whatever session is active; true if it was pending. */
+  _dropTimer(id: AlarmId): boolean {
+    const item = this.#events.timer(id);
+    if (item === undefined) return false;
+    this.#events.removeTimer(item);
+    return true;
+  }
+
   /** Finds a timer of the active session by id; sets POE's errno when it cannot. */
   #ownTimer(id: unknown, what: string, quiet: boolean): Item | undefined {
     if (id === undefined || id === null) return this.#fail(E.EINVAL, `${what}: alarm id is undefined`, undefined);
@@ -1260,6 +1312,7 @@ export class Kernel<E = Untyped> {
       return this;
     };
     fn.release = release;
+    fn[Symbol.dispose] = release;
     if (held) finalizers.register(fn, { kernel: this, id }, fn);
     return fn;
   }
@@ -1558,7 +1611,7 @@ export class Kernel<E = Untyped> {
   // ------------------------------------------------------------------------------------------
   // public API: running (spec 1.13)
 
-  #start(kind: RunMode['kind'], slices: number, cond: (() => boolean) | undefined): Promise<1 | undefined> {
+  #start(kind: RunMode['kind'], slices: number, cond: (() => boolean) | undefined, signal: AbortSignal | undefined): Promise<1 | undefined> {
     if (this.#mode !== undefined) {
       throw new PoeArgumentError('ERR_POE_KERNEL_RUNNING', 'The kernel is already running; await the first run() before starting another');
     }
@@ -1568,8 +1621,17 @@ export class Kernel<E = Untyped> {
       resolve = res;
       reject = rej;
     });
-    this.#mode = { kind, slices, cond, resolve, reject, promise };
+    const mode: RunMode = { kind, slices, cond, resolve, reject, signal, onAbort: undefined, aborted: false };
+    this.#mode = mode;
     this.#signals.refresh();
+    if (signal !== undefined) {
+      mode.onAbort = () => {
+        mode.aborted = true;
+        if (this.#mode === mode) this.stop();
+      };
+      if (signal.aborted) mode.onAbort();
+      else signal.addEventListener('abort', mode.onAbort, { once: true });
+    }
     if (this.#stopping && this.#sessions.size > 0) {
       // stop() ran outside any run and sessions were made since: start clean.
       this.#stopping = false;
@@ -1602,7 +1664,9 @@ export class Kernel<E = Untyped> {
       process.removeListener('beforeExit', this.#onBeforeExit);
       this.#beforeExitInstalled = false;
     }
+    if (mode.onAbort !== undefined) mode.signal!.removeEventListener('abort', mode.onAbort);
     if (this.#sessions.size === 0 && this.#hasException) mode.reject(this.#takeException());
+    else if (mode.aborted) mode.reject(mode.signal!.reason);
     else mode.resolve(value);
   }
 
@@ -1646,44 +1710,47 @@ export class Kernel<E = Untyped> {
 
   /**
    * Runs until every session is gone; resolves then, or rejects with an unhandled exception
-   * (POE's `run()` rethrowing). With no sessions it settles at once. POE: `$kernel->run()`.
+   * (POE's `run()` rethrowing). With no sessions it settles at once. With `signal`, aborting
+   * stops the kernel and rejects with the signal's reason. POE: `$kernel->run()`.
    */
-  async run(): Promise<void> {
-    if (this.#sessions.size === 0) {
-      this.#kernelSlicePending = false;
-      if (this.#hasException) throw this.#takeException();
-      return;
-    }
-    await this.#start('run', 0, undefined);
+  async run(options?: KernelRunOptions): Promise<void> {
+    const signal = checkRunOptions(options, 'run');
+    if (this.#sessions.size === 0) return this.#nothingToRun(signal);
+    await this.#start('run', 0, undefined, signal);
   }
 
   /**
    * Runs one timeslice once something is due; resolves 1, or undefined when no sessions exist
    * (rejecting with a recorded exception). POE: `run_one_timeslice`.
    */
-  async runOneTimeslice(): Promise<1 | undefined> {
+  async runOneTimeslice(options?: KernelRunOptions): Promise<1 | undefined> {
+    const signal = checkRunOptions(options, 'runOneTimeslice');
     if (this.#sessions.size === 0) {
       if (this.#kernelSlicePending) {
         this.#kernelSlicePending = false;
         return 1;
       }
-      if (this.#hasException) throw this.#takeException();
-      return undefined;
+      return this.#nothingToRun(signal);
     }
-    return this.#start('slices', 1, undefined);
+    return this.#start('slices', 1, undefined, signal);
   }
 
   /** Runs timeslices while `cond()` is true and sessions exist. POE: `run_while(\$flag)`. */
-  async runWhile(cond: () => boolean): Promise<void> {
+  async runWhile(cond: () => boolean, options?: KernelRunOptions): Promise<void> {
     if (typeof cond !== 'function') {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`cond\` to be a function, got ${describe(cond)}`);
     }
-    if (this.#sessions.size === 0) {
-      this.#kernelSlicePending = false;
-      if (this.#hasException) throw this.#takeException();
-      return;
-    }
-    await this.#start('while', 0, cond);
+    const signal = checkRunOptions(options, 'runWhile');
+    if (this.#sessions.size === 0) return this.#nothingToRun(signal);
+    await this.#start('while', 0, cond, signal);
+  }
+
+  /** A run with no sessions: a recorded exception, or an aborted signal's reason, or nothing. */
+  #nothingToRun(signal: AbortSignal | undefined): undefined {
+    this.#kernelSlicePending = false;
+    if (this.#hasException) throw this.#takeException();
+    if (signal?.aborted) throw signal.reason;
+    return undefined;
   }
 
   /**
@@ -1699,6 +1766,11 @@ export class Kernel<E = Untyped> {
       // Not running: nothing will finish the run, so reset for the next one now.
       if (this.#depth === 0) this.#finish();
     } else if (!this.#inPump && !this.#wakeScheduled) this.#scheduleWake();
+  }
+
+  /** `using kernel = new Kernel()`: stops whatever sessions are left when the block ends. */
+  [Symbol.dispose](): void {
+    if (this.#sessions.size > 0) this.stop();
   }
 
   /** The number of live sessions. */

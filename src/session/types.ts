@@ -108,4 +108,6 @@ export interface AnonEvent<R> {
   weaken(): this;
   /** Drops the session reference, as POE does when the function is destroyed. */
   release(): void;
+  /** `using pb = session.postback(...)`: `release()` when the block ends. */
+  [Symbol.dispose](): void;
 }
