@@ -1583,7 +1583,7 @@ export class Kernel<E = Untyped> {
       phase: s._phase === Phase.Running ? 'running' : 'stopping',
       queued: s._evTo,
       sent: s._evFrom,
-      timers: s._timers?.size ?? 0,
+      timers: s._timerCount,
       children: [...s._children].map((c) => c._id),
       extrefs: Object.fromEntries(s._extrefs ?? []),
       holds: s._holds,

@@ -106,7 +106,12 @@ export class Session<out E = Untyped, H = unknown> {
   /** @internal events queued by this session to others */ _evFrom = 0;
   /** @internal */ _extrefs: Map<string, number> | undefined = undefined;
   /** @internal */ _aliases: Set<string> | undefined = undefined;
-  /** @internal this session's pending timers */ _timers: Set<QueueItem<Session | Kernel>> | undefined = undefined;
+  /**
+   * @internal this session's timers, pending ones (in the heap) and ones that fired or were
+   * removed since the last compaction (see Events); `_timerCount` counts the pending ones
+   */
+  _timers: QueueItem<Session | Kernel>[] | undefined = undefined;
+  /** @internal */ _timerCount = 0;
   /** @internal I/O and other holds registered by wheels */ _holds = 0;
   /** @internal what the session owns (wheels) and the kernel disposes of when it is freed */
   _owned: Set<Owned> | undefined = undefined;
