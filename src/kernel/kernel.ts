@@ -8,7 +8,7 @@ import { type Session, type SessionId, isClass } from '../session/session.js';
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
 import { AsyncScope, currentScope, runInScope } from './async-scope.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
-import { errno as E, errnoName } from './errno.js';
+import { errno as E, errnoName } from '../errno.js';
 import { Processes } from './processes.js';
 import { Fifo, ItemKind, QueueItem, TimerHeap, itemBefore } from './queue.js';
 import { type TraceFlags, channels, traceFlagsFromEnv } from './trace.js';

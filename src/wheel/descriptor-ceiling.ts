@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { constants } from 'node:os';
-import { descriptorLimit, descriptorShortage } from '../kernel/descriptors.js';
+import { descriptorLimit, descriptorShortage } from '../descriptors.js';
 
 const E = constants.errno;
 

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
-import { strerror, sysError } from '../kernel/strerror.js';
+import { strerror, sysError } from '../errno.js';
 import { inetAton } from './address.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { DescriptorCeiling } from './descriptor-ceiling.js';

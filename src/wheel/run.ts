@@ -10,7 +10,7 @@ import { StreamDriver } from '../driver/stream.js';
 import type { Filter } from '../filter/filter.js';
 import { isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
-import { strerror } from '../kernel/strerror.js';
+import { strerror } from '../errno.js';
 import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
-import { strerror, sysError } from '../kernel/strerror.js';
+import { strerror, sysError } from '../errno.js';
 import { inetAton } from './address.js';
 import { DescriptorCeiling, handleFd } from './descriptor-ceiling.js';
 import type { EventName, Untyped } from '../session/types.js';
