@@ -1,5 +1,4 @@
 import * as dgram from 'node:dgram';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { lookup } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -7,7 +6,8 @@ import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
 import { strerror, sysError } from '../errno.js';
 import { inetAton } from './address.js';
-import { DescriptorCeiling, handleFd } from './descriptor-ceiling.js';
+import { handleFd, listenError, listenOnAddress } from '../driver/node-internals.js';
+import { DescriptorCeiling } from './descriptor-ceiling.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { Wheel, type WheelId, type WheelOwner, ignoreLateErrors, wheelArgs } from './wheel.js';
 
@@ -332,43 +332,6 @@ function parseOptions(options: SocketFactoryOptions, check: (o: SocketFactoryOpt
 // ---------------------------------------------------------------------------------------------
 // binding
 
-/**
- * Node publishes a listen failure on this tracing channel synchronously, before it emits
- * `error` on the next tick; listening to it while `listen` runs tells the wheel at once.
- */
-const LISTEN_ERROR_CHANNEL = 'tracing:net.server.listen:error';
-
-/** Runs a synchronous listen and returns the error it failed with, if Node reported one. */
-function listenCatching(server: net.Server, start: () => void): Error | undefined {
-  let caught: Error | undefined;
-  const onError = (message: unknown): void => {
-    const m = message as { server?: unknown; error?: unknown };
-    if (m.server === server && m.error instanceof Error) caught = m.error;
-  };
-  subscribe(LISTEN_ERROR_CHANNEL, onError);
-  try {
-    start();
-  } finally {
-    unsubscribe(LISTEN_ERROR_CHANNEL, onError);
-  }
-  return caught;
-}
-
-type Listen2 = (this: net.Server, address: string, port: number, addressType: number, backlog: number) => void;
-
-/**
- * Binds and listens on an address literal. `server.listen({ host })` binds on a later tick
- * (it looks the host up first, even a literal), but POE's `new` returns a bound socket whose
- * port `getsockname` reads at once (probe 19). Node's `_listen2` (`setupListenHandle`, kept
- * under that name for code that wraps it) binds synchronously; without it, fall back to
- * `listen` and the port is known once the server is listening.
- */
-function listenOn(server: net.Server, ip: string, port: number, backlog: number): void {
-  const listen2 = (server as unknown as { _listen2?: Listen2 })._listen2;
-  if (typeof listen2 === 'function') listen2.call(server, ip, port, net.isIPv6(ip) ? 6 : 4, backlog);
-  else server.listen({ host: ip, port, backlog });
-}
-
 /** The syscall POE names for a failed bind/listen: Node reports all of them as `listen`. */
 function listenOp(errno: number): string {
   if (errno === E.EMFILE || errno === E.ENFILE || errno === E.ENOBUFS || errno === E.ENOMEM || errno === E.EAFNOSUPPORT || errno === E.EPROTONOSUPPORT) return 'socket';
@@ -548,7 +511,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     if ('path' in bind) {
       this.#listenNow(server, () => server.listen({ path: bind.path, backlog: this.#backlog }), true);
     } else if (net.isIP(bind.host) !== 0) {
-      this.#listenNow(server, () => listenOn(server, bind.host, bind.port, this.#backlog), true);
+      this.#listenNow(server, () => listenOnAddress(server, bind.host, bind.port, this.#backlog), true);
     } else {
       // A host name: POE's inet_aton/getaddrinfo blocked; here it is looked up first and the
       // outcome arrives later, yielded like every other failure of `new`.
@@ -560,7 +523,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
           return;
         }
         this.release();
-        this.#listenNow(server, () => listenOn(server, ip, bind.port, this.#backlog), false);
+        this.#listenNow(server, () => listenOnAddress(server, ip, bind.port, this.#backlog), false);
       });
     }
   }
@@ -571,7 +534,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
    * reports later arrives through `error` while the wheel is still in setup.
    */
   #listenNow(server: net.Server, start: () => void, inNew: boolean): void {
-    const err = listenCatching(server, start);
+    const err = listenError(server, start);
     this.hold();
     if (server.listening) {
       this.#phase = 'active';
