@@ -11,8 +11,8 @@ export type { KernelOptions } from './kernel/options.js';
 export { TimerHandle } from './kernel/timer-handle.js';
 export { SystemClock, ManualClock } from './kernel/clock.js';
 export type { Clock, ClockTimer, ManualClockOptions } from './kernel/clock.js';
-export { errno, errnoName } from './kernel/errno.js';
-export type { ErrnoName } from './kernel/errno.js';
+export { errno, errnoName } from './errno.js';
+export type { ErrnoName } from './errno.js';
 export { channels } from './kernel/trace.js';
 export { Session } from './session/session.js';
 export type { SessionId, SessionParams } from './session/session.js';
@@ -102,7 +102,7 @@ export type { SocketDomain, SocketFactoryFailureArgs, SocketFactoryOptions, Sock
 export { ListenAccept } from './wheel/listen-accept.js';
 export type { ListenAcceptAcceptArgs, ListenAcceptErrorArgs, ListenAcceptOptions } from './wheel/listen-accept.js';
 export { inetAton, inetNtoa } from './wheel/address.js';
-export { strerror } from './kernel/strerror.js';
+export { strerror } from './errno.js';
 // end SocketFactory, ListenAccept
 // wheels: Run
 export { Run } from './wheel/run.js';

@@ -4,7 +4,7 @@ import { describe } from '../errors.js';
 import type { DuplexHandle } from '../driver/driver.js';
 import { isInputHandle, isOutputHandle } from '../driver/driver.js';
 import type { AlarmId, Kernel } from '../kernel/kernel.js';
-import { strerror } from '../kernel/strerror.js';
+import { strerror } from '../errno.js';
 import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { InlineStates, StatesList, Untyped } from '../session/types.js';

@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
-import { strerror } from '../kernel/strerror.js';
+import { strerror } from '../errno.js';
 
 /** What a driver reads from: any Node Readable (a socket, a pipe, `process.stdin`, a `duplexPair()` end). */
 export type InputHandle = Readable;

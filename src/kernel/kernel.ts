@@ -23,7 +23,7 @@ import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { type KernelOptions, checkOptions, envOn } from './options.js';
 
 export type { DieInfo, SessionReport } from './report.js';
-import { errno as E, errnoName } from './errno.js';
+import { errno as E, errnoName } from '../errno.js';
 import { type Item, Events, type Target } from './events.js';
 import { TimerHandle } from './timer-handle.js';
 import { Extrefs } from './extrefs.js';

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants as fsConstants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Session } from '../session/session.js';
-import { descriptorShortage } from './descriptors.js';
-import { strerror } from './strerror.js';
+import { descriptorShortage } from '../descriptors.js';
+import { strerror } from '../errno.js';
 
 /**
  * The kernel's process resource (spec 1.11 "Child processes", 1.13 `has_forked`): `fork()` on

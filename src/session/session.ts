@@ -1,7 +1,7 @@
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import { AsyncScope, isAsyncFunction, runInScope } from '../kernel/async-scope.js';
-import { errno as E } from '../kernel/errno.js';
+import { errno as E } from '../errno.js';
 import type { QueueItem } from '../kernel/queue.js';
 import { channels } from '../kernel/trace.js';
 import { Context } from './context.js';

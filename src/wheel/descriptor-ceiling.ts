@@ -1,18 +1,9 @@
 import type * as net from 'node:net';
 import { constants } from 'node:os';
-import { descriptorLimit, descriptorShortage } from '../kernel/descriptors.js';
+import { descriptorLimit, descriptorShortage } from '../descriptors.js';
+import { handleFd } from '../driver/node-internals.js';
 
 const E = constants.errno;
-
-/**
- * The file descriptor of a Node socket or server, or -1 when it has none (closed, or not
- * opened yet). Node has no public accessor: this reads the private libuv handle's `fd`, which
- * costs no syscall (libuv keeps the number). The one place poe-ts relies on that internal.
- */
-export function handleFd(owner: net.Socket | net.Server): number {
-  const fd = (owner as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-  return typeof fd === 'number' ? fd : -1;
-}
 
 /**
  * Makes a listener's running out of descriptors visible, as POE's accept() failing with EMFILE

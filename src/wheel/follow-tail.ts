@@ -1,12 +1,12 @@
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { Socket } from 'node:net';
-import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { PoeArgumentError, describe } from '../errors.js';
 import { describeIoError } from '../driver/driver.js';
 import { isFilter, type Filter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
 import type { EventName, Untyped } from '../session/types.js';
+import { EMSGSIZE, isFilterLimit } from './feed.js';
 import { Wheel, type WheelOwner, wheelArgs } from './wheel.js';
 
 /** A Node stream FollowTail can watch (POE's select mode): pipes, sockets, terminals. */
@@ -105,9 +105,6 @@ interface StatKey {
 /** A file that vanished compares as all -1, as POE's `(-1) x 8`. */
 const GONE: StatKey = { dev: -1n, ino: -1n, mode: -1n, nlink: -1n, rdev: -1n, size: -1n };
 
-/** The errno an input record over a filter's limit is reported with: "Message too long". */
-const EMSGSIZE = osConstants.errno.EMSGSIZE ?? 90;
-
 const S_IFMT = BigInt(fsConstants.S_IFMT);
 const S_IFBLK = BigInt(fsConstants.S_IFBLK);
 const S_IFCHR = BigInt(fsConstants.S_IFCHR);
@@ -130,11 +127,6 @@ function rotated(last: StatKey, now: StatKey): boolean {
 function errnoOf(err: unknown): [number, string] {
   const { errno, message } = describeIoError(err);
   return [errno, message];
-}
-
-/** A filter over its size limit. By code, not class: the ESM and CJS builds each have one. */
-function isFilterLimit(err: unknown): err is Error {
-  return err instanceof Error && (err as { code?: unknown }).code === 'ERR_POE_FILTER_LIMIT';
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -202,7 +194,6 @@ export class FollowTail<E = Untyped> extends Wheel {
   #stream: FollowTailStream | undefined;
   #ownsStream = false;
   #watching = false;
-  readonly #listeners: [string, (...args: unknown[]) => void][] = [];
 
   constructor(options: FollowTailOptions);
   constructor(owner: WheelOwner<E>, options: FollowTailOptions<E>);
@@ -515,13 +506,9 @@ export class FollowTail<E = Untyped> extends Wheel {
     this.#stream = stream;
     this.#ownsStream = owned;
     const state = this.defineState('select read', (kind, payload) => this.#onStream(kind as string, payload));
-    const on = (name: string, fn: (...args: unknown[]) => void): void => {
-      this.#listeners.push([name, fn]);
-      stream.on(name, fn);
-    };
-    on('data', (chunk) => this.ioDispatch(state, 'data', chunk));
-    on('end', () => this.ioDispatch(state, 'end'));
-    on('error', (err) => this.ioDispatch(state, 'error', err));
+    this.listen(stream, 'data', (chunk: Buffer | string) => this.ioDispatch(state, 'data', chunk));
+    this.listen(stream, 'end', () => this.ioDispatch(state, 'end'));
+    this.listen(stream, 'error', (err: Error) => this.ioDispatch(state, 'error', err));
     this.#watching = true;
     this.hold();
   }
@@ -552,13 +539,9 @@ export class FollowTail<E = Untyped> extends Wheel {
     const stream = this.#stream;
     if (stream === undefined || !this.#watching) return;
     this.#watching = false;
-    for (const [name, fn] of this.#listeners) stream.removeListener(name, fn);
-    this.#listeners.length = 0;
-    if (this.#ownsStream) {
-      // Nobody listens any more: a late error must not crash the process.
-      stream.on('error', () => {});
-      stream.destroy();
-    } else stream.pause();
+    this.unlisten(stream);
+    if (this.#ownsStream) this.closeHandle(stream, 'destroy');
+    else stream.pause();
     this.release();
   }
 

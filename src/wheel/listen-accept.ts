@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
-import { strerror, sysError } from '../kernel/strerror.js';
+import { strerror, sysError } from '../errno.js';
 import { inetAton } from './address.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { DescriptorCeiling } from './descriptor-ceiling.js';
@@ -79,9 +79,9 @@ export class ListenAccept<E = Untyped> extends Wheel {
     this.#accept = o.acceptEvent;
     this.#error = o.errorEvent;
     this.#acceptState = this.defineState('select accept', (socket, err) => this.#onAcceptReady(socket as net.Socket | undefined, err));
-    this.#server.on('connection', this.#onConnection);
-    this.#server.on('error', this.#onError);
-    this.#server.on('close', this.#onClose);
+    this.listen(this.#server, 'connection', this.#onConnection);
+    this.listen(this.#server, 'error', this.#onError);
+    this.listen(this.#server, 'close', this.#onClose);
     this.#ceiling.arm();
     this.hold();
   }
@@ -149,9 +149,7 @@ export class ListenAccept<E = Untyped> extends Wheel {
   }
 
   protected onDestroy(): void {
-    this.#server.removeListener('connection', this.#onConnection);
-    this.#server.removeListener('error', this.#onError);
-    this.#server.removeListener('close', this.#onClose);
+    this.unlisten(this.#server);
     this.#watching = false;
   }
 }

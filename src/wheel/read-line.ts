@@ -86,7 +86,6 @@ function historyFile(file: string | undefined): string {
  * `option` are node:readline's business and not offered. POE 1.37 passes `(line, id)` for an
  * entered line despite its documentation; poe-ts keeps the documented three arguments.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
 export class ReadLine<E = Untyped> extends Wheel {
   readonly #input: Readable;
   readonly #output: Writable;
@@ -111,8 +110,6 @@ export class ReadLine<E = Untyped> extends Wheel {
   readonly #readState: string;
   readonly #idleState: string;
   readonly #syncState: string;
-  readonly #inputListeners: [string, (...args: unknown[]) => void][] = [];
-  readonly #rlListeners: [string, (...args: unknown[]) => void][] = [];
 
   constructor(options: ReadLineOptions);
   constructor(owner: WheelOwner<E>, options: ReadLineOptions<E>);
@@ -177,21 +174,13 @@ export class ReadLine<E = Untyped> extends Wheel {
     });
     this.#rl = rl;
     const state = this.#readState;
-    const on = (name: string, fn: (...args: unknown[]) => void): void => {
-      this.#rlListeners.push([name, fn]);
-      rl.on(name, fn);
-    };
-    on('line', (line) => this.ioDispatch(state, 'line', line));
-    on('SIGINT', () => this.ioDispatch(state, 'interrupt'));
-    on('close', () => this.ioDispatch(state, 'close'));
-    on('history', () => this.#syncHistory());
+    this.listen(rl, 'line', (line: string) => this.ioDispatch(state, 'line', line));
+    this.listen(rl, 'SIGINT', () => this.ioDispatch(state, 'interrupt'));
+    this.listen(rl, 'close', () => this.ioDispatch(state, 'close'));
+    this.listen(rl, 'history', () => this.#syncHistory());
     // readline passes on its input's errors: they end the input, as end-of-file does.
-    on('error', () => this.ioDispatch(state, 'close'));
-    if (this.#terminal) {
-      const onKey = (_s: unknown, key: unknown): void => this.ioDispatch(state, 'key', key);
-      this.#inputListeners.push(['keypress', onKey]);
-      this.#input.on('keypress', onKey);
-    }
+    this.listen(rl, 'error', () => this.ioDispatch(state, 'close'));
+    if (this.#terminal) this.listen(this.#input, 'keypress', (_s: unknown, key: unknown) => this.ioDispatch(state, 'key', key));
     // Nothing is read until get(): POE watched the terminal only while reading a line.
     rl.pause();
     this.#setRaw(false);
@@ -199,10 +188,8 @@ export class ReadLine<E = Untyped> extends Wheel {
 
   /** Drops the wheel's listeners (readline's own stay: they clean up on close). */
   #unlisten(rl: Interface): void {
-    for (const [name, fn] of this.#inputListeners) this.#input.removeListener(name, fn);
-    this.#inputListeners.length = 0;
-    for (const [name, fn] of this.#rlListeners) rl.removeListener(name, fn);
-    this.#rlListeners.length = 0;
+    this.unlisten(this.#input);
+    this.unlisten(rl);
   }
 
   /** Raw mode only while reading, so ^C between lines is an ordinary SIGINT. */
@@ -487,35 +474,28 @@ export class ReadLine<E = Untyped> extends Wheel {
       rl.close(); // restores the terminal and pauses the input
     }
   }
-}
 
-export interface ReadLine<E = Untyped> {
   /** POE's spelling of {@link ReadLine.addHistory}. */
-  add_history: ReadLine<E>['addHistory'];
+  declare add_history: this['addHistory'];
   /** POE's spelling of {@link ReadLine.getHistory}. */
-  get_history: ReadLine<E>['getHistory'];
+  declare get_history: this['getHistory'];
   /** POE's spelling of {@link ReadLine.readHistory}. */
-  read_history: ReadLine<E>['readHistory'];
+  declare read_history: this['readHistory'];
   /** POE's spelling of {@link ReadLine.writeHistory}. */
-  write_history: ReadLine<E>['writeHistory'];
+  declare write_history: this['writeHistory'];
   /** POE's spelling of {@link ReadLine.historyTruncateFile}. */
-  history_truncate_file: ReadLine<E>['historyTruncateFile'];
+  declare history_truncate_file: this['historyTruncateFile'];
   /** POE's spelling of {@link ReadLine.terminalSize}. */
-  terminal_size: ReadLine<E>['terminalSize'];
-}
+  declare terminal_size: this['terminalSize'];
 
-const aliases: Record<string, keyof ReadLine> = {
-  add_history: 'addHistory',
-  get_history: 'getHistory',
-  read_history: 'readHistory',
-  write_history: 'writeHistory',
-  history_truncate_file: 'historyTruncateFile',
-  terminal_size: 'terminalSize',
-};
-for (const [snake, camel] of Object.entries(aliases)) {
-  Object.defineProperty(ReadLine.prototype, snake, {
-    value: ReadLine.prototype[camel as 'addHistory'],
-    writable: true,
-    configurable: true,
-  });
+  static {
+    Wheel.installAliases(this, {
+      add_history: 'addHistory',
+      get_history: 'getHistory',
+      read_history: 'readHistory',
+      write_history: 'writeHistory',
+      history_truncate_file: 'historyTruncateFile',
+      terminal_size: 'terminalSize',
+    });
+  }
 }

@@ -130,35 +130,6 @@ export function readPauseMarks(owner: string, pause: unknown, resume: unknown, s
   return { pause: p, resume: r };
 }
 
-function noop(): void {}
-
-/** The process's own stdio: a wheel never closes those. */
-function isStdio(handle: InputHandle | OutputHandle): boolean {
-  const fd = (handle as { fd?: unknown }).fd;
-  return typeof fd === 'number' && fd >= 0 && fd <= 2;
-}
-
-/**
- * Closes what the wheel was given, as dropping POE's last reference to a handle did: the
- * output is ended after what Node already holds is written, then destroyed; a separate input
- * is destroyed at once.
- */
-function closeHandles(input: InputHandle, output: OutputHandle): void {
-  // A handle the wheel closes may still report a write that failed after the close (a peer
-  // gone mid-write): the wheel no longer listens, and an unheard 'error' would end the process.
-  for (const handle of [output, input] as (InputHandle | OutputHandle)[]) {
-    if (!isStdio(handle) && !handle.listeners('error').includes(noop)) handle.on('error', noop);
-  }
-  if (!isStdio(output) && !output.destroyed) {
-    if (output.writableFinished) output.destroy();
-    else {
-      output.once('finish', () => output.destroy());
-      if (!output.writableEnded) output.end();
-    }
-  }
-  if ((input as unknown) !== output && !isStdio(input) && !input.destroyed) input.destroy();
-}
-
 interface Validated<In, Out> {
   input: InputHandle;
   output: OutputHandle;
@@ -193,7 +164,6 @@ interface Validated<In, Out> {
  *
  * POE: `POE::Wheel::ReadWrite`.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
 export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
   readonly #input: InputHandle;
   readonly #output: OutputHandle;
@@ -332,27 +302,12 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
   // ------------------------------------------------------------------------------------------
   // watchers
 
-  /**
-   * An I/O callback may go through the kernel to the wheel's state: not once the wheel is
-   * destroyed, nor once its session is gone. A session the kernel stopped (stop(), a signal)
-   * freed its holds but not this wheel: the first I/O after that cleans up, as POE's freed
-   * heap would have destroyed it.
-   */
-  #live(): boolean {
-    if (this.destroyed) return false;
-    if (this.session._phase === 2) {
-      this.destroy();
-      return false;
-    }
-    return true;
-  }
-
   #ioRead(kind: 'data' | 'end' | 'error', payload?: unknown): void {
-    if (this.#live()) this.ioDispatch(this.#readState, kind, payload);
+    this.ioDispatch(this.#readState, kind, payload);
   }
 
   readonly #ioWrite = (): void => {
-    if (this.#live()) this.ioDispatch(this.#writeState);
+    this.ioDispatch(this.#writeState);
   };
 
   #startReading(): void {
@@ -683,51 +638,66 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
     if (!out.destroyed && !out.writableEnded) out.end();
   }
 
-  /** Stops both watchers, drops the wheel's states, holds and id, and closes its handles. */
+  /**
+   * Stops both watchers, drops the wheel's states, holds and id, and closes what the wheel was
+   * given, as dropping POE's last reference to a handle did: the output once what Node already
+   * holds is written, a separate input at once.
+   */
   protected onDestroy(): void {
     this.#stopReading();
     this.#stopWriting();
-    closeHandles(this.#input, this.#output);
+    this.closeHandle(this.#output, 'end');
+    if ((this.#input as unknown) !== this.#output) this.closeHandle(this.#input, 'destroy');
   }
-}
 
-/** POE's snake_case spellings: the very same functions. */
-export interface ReadWrite<In = unknown, Out = unknown, E = Untyped> {
-  set_filter: ReadWrite<In, Out, E>['setFilter'];
-  set_input_filter: ReadWrite<In, Out, E>['setInputFilter'];
-  set_output_filter: ReadWrite<In, Out, E>['setOutputFilter'];
-  get_input_filter: ReadWrite<In, Out, E>['getInputFilter'];
-  get_output_filter: ReadWrite<In, Out, E>['getOutputFilter'];
-  set_high_mark: ReadWrite<In, Out, E>['setHighMark'];
-  set_low_mark: ReadWrite<In, Out, E>['setLowMark'];
-  get_driver_out_octets: ReadWrite<In, Out, E>['getDriverOutOctets'];
-  get_driver_out_messages: ReadWrite<In, Out, E>['getDriverOutMessages'];
-  get_input_handle: ReadWrite<In, Out, E>['getInputHandle'];
-  get_output_handle: ReadWrite<In, Out, E>['getOutputHandle'];
-  pause_input: ReadWrite<In, Out, E>['pauseInput'];
-  resume_input: ReadWrite<In, Out, E>['resumeInput'];
-  shutdown_input: ReadWrite<In, Out, E>['shutdownInput'];
-  shutdown_output: ReadWrite<In, Out, E>['shutdownOutput'];
-}
+  /** POE's spelling of {@link ReadWrite.setFilter}. */
+  declare set_filter: this['setFilter'];
+  /** POE's spelling of {@link ReadWrite.setInputFilter}. */
+  declare set_input_filter: this['setInputFilter'];
+  /** POE's spelling of {@link ReadWrite.setOutputFilter}. */
+  declare set_output_filter: this['setOutputFilter'];
+  /** POE's spelling of {@link ReadWrite.getInputFilter}. */
+  declare get_input_filter: this['getInputFilter'];
+  /** POE's spelling of {@link ReadWrite.getOutputFilter}. */
+  declare get_output_filter: this['getOutputFilter'];
+  /** POE's spelling of {@link ReadWrite.setHighMark}. */
+  declare set_high_mark: this['setHighMark'];
+  /** POE's spelling of {@link ReadWrite.setLowMark}. */
+  declare set_low_mark: this['setLowMark'];
+  /** POE's spelling of {@link ReadWrite.getDriverOutOctets}. */
+  declare get_driver_out_octets: this['getDriverOutOctets'];
+  /** POE's spelling of {@link ReadWrite.getDriverOutMessages}. */
+  declare get_driver_out_messages: this['getDriverOutMessages'];
+  /** POE's spelling of {@link ReadWrite.getInputHandle}. */
+  declare get_input_handle: this['getInputHandle'];
+  /** POE's spelling of {@link ReadWrite.getOutputHandle}. */
+  declare get_output_handle: this['getOutputHandle'];
+  /** POE's spelling of {@link ReadWrite.pauseInput}. */
+  declare pause_input: this['pauseInput'];
+  /** POE's spelling of {@link ReadWrite.resumeInput}. */
+  declare resume_input: this['resumeInput'];
+  /** POE's spelling of {@link ReadWrite.shutdownInput}. */
+  declare shutdown_input: this['shutdownInput'];
+  /** POE's spelling of {@link ReadWrite.shutdownOutput}. */
+  declare shutdown_output: this['shutdownOutput'];
 
-const proto = ReadWrite.prototype as unknown as Record<string, unknown>;
-const aliases: Record<string, string> = {
-  set_filter: 'setFilter',
-  set_input_filter: 'setInputFilter',
-  set_output_filter: 'setOutputFilter',
-  get_input_filter: 'getInputFilter',
-  get_output_filter: 'getOutputFilter',
-  set_high_mark: 'setHighMark',
-  set_low_mark: 'setLowMark',
-  get_driver_out_octets: 'getDriverOutOctets',
-  get_driver_out_messages: 'getDriverOutMessages',
-  get_input_handle: 'getInputHandle',
-  get_output_handle: 'getOutputHandle',
-  pause_input: 'pauseInput',
-  resume_input: 'resumeInput',
-  shutdown_input: 'shutdownInput',
-  shutdown_output: 'shutdownOutput',
-};
-for (const [snake, camel] of Object.entries(aliases)) {
-  Object.defineProperty(proto, snake, { value: proto[camel], writable: true, configurable: true });
+  static {
+    Wheel.installAliases(this, {
+      set_filter: 'setFilter',
+      set_input_filter: 'setInputFilter',
+      set_output_filter: 'setOutputFilter',
+      get_input_filter: 'getInputFilter',
+      get_output_filter: 'getOutputFilter',
+      set_high_mark: 'setHighMark',
+      set_low_mark: 'setLowMark',
+      get_driver_out_octets: 'getDriverOutOctets',
+      get_driver_out_messages: 'getDriverOutMessages',
+      get_input_handle: 'getInputHandle',
+      get_output_handle: 'getOutputHandle',
+      pause_input: 'pauseInput',
+      resume_input: 'resumeInput',
+      shutdown_input: 'shutdownInput',
+      shutdown_output: 'shutdownOutput',
+    });
+  }
 }

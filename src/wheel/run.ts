@@ -3,14 +3,14 @@ import { accessSync, closeSync, constants as fsConstants, openSync, statSync } f
 import { constants as osConstants } from 'node:os';
 import { delimiter, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PoeArgumentError, PoeError, PoeSpawnError, camelCase, describe } from '../errors.js';
+import { PoeArgumentError, PoeError, PoeSpawnError, describe } from '../errors.js';
 import type { Driver, DriverWatch, InputHandle, OutputHandle } from '../driver/driver.js';
 import { describeIoError, isDriver } from '../driver/driver.js';
 import { StreamDriver } from '../driver/stream.js';
 import type { Filter } from '../filter/filter.js';
 import { isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
-import { strerror } from '../kernel/strerror.js';
+import { strerror } from '../errno.js';
 import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
@@ -302,7 +302,6 @@ interface Validated<Stdout, Stdin, Stderr> {
  *
  * POE: `POE::Wheel::Run`.
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types POE's snake_case aliases, installed on the prototype
 export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untyped> extends Wheel {
   readonly #child: ChildProcess;
   readonly #pid: number;
@@ -365,8 +364,8 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untype
       this.#writer = this.#stdinDriver.watchWrite(
         this.#stdin,
         {
-          writable: () => this.#io(this.#stdinState),
-          error: () => this.#io(this.#stdinState),
+          writable: () => this.ioDispatch(this.#stdinState),
+          error: () => this.ioDispatch(this.#stdinState),
         },
         this.#soon,
       );
@@ -622,24 +621,13 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untype
     pipe.reader = driver.read(
       handle,
       {
-        data: (chunk) => this.#io(pipe.state, 'data', chunk),
-        end: () => this.#io(pipe.state, 'end'),
-        error: (err) => this.#io(pipe.state, 'error', err),
+        data: (chunk) => this.ioDispatch(pipe.state, 'data', chunk),
+        end: () => this.ioDispatch(pipe.state, 'end'),
+        error: (err) => this.ioDispatch(pipe.state, 'error', err),
       },
       this.#soon,
     );
     return pipe;
-  }
-
-  /** An I/O callback: through the kernel to the wheel's state, unless its session is gone. */
-  #io(state: string, ...args: unknown[]): void {
-    if (this.destroyed) return;
-    // A session the kernel stopped freed its holds: the first I/O after that cleans up.
-    if (this.session._phase === 2) {
-      this.destroy();
-      return;
-    }
-    this.ioDispatch(state, ...args);
   }
 
   #onRead(pipe: OutputPipe, kind: unknown, payload: unknown): void {
@@ -673,7 +661,7 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untype
   #readFailed(pipe: OutputPipe, err: unknown): void {
     if (!isFilterLimit(err)) throw err;
     this.#ended(pipe, EMSGSIZE, err.message);
-    destroyQuietly(pipe.handle);
+    this.closeHandle(pipe.handle, 'destroy');
   }
 
   #stopReading(pipe: OutputPipe | undefined): void {
@@ -893,60 +881,61 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untype
     for (const pipe of [this.#out, this.#err]) {
       if (pipe === undefined) continue;
       this.#stopReading(pipe);
-      destroyQuietly(pipe.handle);
+      this.closeHandle(pipe.handle, 'destroy');
     }
     this.#stopWriting();
     const stdin = this.#stdin;
     this.#stdin = undefined;
-    if (stdin !== undefined && !stdin.destroyed) {
-      if (stdin.listenerCount('error') === 0) stdin.on('error', noop);
-      if (!stdin.writableEnded) stdin.end();
-    }
+    if (stdin !== undefined) this.closeHandle(stdin, 'end');
   }
-}
 
-/** POE's snake_case spellings: the very same functions. */
-export interface Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untyped> {
-  get_stdin_filter: Run<Stdout, Stdin, Stderr, E>['getStdinFilter'];
-  get_stdout_filter: Run<Stdout, Stdin, Stderr, E>['getStdoutFilter'];
-  get_stderr_filter: Run<Stdout, Stdin, Stderr, E>['getStderrFilter'];
-  set_stdio_filter: Run<Stdout, Stdin, Stderr, E>['setStdioFilter'];
-  set_stdin_filter: Run<Stdout, Stdin, Stderr, E>['setStdinFilter'];
-  set_stdout_filter: Run<Stdout, Stdin, Stderr, E>['setStdoutFilter'];
-  set_stderr_filter: Run<Stdout, Stdin, Stderr, E>['setStderrFilter'];
-  pause_stdout: Run<Stdout, Stdin, Stderr, E>['pauseStdout'];
-  resume_stdout: Run<Stdout, Stdin, Stderr, E>['resumeStdout'];
-  pause_stderr: Run<Stdout, Stdin, Stderr, E>['pauseStderr'];
-  resume_stderr: Run<Stdout, Stdin, Stderr, E>['resumeStderr'];
-  shutdown_stdin: Run<Stdout, Stdin, Stderr, E>['shutdownStdin'];
-  get_driver_out_octets: Run<Stdout, Stdin, Stderr, E>['getDriverOutOctets'];
-  get_driver_out_messages: Run<Stdout, Stdin, Stderr, E>['getDriverOutMessages'];
-}
+  /** POE's spelling of {@link Run.getStdinFilter}. */
+  declare get_stdin_filter: this['getStdinFilter'];
+  /** POE's spelling of {@link Run.getStdoutFilter}. */
+  declare get_stdout_filter: this['getStdoutFilter'];
+  /** POE's spelling of {@link Run.getStderrFilter}. */
+  declare get_stderr_filter: this['getStderrFilter'];
+  /** POE's spelling of {@link Run.setStdioFilter}. */
+  declare set_stdio_filter: this['setStdioFilter'];
+  /** POE's spelling of {@link Run.setStdinFilter}. */
+  declare set_stdin_filter: this['setStdinFilter'];
+  /** POE's spelling of {@link Run.setStdoutFilter}. */
+  declare set_stdout_filter: this['setStdoutFilter'];
+  /** POE's spelling of {@link Run.setStderrFilter}. */
+  declare set_stderr_filter: this['setStderrFilter'];
+  /** POE's spelling of {@link Run.pauseStdout}. */
+  declare pause_stdout: this['pauseStdout'];
+  /** POE's spelling of {@link Run.resumeStdout}. */
+  declare resume_stdout: this['resumeStdout'];
+  /** POE's spelling of {@link Run.pauseStderr}. */
+  declare pause_stderr: this['pauseStderr'];
+  /** POE's spelling of {@link Run.resumeStderr}. */
+  declare resume_stderr: this['resumeStderr'];
+  /** POE's spelling of {@link Run.shutdownStdin}. */
+  declare shutdown_stdin: this['shutdownStdin'];
+  /** POE's spelling of {@link Run.getDriverOutOctets}. */
+  declare get_driver_out_octets: this['getDriverOutOctets'];
+  /** POE's spelling of {@link Run.getDriverOutMessages}. */
+  declare get_driver_out_messages: this['getDriverOutMessages'];
 
-const proto = Run.prototype as unknown as Record<string, unknown>;
-for (const snake of [
-  'get_stdin_filter',
-  'get_stdout_filter',
-  'get_stderr_filter',
-  'set_stdio_filter',
-  'set_stdin_filter',
-  'set_stdout_filter',
-  'set_stderr_filter',
-  'pause_stdout',
-  'resume_stdout',
-  'pause_stderr',
-  'resume_stderr',
-  'shutdown_stdin',
-  'get_driver_out_octets',
-  'get_driver_out_messages',
-]) {
-  Object.defineProperty(proto, snake, { value: proto[camelCase(snake)], writable: true, configurable: true });
-}
-
-function destroyQuietly(handle: InputHandle): void {
-  if (handle.destroyed) return;
-  if (handle.listenerCount('error') === 0) handle.on('error', noop);
-  handle.destroy();
+  static {
+    Wheel.installAliases(this, {
+      get_stdin_filter: 'getStdinFilter',
+      get_stdout_filter: 'getStdoutFilter',
+      get_stderr_filter: 'getStderrFilter',
+      set_stdio_filter: 'setStdioFilter',
+      set_stdin_filter: 'setStdinFilter',
+      set_stdout_filter: 'setStdoutFilter',
+      set_stderr_filter: 'setStderrFilter',
+      pause_stdout: 'pauseStdout',
+      resume_stdout: 'resumeStdout',
+      pause_stderr: 'pauseStderr',
+      resume_stderr: 'resumeStderr',
+      shutdown_stdin: 'shutdownStdin',
+      get_driver_out_octets: 'getDriverOutOctets',
+      get_driver_out_messages: 'getDriverOutMessages',
+    });
+  }
 }
 
 /**

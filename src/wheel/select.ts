@@ -3,6 +3,7 @@ import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import { channels } from '../kernel/trace.js';
 import type { Session } from '../session/session.js';
+import { defineAliases, sessionStopped } from './wheel.js';
 
 /*
  * POE's raw I/O watchers (`select_read`, `select_write`, `select_pause_read`, ...; spec 1.17,
@@ -82,7 +83,7 @@ function isReady(w: Watcher): boolean {
 }
 
 function gone(w: Watcher): boolean {
-  return w.session._phase === 2;
+  return sessionStopped(w.session);
 }
 
 /** Runs `fn` with the watcher's session active (the kernel's timer calls need it). */
@@ -294,8 +295,8 @@ export const select_resume_write = selectResumeWrite;
 // POE's select calls are kernel methods: `$kernel->select_read($fh, 'event')` ports as
 // `ctx.kernel.select_read(stream, 'event')`. The kernel knows nothing of streams, so they are
 // installed on it from here, the layer that does (their types sit with the kernel's other POE
-// spellings); the functions above, with the kernel as their first argument, stay for code
-// that has no handler context.
+// spellings), with their snake_case spellings as the wheels' are; the functions above, with
+// the kernel as their first argument, stay for code that has no handler context.
 const kernelMethods: Record<string, (kernel: Kernel, ...args: never[]) => unknown> = {
   selectRead,
   selectWrite,
@@ -305,12 +306,18 @@ const kernelMethods: Record<string, (kernel: Kernel, ...args: never[]) => unknow
   selectPauseWrite,
   selectResumeWrite,
 };
-const proto = Kernel.prototype as unknown as Record<string, unknown>;
 for (const [name, fn] of Object.entries(kernelMethods)) {
   const method = function (this: Kernel, ...args: never[]): unknown {
     return fn(this, ...args);
   };
   Object.defineProperty(method, 'name', { value: name });
-  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  for (const key of new Set([name, snake])) Object.defineProperty(proto, key, { value: method, writable: true, configurable: true });
+  Object.defineProperty(Kernel.prototype, name, { value: method, writable: true, configurable: true });
 }
+defineAliases(Kernel.prototype, {
+  select_read: 'selectRead',
+  select_write: 'selectWrite',
+  select_pause_read: 'selectPauseRead',
+  select_resume_read: 'selectResumeRead',
+  select_pause_write: 'selectPauseWrite',
+  select_resume_write: 'selectResumeWrite',
+});

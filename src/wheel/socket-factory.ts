@@ -1,15 +1,15 @@
 import * as dgram from 'node:dgram';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { lookup } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { PoeArgumentError, describe } from '../errors.js';
-import { strerror, sysError } from '../kernel/strerror.js';
+import { strerror, sysError } from '../errno.js';
 import { inetAton } from './address.js';
-import { DescriptorCeiling, handleFd } from './descriptor-ceiling.js';
+import { handleFd, listenError, listenOnAddress } from '../driver/node-internals.js';
+import { DescriptorCeiling } from './descriptor-ceiling.js';
 import type { EventName, Untyped } from '../session/types.js';
-import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
+import { Wheel, type WheelId, type WheelOwner, ignoreLateErrors, wheelArgs } from './wheel.js';
 
 const E = constants.errno;
 
@@ -332,43 +332,6 @@ function parseOptions(options: SocketFactoryOptions, check: (o: SocketFactoryOpt
 // ---------------------------------------------------------------------------------------------
 // binding
 
-/**
- * Node publishes a listen failure on this tracing channel synchronously, before it emits
- * `error` on the next tick; listening to it while `listen` runs tells the wheel at once.
- */
-const LISTEN_ERROR_CHANNEL = 'tracing:net.server.listen:error';
-
-/** Runs a synchronous listen and returns the error it failed with, if Node reported one. */
-function listenCatching(server: net.Server, start: () => void): Error | undefined {
-  let caught: Error | undefined;
-  const onError = (message: unknown): void => {
-    const m = message as { server?: unknown; error?: unknown };
-    if (m.server === server && m.error instanceof Error) caught = m.error;
-  };
-  subscribe(LISTEN_ERROR_CHANNEL, onError);
-  try {
-    start();
-  } finally {
-    unsubscribe(LISTEN_ERROR_CHANNEL, onError);
-  }
-  return caught;
-}
-
-type Listen2 = (this: net.Server, address: string, port: number, addressType: number, backlog: number) => void;
-
-/**
- * Binds and listens on an address literal. `server.listen({ host })` binds on a later tick
- * (it looks the host up first, even a literal), but POE's `new` returns a bound socket whose
- * port `getsockname` reads at once (probe 19). Node's `_listen2` (`setupListenHandle`, kept
- * under that name for code that wraps it) binds synchronously; without it, fall back to
- * `listen` and the port is known once the server is listening.
- */
-function listenOn(server: net.Server, ip: string, port: number, backlog: number): void {
-  const listen2 = (server as unknown as { _listen2?: Listen2 })._listen2;
-  if (typeof listen2 === 'function') listen2.call(server, ip, port, net.isIPv6(ip) ? 6 : 4, backlog);
-  else server.listen({ host: ip, port, backlog });
-}
-
 /** The syscall POE names for a failed bind/listen: Node reports all of them as `listen`. */
 function listenOp(errno: number): string {
   if (errno === E.EMFILE || errno === E.ENFILE || errno === E.ENOBUFS || errno === E.ENOMEM || errno === E.EAFNOSUPPORT || errno === E.EPROTONOSUPPORT) return 'socket';
@@ -536,10 +499,10 @@ export class SocketFactory<E = Untyped> extends Wheel {
   #watchServer(server: net.Server): void {
     this.#server = server;
     this.#ceiling.arm();
-    server.on('connection', this.#onConnection);
-    server.on('error', this.#onServerError);
-    server.on('close', this.#onServerClose);
-    server.on('listening', this.#onListening);
+    this.listen(server, 'connection', this.#onConnection);
+    this.listen(server, 'error', this.#onServerError);
+    this.listen(server, 'close', this.#onServerClose);
+    this.listen(server, 'listening', this.#onListening);
   }
 
   #listen(bind: Endpoint): void {
@@ -548,7 +511,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     if ('path' in bind) {
       this.#listenNow(server, () => server.listen({ path: bind.path, backlog: this.#backlog }), true);
     } else if (net.isIP(bind.host) !== 0) {
-      this.#listenNow(server, () => listenOn(server, bind.host, bind.port, this.#backlog), true);
+      this.#listenNow(server, () => listenOnAddress(server, bind.host, bind.port, this.#backlog), true);
     } else {
       // A host name: POE's inet_aton/getaddrinfo blocked; here it is looked up first and the
       // outcome arrives later, yielded like every other failure of `new`.
@@ -560,7 +523,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
           return;
         }
         this.release();
-        this.#listenNow(server, () => listenOn(server, ip, bind.port, this.#backlog), false);
+        this.#listenNow(server, () => listenOnAddress(server, ip, bind.port, this.#backlog), false);
       });
     }
   }
@@ -571,7 +534,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
    * reports later arrives through `error` while the wheel is still in setup.
    */
   #listenNow(server: net.Server, start: () => void, inNew: boolean): void {
-    const err = listenCatching(server, start);
+    const err = listenError(server, start);
     this.hold();
     if (server.listening) {
       this.#phase = 'active';
@@ -686,13 +649,12 @@ export class SocketFactory<E = Untyped> extends Wheel {
     }
     // Until it is delivered nobody else listens for its errors; a held connection that fails
     // is dropped, as POE's accept swallows ECONNABORTED.
-    const onError = (): void => {
+    this.listen(socket, 'error', () => {
       const i = this.#held.indexOf(socket);
       if (i >= 0) this.#held.splice(i, 1);
-      socket.destroy();
-    };
-    heldErrorListeners.set(socket, onError);
-    socket.on('error', onError);
+      this.unlisten(socket);
+      this.closeHandle(socket, 'destroy');
+    });
     this.#held.push(socket);
   }
 
@@ -733,8 +695,8 @@ export class SocketFactory<E = Untyped> extends Wheel {
     this.#socket = socket;
     this.#phase = 'active';
     this.hold();
-    socket.once('connect', this.#onConnect);
-    socket.on('error', this.#onConnectError);
+    this.listen(socket, 'connect', this.#onConnect);
+    this.listen(socket, 'error', this.#onConnectError);
   }
 
   readonly #onConnect = (): void => this.ioDispatch(this.#connectState, undefined);
@@ -746,13 +708,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     // One-shot, as POE's connect state: stop watching before telling the session.
     this.#socket = undefined;
     this.#finishSetup();
-    if (socket instanceof net.Socket) {
-      socket.removeListener('connect', this.#onConnect);
-      socket.removeListener('error', this.#onConnectError);
-    } else {
-      socket.removeListener('connect', this.#onConnect);
-      socket.removeListener('error', this.#onDgramError);
-    }
+    this.unlisten(socket);
     if (err !== undefined) {
       const { op, errno, early } = clientOp(err, this.#domain, this.#domain === 'unix' || this.#kind === 'dgram');
       if (socket instanceof net.Socket) socket.destroy();
@@ -786,13 +742,13 @@ export class SocketFactory<E = Untyped> extends Wheel {
     const socket = dgram.createSocket({ type: this.#domain === 'inet6' ? 'udp6' : 'udp4', reuseAddr: reuse });
     this.#socket = socket;
     this.hold();
-    socket.on('error', this.#onDgramError);
+    this.listen(socket, 'error', this.#onDgramError);
     const connect = (): void => {
       if (this.destroyed || this.#phase !== 'setup') return;
       // POE connects a UDP client and reports it like a TCP one: SuccessEvent is called
       // with the remote end once the socket is writable.
       this.#phase = 'active';
-      socket.once('connect', this.#onConnect);
+      this.listen(socket, 'connect', this.#onConnect);
       socket.connect(remote!.port, remote!.host);
     };
     const bound = (): void => {
@@ -804,7 +760,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
       // POE yields SuccessEvent for a connectionless socket from inside `new`; Node binds on a
       // later tick, so it is yielded once bound.
       this.#socket = undefined;
-      socket.removeListener('error', this.#onDgramError);
+      this.unlisten(socket);
       this.#finishSetup();
       this.ioDispatch(this.#yieldState, this.#success, socket, undefined, undefined, this.ID);
     };
@@ -821,7 +777,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     if (this.#phase !== 'setup') return;
     const socket = this.#socket as dgram.Socket;
     this.#socket = undefined;
-    socket.removeListener('error', this.#onDgramError);
+    this.unlisten(socket);
     socket.close();
     const { op, errno } = clientOp(err, this.#domain, true);
     this.#deferFailure(op, errno);
@@ -902,9 +858,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     this.#draining = false;
     while (this.#held.length > 0 && !this.#paused && !this.destroyed && this.#phase === 'active') {
       const socket = this.#held.shift()!;
-      const onError = heldErrorListeners.get(socket);
-      if (onError !== undefined) socket.removeListener('error', onError);
-      heldErrorListeners.delete(socket);
+      this.unlisten(socket);
       if (socket.destroyed) continue;
       this.ioDispatch(this.#acceptState, socket);
     }
@@ -915,47 +869,33 @@ export class SocketFactory<E = Untyped> extends Wheel {
     return this.#held.length;
   }
 
-  /** POE's spelling of `pauseAccept`: the very same function. */
-  declare pause_accept: () => void;
-  /** POE's spelling of `resumeAccept`: the very same function. */
-  declare resume_accept: () => void;
+  /** POE's spelling of {@link SocketFactory.pauseAccept}. */
+  declare pause_accept: this['pauseAccept'];
+  /** POE's spelling of {@link SocketFactory.resumeAccept}. */
+  declare resume_accept: this['resumeAccept'];
+
+  static {
+    Wheel.installAliases(this, { pause_accept: 'pauseAccept', resume_accept: 'resumeAccept' });
+  }
 
   protected onDestroy(): void {
     this.#stopSharing();
     const server = this.#server;
     if (server !== undefined) {
-      server.removeListener('connection', this.#onConnection);
-      server.removeListener('close', this.#onServerClose);
-      server.removeListener('listening', this.#onListening);
-      // Late 'error' events of a closing server must not crash the process.
-      server.removeListener('error', this.#onServerError);
-      server.on('error', ignore);
+      this.unlisten(server);
+      ignoreLateErrors(server);
       if (server.listening) server.close();
     }
     // Connections POE would still have had in the listen queue die with the listener.
-    for (const socket of this.#held.splice(0)) socket.destroy();
+    for (const socket of this.#held.splice(0)) this.closeHandle(socket, 'destroy');
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket instanceof net.Socket) {
-      socket.removeListener('connect', this.#onConnect);
-      socket.removeListener('error', this.#onConnectError);
-      socket.on('error', ignore);
-      socket.destroy();
-    } else if (socket !== undefined) {
-      socket.removeListener('connect', this.#onConnect);
-      socket.removeListener('error', this.#onDgramError);
-      socket.on('error', ignore);
+    if (socket !== undefined) this.unlisten(socket);
+    if (socket instanceof net.Socket) this.closeHandle(socket, 'destroy');
+    else if (socket !== undefined) {
+      ignoreLateErrors(socket);
       socket.close();
     }
     this.#phase = 'done';
   }
-}
-
-SocketFactory.prototype.pause_accept = SocketFactory.prototype.pauseAccept;
-SocketFactory.prototype.resume_accept = SocketFactory.prototype.resumeAccept;
-
-const heldErrorListeners = new WeakMap<net.Socket, () => void>();
-
-function ignore(): void {
-  // errors of a socket the wheel has already closed
 }

@@ -1,8 +1,10 @@
+import type { EventEmitter } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { PoeArgumentError, PoeError, camelCase, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import { channels } from '../kernel/trace.js';
 import type { Context } from '../session/context.js';
-import type { Session } from '../session/session.js';
+import { Phase, type Session } from '../session/session.js';
 
 /** A wheel id: one process-wide (per kernel) counter shared by every wheel class. */
 export type WheelId = number & { readonly __brand?: 'WheelId' };
@@ -37,6 +39,65 @@ export function wheelArgs<O>(wheel: string, first: unknown, second: O | undefine
 }
 
 /**
+ * @internal True once the kernel has freed `session` (after its `_stop`): the one place the
+ * wheel layer reads a session's phase.
+ */
+export function sessionStopped(session: Session): boolean {
+  return session._phase === Phase.Stopped;
+}
+
+/** What a wheel listens to: a stream, a server, a readline interface. */
+type Emitter = Pick<EventEmitter, 'on' | 'removeListener'>;
+type Listener = (...args: unknown[]) => void;
+
+/** The one listener that hears the errors of handles a wheel closed (see `ignoreLateErrors`). */
+function lateError(): void {
+  // a handle the wheel no longer watches failed after it was closed: nobody is left to tell
+}
+
+/**
+ * @internal Keeps `emitter` from ending the process with an `'error'` nobody hears: a handle
+ * the wheel closed (or stopped watching) may still report a failure that happened before (a
+ * peer gone mid-write). Adds one shared listener, once.
+ */
+export function ignoreLateErrors(emitter: Pick<EventEmitter, 'on' | 'listeners'>): void {
+  if (!emitter.listeners('error').includes(lateError)) emitter.on('error', lateError);
+}
+
+/** The process's own stdio: a wheel never closes those. */
+function isStdio(handle: object): boolean {
+  const fd = (handle as { fd?: unknown }).fd;
+  return typeof fd === 'number' && fd >= 0 && fd <= 2;
+}
+
+/** `set_high_mark` -> `setHighMark`, as `camelCase` does at run time. */
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${Uncapitalize<H>}${Capitalize<CamelCase<T>>}` : Uncapitalize<S>;
+/** The snake_case members `W` declares (`set_filter`), not its `_internal` ones. */
+type AliasKey<W> = Exclude<Extract<keyof W, `${string}_${string}`>, `_${string}`>;
+/**
+ * The aliases a wheel class declares, each mapped to the camelCase method it is the POE
+ * spelling of. A declared alias missing from the map, a key not declared, a name that is not the
+ * key in camelCase, or an alias typed other than its method: each is a compile error.
+ */
+export type AliasMap<W> = {
+  readonly [S in AliasKey<W>]: S extends string ? (CamelCase<S> extends keyof W ? ([W[S]] extends [W[CamelCase<S>]] ? ([W[CamelCase<S>]] extends [W[S]] ? CamelCase<S> : never) : never) : never) : never;
+};
+
+/**
+ * @internal Installs POE's snake_case spellings on a prototype as the very same functions as
+ * their camelCase methods (`proto.set_filter === proto.setFilter`): not enumerable, like the
+ * methods, and writable, so a port may still override one.
+ */
+export function defineAliases(proto: object, aliases: Readonly<Record<string, string>>): void {
+  const methods = proto as Record<string, unknown>;
+  for (const [snake, camel] of Object.entries(aliases)) {
+    const fn = methods[camel];
+    if (typeof fn !== 'function' || camel !== camelCase(snake)) throw new TypeError(`poe-ts: ${snake} cannot alias ${camel}`);
+    Object.defineProperty(proto, snake, { value: fn, writable: true, configurable: true });
+  }
+}
+
+/**
  * The wheel base (POE::Wheel), the implementer's contract:
  *
  * - A wheel is made inside a handler and binds to the session running it; it cannot be passed
@@ -49,6 +110,15 @@ export function wheelArgs<O>(wheel: string, first: unknown, second: O | undefine
  *   file-handle watchers do; `destroy()` drops every hold.
  * - User events are `call`ed in the session (synchronous, SENDER = the session, G35); an
  *   event set to `undefined` is not emitted. `event({...})` renames events at run time.
+ * - `ioDispatch` drops I/O once the wheel is destroyed, and destroys a wheel whose session
+ *   stopped without it.
+ * - It listens to its handles with `listen` (dropped by `unlisten` or `destroy()`) and closes
+ *   what it owns with `closeHandle`: never the process's stdio, and no late `'error'` from a
+ *   closed handle can end the process.
+ * - POE's snake_case method names are the very same functions as the camelCase ones: the
+ *   class declares each (`declare set_filter: this['setFilter'];`) and installs them all in a
+ *   static block with `Wheel.installAliases(this, { set_filter: 'setFilter', ... })`, which
+ *   checks at compile time that the two lists agree.
  *
  * There is no deterministic DESTROY in JavaScript: `destroy()` is what `delete $heap->{wheel}`
  * did in POE.
@@ -61,6 +131,8 @@ export abstract class Wheel {
   readonly #states: string[] = [];
   #holds = 0;
   #destroyed = false;
+  /** What the wheel listens to, made on first use (ReadWrite, the busiest wheel, needs none). */
+  #listening: Map<Emitter, [event: string, fn: Listener][]> | undefined = undefined;
 
   /** `owner`: the session whose context the wheel was given (see WheelOwner), if any. */
   protected constructor(className: string, owner?: Session) {
@@ -121,9 +193,18 @@ export abstract class Wheel {
     return name;
   }
 
-  /** Delivers an I/O event to an internal state (see `defineState`). */
+  /**
+   * Delivers an I/O event to an internal state (see `defineState`): nothing once the wheel is
+   * destroyed. The kernel destroys a stopped session's wheels with it; a wheel that still hears
+   * from its handles after its session stopped destroys itself instead of reaching a freed
+   * session, as POE's freed heap would have destroyed it.
+   */
   protected ioDispatch(state: string, ...args: unknown[]): void {
     if (this.#destroyed) return;
+    if (sessionStopped(this.#session)) {
+      this.destroy();
+      return;
+    }
     this.#kernel._ioDispatch(this.#session, state, args);
   }
 
@@ -152,6 +233,43 @@ export abstract class Wheel {
     return this.#holds;
   }
 
+  /** Listens to `emitter` until `unlisten(emitter)` or `destroy()`. */
+  protected listen<A extends unknown[]>(emitter: Emitter, event: string, fn: (...args: A) => void): void {
+    const listener = fn as unknown as Listener;
+    const map = (this.#listening ??= new Map<Emitter, [string, Listener][]>());
+    let list = map.get(emitter);
+    if (list === undefined) map.set(emitter, (list = []));
+    list.push([event, listener]);
+    emitter.on(event, listener);
+  }
+
+  /** Removes every listener `listen` put on `emitter` (the emitter's other listeners stay). */
+  protected unlisten(emitter: Emitter): void {
+    const list = this.#listening?.get(emitter);
+    if (list === undefined) return;
+    this.#listening!.delete(emitter);
+    for (const [event, fn] of list) emitter.removeListener(event, fn);
+  }
+
+  /**
+   * Closes a handle the wheel owns, as dropping POE's last reference to it did; never the
+   * process's stdio. `'end'`: the writable side is ended, so what Node already holds is still
+   * written, then the handle is destroyed; `'destroy'`: at once. Errors it reports afterwards
+   * are ignored (`ignoreLateErrors`).
+   */
+  protected closeHandle(handle: Readable | Writable, how: 'end' | 'destroy'): void {
+    if (isStdio(handle)) return;
+    ignoreLateErrors(handle);
+    if (handle.destroyed) return;
+    const out = handle as Writable;
+    if (how === 'destroy' || out.writableFinished) {
+      handle.destroy();
+      return;
+    }
+    out.once('finish', () => out.destroy());
+    if (!out.writableEnded) out.end();
+  }
+
   /**
    * Stops the wheel: subclasses close their watchers in `onDestroy`, then the wheel drops its
    * states, holds and id. No event is emitted. Idempotent.
@@ -161,6 +279,7 @@ export abstract class Wheel {
     this.#destroyed = true;
     this.#session._owned?.delete(this);
     this.onDestroy();
+    if (this.#listening !== undefined) for (const emitter of [...this.#listening.keys()]) this.unlisten(emitter);
     for (const name of this.#states) this.#session._handlers.delete(name);
     this.#states.length = 0;
     while (this.#holds > 0) this.release();
@@ -170,6 +289,15 @@ export abstract class Wheel {
 
   /** Subclasses stop their I/O here. */
   protected abstract onDestroy(): void;
+
+  /**
+   * Installs a wheel class's POE spellings (see the class comment): call it from the class's
+   * static block, `Wheel.installAliases(this, {...})`. The map must name every snake_case
+   * member the class declares, each with its camelCase method.
+   */
+  protected static installAliases<W extends Wheel>(cls: abstract new (...args: never[]) => W, aliases: AliasMap<W>): void {
+    defineAliases((cls as { prototype: object }).prototype, aliases);
+  }
 
   /**
    * Validates wheel options: rejects unknown keys (with a hint for POE's PascalCase) and

@@ -1,6 +1,7 @@
 /**
  * fileno(): POE's `fileno($fh)` on Node handles. For sockets and servers it reads Node's
- * private libuv handle, so this test is the alarm if Node ever changes that.
+ * private libuv handle (handleFd, src/driver/node-internals.ts, whose own test names the
+ * internal if Node ever changes it).
  */
 import { closeSync, createReadStream, openSync, fstatSync } from 'node:fs';
 import net from 'node:net';

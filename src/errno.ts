@@ -1,6 +1,34 @@
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 
+/*
+ * Perl's `$!` in poe-ts: errno numbers, their names and their strerror texts. The kernel,
+ * drivers, wheels and components all report failures this way (POE's conventions), so it sits
+ * beside errors.ts, below every layer, and imports none of them.
+ */
+
+/**
+ * POE reports failures through Perl's `$!`. poe-ts keeps the numbers (the host's errno values,
+ * Linux's on Linux) on `kernel.errno`; these are the ones the kernel sets.
+ */
+export const errno = {
+  EPERM: constants.errno.EPERM ?? 1,
+  ESRCH: constants.errno.ESRCH ?? 3,
+  EEXIST: constants.errno.EEXIST ?? 17,
+  EINVAL: constants.errno.EINVAL ?? 22,
+  ENOSYS: constants.errno.ENOSYS ?? 38,
+} as const;
+
+export type ErrnoName = keyof typeof errno;
+
+const names = new Map<number, string>();
+for (const [name, value] of Object.entries(constants.errno)) if (!names.has(value)) names.set(value, name);
+
+/** The symbolic name of an errno number (`3` -> `'ESRCH'`), or its decimal string. */
+export function errnoName(value: number): string {
+  return value === 0 ? '0' : (names.get(value) ?? String(value));
+}
+
 /**
  * The text Perl's `$!` gives for an errno in string context: glibc's `strerror`. POE puts it in
  * ARG2 of FailureEvent and ErrorEvent (`('connect', 111, 'Connection refused', id)`), so ports
