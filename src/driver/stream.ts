@@ -22,11 +22,19 @@ function guardErrors(handle: InputHandle | OutputHandle): void {
   if (handle.listenerCount('error') === 0) handle.on('error', noop);
 }
 
-function toBytes(chunk: unknown): Buffer {
-  if (Buffer.isBuffer(chunk)) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+/**
+ * A chunk as the stream takes it: a Buffer, or a string kept as it is (Node encodes it as UTF-8
+ * straight into the write request: no Buffer of our own per reply).
+ */
+function toChunk(chunk: unknown): Buffer | string {
+  if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected a driver chunk to be a Buffer or a string, got ${describe(chunk)}`);
+}
+
+/** A chunk's size in octets (a string's in UTF-8). */
+function octetsOf(chunk: Buffer | string): number {
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
 }
 
 /** A write error only when it did not come from a read (Node hands a read error to pending writes too). */
@@ -52,7 +60,7 @@ export class StreamDriver implements Driver {
   /** Most bytes delivered per read. */
   readonly blockSize: number;
 
-  #queue: (Buffer | undefined)[] = [];
+  #queue: (Buffer | string | undefined)[] = [];
   #head = 0;
   #octets = 0;
   #error: Error | undefined = undefined;
@@ -77,10 +85,10 @@ export class StreamDriver implements Driver {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected driver chunks to be an array, got ${describe(chunks)}`);
     }
     for (let i = 0; i < chunks.length; i++) {
-      const b = toBytes(chunks[i]);
-      if (b.length === 0) continue;
-      this.#queue.push(b);
-      this.#octets += b.length;
+      const c = toChunk(chunks[i]);
+      if (c.length === 0) continue;
+      this.#queue.push(c);
+      this.#octets += octetsOf(c);
     }
     return this.#octets;
   }
@@ -111,7 +119,7 @@ export class StreamDriver implements Driver {
       while (this.#head < q.length && !handle.writableNeedDrain) {
         const chunk = q[this.#head]!;
         q[this.#head++] = undefined;
-        this.#octets -= chunk.length;
+        this.#octets -= octetsOf(chunk);
         if (!handle.write(chunk, this.#onWritten)) break;
       }
     } finally {

@@ -147,8 +147,9 @@ interface Validated<In, Out> {
  * Input is read as it arrives, parsed by the input filter, and each record is `call`ed to
  * `inputEvent` in the wheel's session, synchronously and before queued events (G7). Output
  * given to `put()` is serialized by the output filter and queued in the driver; it is written
- * at the next turn of the event loop (or inside `put()` with `autoFlush`), and `flushedEvent`
- * says when the queue is empty. EOF and failures come as `errorEvent`.
+ * at the next turn of the event loop (or inside `put()` with `autoFlush`; or, put by the
+ * wheel's own `inputEvent`, when that read's records are done), and `flushedEvent` says when
+ * the queue is empty. EOF and failures come as `errorEvent`.
  *
  * The wheel keeps its session alive until `destroy()`, even after EOF: its write watcher
  * stays registered (G26). Destroying it closes the handles it was given (not the process's
@@ -191,6 +192,10 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
   readonly #readState: string;
   readonly #writeState: string;
   #reader: DriverWatch | undefined = undefined;
+  /** Records of a read are being dispatched (its InputEvents run). */
+  #reading = false;
+  /** An InputEvent put output: the read writes it when its records are done. */
+  #flushAfterRead = false;
   #writer: DriverWatch | undefined = undefined;
   readonly #soon = (fn: () => void): void => this.kernel._ioSoon(fn);
 
@@ -376,7 +381,23 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
 
   #onRead(kind: unknown, payload: unknown): void {
     if (kind === 'data') {
-      this.#feed([payload]);
+      this.#reading = true;
+      try {
+        this.#feed([payload]);
+      } finally {
+        this.#reading = false;
+      }
+      // What the InputEvents put is written now, at the end of this read, not at the next
+      // turn: POE writes it at its next select(), and nothing a program can see happens in
+      // between (the kernel's queue waits for both). One flush for all the replies of the
+      // read, and no turn of the loop between a request and its reply.
+      if (this.#flushAfterRead) {
+        this.#flushAfterRead = false;
+        if (!this.destroyed && this.#writer !== undefined) {
+          this.#onWrite();
+          if (this.#octets > 0) this.#writer?.resume();
+        }
+      }
       return;
     }
     let errnum = 0;
@@ -458,8 +479,12 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
       now = this.#octets;
     }
     // Resuming an active watcher changes nothing; a removed one (after a write error or
-    // shutdownOutput) stays removed, and the data stays queued, as in POE.
-    if (now > 0) this.#writer?.resume();
+    // shutdownOutput) stays removed, and the data stays queued, as in POE. Inside the wheel's
+    // own InputEvent, the read that called it writes it when its records are done (#onRead).
+    if (now > 0) {
+      if (this.#reading) this.#flushAfterRead = true;
+      else this.#writer?.resume();
+    }
     this.#checkQueue(now);
     if (this.#highMark !== undefined && now >= this.#highMark) {
       this.#highState = true;

@@ -1157,3 +1157,41 @@ describe('ReadWrite over loopback TCP', () => {
     expect(log).toEqual(['in hello', `err read ${E.ECONNRESET} 'Connection reset by peer'`]);
   });
 });
+
+describe('replies put by the InputEvent', () => {
+  for (const transport of ['duplexPair', 'tcp'] as const) {
+    test(`are written when their read is done, in one flush, before anything else runs (${transport})`, async () => {
+      const { kernel, log, say, run } = realKernel();
+      const [a, b] = transport === 'tcp' ? await tcpPair() : duplexPair();
+      let received = '';
+      a.setEncoding('latin1');
+      a.on('data', (chunk: string) => {
+        received += chunk;
+        if (received === 'A\r\nB\r\n') a.end();
+      });
+      start(kernel, {
+        _start(ctx) {
+          ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed' }) as never;
+          a.write('a\r\nb\r\n');
+        },
+        in(ctx, line: string) {
+          const w = rw(ctx, 'w');
+          w.put(line.toUpperCase());
+          say(`in ${line}, queued ${w.getDriverOutOctets()}`);
+          // A microtask runs once the read's callback returned: the reply has left the queue.
+          if (line === 'b') queueMicrotask(() => say(`after the read, queued ${w.getDriverOutOctets()}`));
+        },
+        flushed() {
+          say('flushed');
+        },
+        err(ctx, op: string, errnum: number) {
+          say(`err ${op} ${errnum}`);
+          drop(ctx, 'w');
+        },
+      });
+      await run();
+      expect(log).toEqual(['in a, queued 3', 'in b, queued 6', 'flushed', 'after the read, queued 0', 'err read 0']);
+      expect(received).toBe('A\r\nB\r\n');
+    });
+  }
+});
