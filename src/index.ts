@@ -102,6 +102,8 @@ export type { SocketDomain, SocketFactoryFailureArgs, SocketFactoryOptions, Sock
 export { ListenAccept } from './wheel/listen-accept.js';
 export type { ListenAcceptAcceptArgs, ListenAcceptErrorArgs, ListenAcceptOptions } from './wheel/listen-accept.js';
 export { inetAton, inetNtoa } from './wheel/address.js';
+export { records } from './wheel/records.js';
+export type { RecordsOptions } from './wheel/records.js';
 export { strerror } from './errno.js';
 // end SocketFactory, ListenAccept
 // wheels: Run
