@@ -1,8 +1,12 @@
 import { PoeArgumentError, describe } from '../errors.js';
-import { TOKEN_CHARS, headerLines, trustedHeaders } from '../http/headers.js';
-import { HttpHeaders } from '../http/headers.js';
+import { HttpHeaders, TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
-import { HttpResponse, statusMessage } from '../http/response.js';
+import { HttpResponse } from '../http/response.js';
+import { errorResponse, serializeResponse } from '../http/serialize.js';
+import {
+  CLASS, CR, C_ALPHA, C_PATH, C_QDTEXT, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HEX, HT, HTTP_METHODS, LF, METHOD_NAME,
+  METHOD_NEXT, METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
+} from '../http/syntax.js';
 import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
 
@@ -65,95 +69,6 @@ export type HTTPDRecord = HttpRequest | HttpResponse | Buffer;
 
 const KNOWN = ['maxContent', 'maxHeaderSize', 'maxHeaders', 'maxBuffer', 'streaming', 'requireHost', 'expectContinue', 'now'] as const;
 
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const HT = 9;
-
-// Character classes, one bit each (RFC 9110/9112, as llhttp applies them).
-const C_TOKEN = 1; // header names, chunk extension names and values
-const C_PATH = 2; // request-target path: visible ASCII but '?' and '#'
-const C_QUERY = 4; // query: visible ASCII but '#'
-const C_VCHAR = 8; // fragment: any visible ASCII
-const C_SERVER = 16; // authority: userinfo, host, port
-const C_VALUE = 32; // field values: HTAB, SP, VCHAR, obs-text
-const C_ALPHA = 64; // URL scheme
-const C_QDTEXT = 128; // quoted-string text
-const CLASS: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (let c = 0; c < 256; c++) if (TOKEN_CHARS[c] === 1) t[c]! |= C_TOKEN;
-  for (let c = 0x21; c <= 0x7e; c++) {
-    t[c]! |= C_VCHAR | C_VALUE;
-    if (c !== 0x23) t[c]! |= C_QUERY;
-    if (c !== 0x23 && c !== 0x3f) t[c]! |= C_PATH;
-    if (c !== 0x22 && c !== 0x5c) t[c]! |= C_QDTEXT;
-  }
-  for (let c = 0x80; c <= 0xff; c++) t[c]! |= C_VALUE | C_QDTEXT;
-  t[HT]! |= C_VALUE | C_QDTEXT;
-  t[SP]! |= C_VALUE | C_QDTEXT;
-  const server = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.!~*'()%;:&=+$,[]";
-  for (const ch of server) t[ch.charCodeAt(0)]! |= C_SERVER;
-  for (let c = 0x41; c <= 0x5a; c++) t[c]! |= C_ALPHA;
-  for (let c = 0x61; c <= 0x7a; c++) t[c]! |= C_ALPHA;
-  return t;
-})();
-const HEX: Int8Array = (() => {
-  const t = new Int8Array(256).fill(-1);
-  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
-  for (let i = 0; i < 6; i++) {
-    t[0x41 + i] = 10 + i;
-    t[0x61 + i] = 10 + i;
-  }
-  return t;
-})();
-
-/**
- * Methods llhttp (Node 20) accepts on an `HTTP/x.y` request line; PRI is the HTTP/2 preface
- * and is refused with 505.
- */
-const HTTP_METHODS: ReadonlySet<string> = new Set([
-  'DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'COPY', 'LOCK', 'MKCOL', 'MOVE',
-  'PROPFIND', 'PROPPATCH', 'SEARCH', 'UNLOCK', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'REPORT', 'MKACTIVITY',
-  'CHECKOUT', 'MERGE', 'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PATCH', 'PURGE', 'MKCALENDAR',
-  'LINK', 'UNLINK', 'SOURCE', 'QUERY', 'PRI',
-]);
-/** Methods llhttp accepts on an `RTSP/x.y` request line. */
-const RTSP_METHODS: ReadonlySet<string> = new Set([
-  'OPTIONS', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER',
-  'REDIRECT', 'RECORD', 'FLUSH', 'GET', 'POST',
-]);
-
-/**
- * A trie of every known method, over the bytes methods are made of (A-Z, '-', '_'), so that a
- * request fails at the first byte no method can continue, as llhttp does. `METHOD_NEXT[node *
- * 28 + symbol]` is the next node (0: none); `METHOD_NAME[node]` the method ending there.
- */
-const METHOD_SYMBOL: Int8Array = (() => {
-  const t = new Int8Array(256).fill(-1);
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = c - 0x41;
-  t[0x2d] = 26;
-  t[0x5f] = 27;
-  return t;
-})();
-const METHOD_NAME: string[] = [''];
-const METHOD_NEXT: Int16Array = (() => {
-  const next: number[] = new Array<number>(28).fill(0);
-  for (const m of new Set([...HTTP_METHODS, ...RTSP_METHODS])) {
-    let node = 0;
-    for (let i = 0; i < m.length; i++) {
-      const k = node * 28 + METHOD_SYMBOL[m.charCodeAt(i)]!;
-      if (next[k] === 0) {
-        next[k] = METHOD_NAME.length;
-        METHOD_NAME.push('');
-        for (let j = 0; j < 28; j++) next.push(0);
-      }
-      node = next[k]!;
-    }
-    METHOD_NAME[node] = m;
-  }
-  return Int16Array.from(next);
-})();
-
 // Head (and trailer section) scanner states.
 const H_START = 0;
 const H_METHOD = 1;
@@ -211,21 +126,6 @@ const COMPLETE = 1;
 const FAILED = 2;
 
 const EMPTY = Buffer.alloc(0);
-
-/**
- * Bytes [start, end) of `buf` as a latin1 string. Node's `latin1Slice` skips the encoding
- * dispatch of `toString`, a tenth of the parser's time on small requests.
- */
-const latin1: (buf: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as { latin1Slice?: unknown }).latin1Slice === 'function'
-    ? (buf, start, end) => (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end)
-    : (buf, start, end) => buf.toString('latin1', start, end);
-
-/** `HTTP/1.1` and friends, without building the common ones anew for each request. */
-function protocolName(proto: string, major: number, minor: number): string {
-  if (proto === 'HTTP' && major === 1) return minor === 1 ? 'HTTP/1.1' : minor === 0 ? 'HTTP/1.0' : `HTTP/1.${minor}`;
-  return `${proto}/${major}.${minor}`;
-}
 
 /**
  * The HTTP server filter. `get` turns request bytes into {@link HttpRequest} records, or into
@@ -369,7 +269,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       if (!(r instanceof HttpResponse)) {
         throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected an HTTPD record to be an HttpResponse, got ${describe(r)}`);
       }
-      out.push(this.#serialize(r));
+      out.push(serializeResponse(r, this.#now));
     }
     return out;
   }
@@ -1069,50 +969,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#fail(status, details);
     return true;
   }
-
-  // ------------------------------------------------------------------------------------------
-  // serializing
-
-  #serialize(r: HttpResponse): Buffer {
-    const code = r.code;
-    const std = statusMessage(code) ?? 'Unknown Error';
-    const message = r.message;
-    // POE's status line: the standard message in parentheses when the response's differs.
-    let head = `${r.protocol || 'HTTP/1.0'} ${code}`;
-    if (std !== message) head += ` (${std})`;
-    if (message.length > 0) head += ` ${message}`;
-    checkLine(head, 'status line');
-    head += '\r\n';
-    const [names, values] = headerLines(r.headers);
-    let hasLength = false;
-    let hasCoding = false;
-    let hasDate = false;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const value = values[i]!;
-      checkLine(value, 'value of header', name);
-      head += `${name}: ${value}\r\n`;
-      // The three names the serializer adds or not, told apart by length before case.
-      const n = name.length;
-      if (n === 14) hasLength ||= name.toLowerCase() === 'content-length';
-      else if (n === 17) hasCoding ||= name.toLowerCase() === 'transfer-encoding';
-      else if (n === 4) hasDate ||= name.toLowerCase() === 'date';
-    }
-    const noBody = code < 200 || code === 204 || code === 304;
-    const headRequest = r.request?.method === 'HEAD';
-    const content = r.content;
-    if (!noBody && !hasLength && !hasCoding && !(headRequest && content.length === 0)) {
-      head += `Content-Length: ${content.length}\r\n`;
-    }
-    if (code >= 200 && !hasDate) head += `Date: ${httpDate(this.#now())}\r\n`;
-    head += '\r\n';
-    const body = noBody || headRequest ? 0 : content.length;
-    // One buffer for head and body: the head is Latin-1 text, one byte per character.
-    const out = Buffer.allocUnsafe(head.length + body);
-    out.write(head, 0, 'latin1');
-    if (body > 0) content.copy(out, head.length);
-    return out;
-  }
 }
 
 function boolOption(name: string, value: unknown, fallback: boolean): boolean {
@@ -1123,105 +979,10 @@ function boolOption(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-/** Whether byte `c` at index `n` continues one of HTTP, RTSP, ICE. */
-function protoPrefix(c: number, n: number): boolean {
-  return c === 'HTTP'.charCodeAt(n) || c === 'RTSP'.charCodeAt(n) || (n < 3 && c === 'ICE'.charCodeAt(n));
-}
-
-/** Case-insensitive comparison of `buf[start..]` with a lower-case ASCII literal. */
-function eqLower(buf: Buffer, start: number, lit: string): boolean {
-  for (let i = 0; i < lit.length; i++) if ((buf[start + i]! | 0x20) !== lit.charCodeAt(i)) return false;
-  return true;
-}
-
-const U64_MAX = 0xffffffffffffffffn;
-
-/**
- * A Content-Length value: digits, then only spaces (llhttp); -1 when it is anything else or
- * does not fit 64 bits (llhttp's overflow). Past 2^53 the number is approximate: it is beyond
- * any `maxContent`, and streaming it would never end anyway.
- */
-function parseLength(buf: Buffer, start: number, end: number): number {
-  let i = start;
-  let n = 0;
-  while (i < end) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    n = n * 10 + (c - 0x30);
-    i++;
-  }
-  if (i === start) return -1;
-  if (n > Number.MAX_SAFE_INTEGER && BigInt(latin1(buf, start, i)) > U64_MAX) return -1;
-  while (i < end && buf[i] === SP) i++;
-  return i === end ? n : -1;
-}
-
-/**
- * llhttp's reading of a Transfer-Encoding value in a request: 1 when its last coding is
- * `chunked`, 0 when it does not end in chunked, -1 when chunked is followed by another coding.
- */
-function finalChunked(buf: Buffer, start: number, end: number): number {
-  let i = start;
-  for (;;) {
-    // at the start of a coding
-    if (end - i >= 7 && eqLower(buf, i, 'chunked')) {
-      let j = i + 7;
-      while (j < end && buf[j] === SP) j++;
-      if (j === end) return 1;
-      if (buf[j] === 0x2c) return -1;
-    }
-    while (i < end && buf[i] !== 0x2c) i++;
-    if (i === end) return 0;
-    i++;
-    while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
-  }
-}
-
 /** POE collapses a leading `//+` in the request-target to `/`. */
 function collapseSlashes(target: string): string {
   if (target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) !== 0x2f) return target;
   let i = 2;
   while (target.charCodeAt(i) === 0x2f) i++;
   return `/${target.slice(i)}`;
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** POE's error page (`_build_error`): text/html with a Content-Length; here also Connection: close. */
-function errorResponse(status: number, details: string, request: HttpRequest | undefined): HttpResponse {
-  const message = statusMessage(status) ?? 'Unknown Error';
-  const safe = details.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
-  const body =
-    `<html><head><title>Error ${status}: ${message}</title></head>` +
-    `<body><h1>Error ${status}: ${message}</h1><p>${safe}</p></body></html>`;
-  const r = new HttpResponse(status, message);
-  r.headers.pushHeader('Content-Type', 'text/html');
-  r.headers.pushHeader('Content-Length', Buffer.byteLength(body));
-  r.headers.pushHeader('Connection', 'close');
-  r.content = body;
-  r.closeConnection = true;
-  r.request = request;
-  return r;
-}
-
-const NOT_LINE_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
-
-/** A status line or header value must stay on its line and be bytes (Node's checkInvalidHeaderChar). */
-function checkLine(text: string, what: string, name?: string): void {
-  if (NOT_LINE_TEXT.test(text)) {
-    const where = name === undefined ? what : `${what} \`${name}\``;
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `HTTPD: the ${where} has a control or non-Latin-1 character: ${describe(text)}`);
-  }
-}
-
-let dateSecond = -1;
-let dateText = '';
-/** IMF-fixdate (RFC 9110 5.6.7), computed once per second. */
-function httpDate(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s !== dateSecond) {
-    dateSecond = s;
-    dateText = new Date(s * 1000).toUTCString();
-  }
-  return dateText;
 }
