@@ -2,10 +2,11 @@ import { PoeArgumentError, describe } from '../errors.js';
 import { HttpHeaders, TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
 import { HttpResponse } from '../http/response.js';
+import { CHUNK_BAD, CHUNK_DATA, CHUNK_LAST, CHUNK_MORE, ChunkScanner } from '../http/chunked.js';
 import { errorResponse, serializeResponse } from '../http/serialize.js';
 import {
-  CLASS, CR, C_ALPHA, C_PATH, C_QDTEXT, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HEX, HT, HTTP_METHODS, LF, METHOD_NAME,
-  METHOD_NEXT, METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
+  CLASS, CR, C_ALPHA, C_PATH, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HT, HTTP_METHODS, LF, METHOD_NAME, METHOD_NEXT,
+  METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
 } from '../http/syntax.js';
 import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
@@ -96,20 +97,6 @@ const H_VALUE_WS = 21; // whitespace before a field value
 const H_VALUE = 22; // in a field value
 const H_VALUE_LF = 23; // after the CR of a field line
 const H_END_LF = 24; // after the CR of the blank line
-
-// Chunked body states.
-const K_SIZE_START = 0;
-const K_SIZE = 1;
-const K_EXT = 2;
-const K_EXT_NAME = 3;
-const K_EXT_VALUE = 4;
-const K_EXT_QUOTED = 5;
-const K_EXT_PAIR = 6;
-const K_EXT_DONE = 7;
-const K_SIZE_LF = 8;
-const K_DATA = 9;
-const K_DATA_CR = 10;
-const K_DATA_LF = 11;
 
 // What the filter is doing.
 const M_HEAD = 0; // reading a request head
@@ -215,13 +202,11 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
 
   // the request being completed
   #request: HttpRequest | undefined;
+  /** Bytes of a Content-Length body still due. */
   #remaining = 0;
+  readonly #chunks: ChunkScanner;
   #parts: Buffer[] = [];
   #bodySize = 0;
-  #kstate = K_SIZE_START;
-  #chunkSize = 0;
-  #sizeDigits = 0;
-  #extBytes = 0;
 
   constructor(options?: HTTPDOptions) {
     super();
@@ -238,6 +223,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`now\` to be a function, got ${describe(o.now)}`);
     }
     this.#now = o.now ?? Date.now;
+    this.#chunks = new ChunkScanner(this.maxHeaderSize);
     if (this.maxBuffer < this.maxContent + String(this.maxContent).length + 1) {
       throw new PoeArgumentError(
         'ERR_POE_INVALID_ARGUMENT',
@@ -838,10 +824,9 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     }
     if (chunked) {
       this.#mode = M_CHUNKED;
-      this.#kstate = K_SIZE_START;
+      this.#chunks.reset();
       this.#parts = [];
       this.#bodySize = 0;
-      this.#extBytes = 0;
       this.#pos = 0;
     } else {
       this.#mode = M_BODY;
@@ -921,122 +906,44 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     return true;
   }
 
-  /** A chunked body (RFC 9112 7.1), with llhttp's strictness on sizes, extensions and CRLFs. */
+  /**
+   * A chunked body: the scanner reads its framing (drop it), finds its data (keep it), and
+   * its end, where a trailer section follows, read like the header block.
+   */
   #chunkedBody(): boolean {
     const q = this.#q;
+    const chunks = this.#chunks;
     const buf = q.view();
-    const len = buf.length;
-    let pos = this.#pos;
-    let k = this.#kstate;
-    while (pos < len) {
-      const c = buf[pos]!;
-      switch (k) {
-        case K_SIZE_START:
-        case K_SIZE: {
-          const d = HEX[c]!;
-          if (d >= 0) {
-            if (k === K_SIZE_START) this.#sizeDigits = 0;
-            const size = (k === K_SIZE_START ? 0 : this.#chunkSize) * 16 + d;
-            // llhttp's limit is 64 bits; past 2^53 the size is approximate, and no limit or
-            // lifetime lets such a chunk complete anyway.
-            if (size > 0 && ++this.#sizeDigits > 16) return this.#failed(400, 'Chunk size overflow.');
-            this.#chunkSize = size;
-            k = K_SIZE;
-          } else if (k === K_SIZE_START) return this.#failed(400, 'Bad chunk size.');
-          else if (c === CR) k = K_SIZE_LF;
-          else if (c === 0x3b) k = K_EXT;
-          else return this.#failed(400, 'Bad chunk size.');
-          pos++;
-          break;
-        }
-        case K_EXT:
-          if (c === SP || c === CR) return this.#failed(400, 'Bad chunk extension.');
-          k = K_EXT_NAME;
-          break;
-        case K_EXT_NAME:
-        case K_EXT_VALUE:
-          if (c === CR) k = K_SIZE_LF;
-          else if (c === 0x3b) k = K_EXT;
-          else if (k === K_EXT_NAME && c === 0x3d) k = K_EXT_VALUE;
-          else if (k === K_EXT_VALUE && c === 0x22) k = K_EXT_QUOTED;
-          else if (TOKEN_CHARS[c] !== 1) return this.#failed(400, 'Bad chunk extension.');
-          pos++;
-          if (++this.#extBytes > this.maxHeaderSize) return this.#failed(413, 'Chunk extensions too long.');
-          break;
-        case K_EXT_QUOTED:
-          if (c === 0x22) k = K_EXT_DONE;
-          else if (c === 0x5c) k = K_EXT_PAIR;
-          else if (!(CLASS[c]! & C_QDTEXT)) return this.#failed(400, 'Bad chunk extension.');
-          pos++;
-          if (++this.#extBytes > this.maxHeaderSize) return this.#failed(413, 'Chunk extensions too long.');
-          break;
-        case K_EXT_PAIR:
-          if (!(CLASS[c]! & C_VALUE)) return this.#failed(400, 'Bad chunk extension.');
-          k = K_EXT_QUOTED;
-          pos++;
-          break;
-        case K_EXT_DONE:
-          if (c === 0x3b) k = K_EXT;
-          else if (c === CR) k = K_SIZE_LF;
-          else return this.#failed(400, 'Bad chunk extension.');
-          pos++;
-          break;
-        case K_SIZE_LF:
-          if (c !== LF) return this.#failed(400, 'Bare CR after a chunk size.');
-          pos++;
-          q.consume(pos);
-          this.#pos = 0;
-          if (this.#chunkSize === 0) {
-            // The last chunk: a trailer section follows, parsed like the header block.
-            this.#mode = M_TRAILERS;
-            this.#trailing = true;
-            this.#state = H_FIELD_START;
-            this.#lineStart = 0;
-            this.#fields.length = 0;
-            this.#kstate = K_SIZE_START;
-            return true;
-          }
-          this.#remaining = this.#chunkSize;
-          this.#chunkSize = 0;
-          this.#kstate = K_DATA;
-          return true;
-        case K_DATA: {
-          const n = Math.min(len - pos, this.#remaining);
-          const data = q.copy(pos, pos + n);
-          this.#remaining -= n;
-          q.consume(pos + n);
-          this.#pos = 0;
-          if (this.#remaining === 0) this.#kstate = K_DATA_CR;
-          if (this.streaming) {
-            this.#out.push(data);
-            return true;
-          }
-          this.#bodySize += n;
-          if (this.#bodySize > this.maxContent) return this.#failed(413, `Content of more than ${this.maxContent} octets not accepted.`);
-          this.#parts.push(data);
-          return true;
-        }
-        case K_DATA_CR:
-          if (c !== CR) return this.#failed(400, 'Chunk data longer than its size.');
-          k = K_DATA_LF;
-          pos++;
-          break;
-        case K_DATA_LF:
-          if (c !== LF) return this.#failed(400, 'Bare CR after chunk data.');
-          k = K_SIZE_START;
-          this.#chunkSize = 0;
-          this.#extBytes = 0;
-          pos++;
-          break;
-        default:
-          return this.#failed(500, 'Parser state lost.');
-      }
+    const verdict = chunks.scan(buf, 0, buf.length);
+    if (verdict === CHUNK_DATA) return this.#chunkData(chunks);
+    if (verdict === CHUNK_BAD) return this.#failed(chunks.status, chunks.reason);
+    q.consume(chunks.at);
+    if (verdict === CHUNK_LAST) {
+      this.#mode = M_TRAILERS;
+      this.#trailing = true;
+      this.#state = H_FIELD_START;
+      this.#pos = 0;
+      this.#lineStart = 0;
+      this.#fields.length = 0;
     }
-    // Nothing in a chunk-size line or CRLF needs keeping: drop it as it is scanned.
-    q.consume(pos);
-    this.#pos = 0;
-    this.#kstate = k;
-    return false;
+    return verdict !== CHUNK_MORE;
+  }
+
+  /** As much of a chunk's data as has arrived. */
+  #chunkData(chunks: ChunkScanner): boolean {
+    const q = this.#q;
+    const n = Math.min(q.length, chunks.remaining);
+    const data = q.copy(0, n);
+    chunks.took(n);
+    q.consume(n);
+    if (this.streaming) {
+      this.#out.push(data);
+      return true;
+    }
+    this.#bodySize += n;
+    if (this.#bodySize > this.maxContent) return this.#failed(413, `Content of more than ${this.maxContent} octets not accepted.`);
+    this.#parts.push(data);
+    return true;
   }
 
   /** The trailer section is complete, and with it the request. */
