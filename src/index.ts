@@ -59,8 +59,9 @@ export { HTTPD } from './filter/httpd.js';
 export type { HTTPDOptions, HTTPDRecord } from './filter/httpd.js';
 export { HttpHeaders } from './http/headers.js';
 export type { HeaderValue, HeadersInit } from './http/headers.js';
+export { HttpMessage } from './http/message.js';
+export type { ContentInit } from './http/message.js';
 export { HttpRequest } from './http/request.js';
-export type { ContentInit } from './http/request.js';
 export { HttpResponse, statusMessage } from './http/response.js';
 // end HTTP
 // drivers, ReadWrite

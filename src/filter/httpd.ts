@@ -1,8 +1,13 @@
 import { PoeArgumentError, describe } from '../errors.js';
-import { TOKEN_CHARS, headerLines, trustedHeaders } from '../http/headers.js';
-import { HttpHeaders } from '../http/headers.js';
+import { HttpHeaders, TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
-import { HttpResponse, statusMessage } from '../http/response.js';
+import { HttpResponse } from '../http/response.js';
+import { CHUNK_BAD, CHUNK_DATA, CHUNK_LAST, CHUNK_MORE, ChunkScanner } from '../http/chunked.js';
+import { errorResponse, serializeResponse } from '../http/serialize.js';
+import {
+  CLASS, CR, C_ALPHA, C_PATH, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HT, HTTP_METHODS, LF, METHOD_NAME, METHOD_NEXT,
+  METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
+} from '../http/syntax.js';
 import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
 
@@ -65,136 +70,33 @@ export type HTTPDRecord = HttpRequest | HttpResponse | Buffer;
 
 const KNOWN = ['maxContent', 'maxHeaderSize', 'maxHeaders', 'maxBuffer', 'streaming', 'requireHost', 'expectContinue', 'now'] as const;
 
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const HT = 9;
-
-// Character classes, one bit each (RFC 9110/9112, as llhttp applies them).
-const C_TOKEN = 1; // header names, chunk extension names and values
-const C_PATH = 2; // request-target path: visible ASCII but '?' and '#'
-const C_QUERY = 4; // query: visible ASCII but '#'
-const C_VCHAR = 8; // fragment: any visible ASCII
-const C_SERVER = 16; // authority: userinfo, host, port
-const C_VALUE = 32; // field values: HTAB, SP, VCHAR, obs-text
-const C_ALPHA = 64; // URL scheme
-const C_QDTEXT = 128; // quoted-string text
-const CLASS: Uint8Array = (() => {
-  const t = new Uint8Array(256);
-  for (let c = 0; c < 256; c++) if (TOKEN_CHARS[c] === 1) t[c]! |= C_TOKEN;
-  for (let c = 0x21; c <= 0x7e; c++) {
-    t[c]! |= C_VCHAR | C_VALUE;
-    if (c !== 0x23) t[c]! |= C_QUERY;
-    if (c !== 0x23 && c !== 0x3f) t[c]! |= C_PATH;
-    if (c !== 0x22 && c !== 0x5c) t[c]! |= C_QDTEXT;
-  }
-  for (let c = 0x80; c <= 0xff; c++) t[c]! |= C_VALUE | C_QDTEXT;
-  t[HT]! |= C_VALUE | C_QDTEXT;
-  t[SP]! |= C_VALUE | C_QDTEXT;
-  const server = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.!~*'()%;:&=+$,[]";
-  for (const ch of server) t[ch.charCodeAt(0)]! |= C_SERVER;
-  for (let c = 0x41; c <= 0x5a; c++) t[c]! |= C_ALPHA;
-  for (let c = 0x61; c <= 0x7a; c++) t[c]! |= C_ALPHA;
-  return t;
-})();
-const HEX: Int8Array = (() => {
-  const t = new Int8Array(256).fill(-1);
-  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
-  for (let i = 0; i < 6; i++) {
-    t[0x41 + i] = 10 + i;
-    t[0x61 + i] = 10 + i;
-  }
-  return t;
-})();
-
-/**
- * Methods llhttp (Node 20) accepts on an `HTTP/x.y` request line; PRI is the HTTP/2 preface
- * and is refused with 505.
- */
-const HTTP_METHODS: ReadonlySet<string> = new Set([
-  'DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'COPY', 'LOCK', 'MKCOL', 'MOVE',
-  'PROPFIND', 'PROPPATCH', 'SEARCH', 'UNLOCK', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'REPORT', 'MKACTIVITY',
-  'CHECKOUT', 'MERGE', 'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PATCH', 'PURGE', 'MKCALENDAR',
-  'LINK', 'UNLINK', 'SOURCE', 'QUERY', 'PRI',
-]);
-/** Methods llhttp accepts on an `RTSP/x.y` request line. */
-const RTSP_METHODS: ReadonlySet<string> = new Set([
-  'OPTIONS', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER',
-  'REDIRECT', 'RECORD', 'FLUSH', 'GET', 'POST',
-]);
-
-/**
- * A trie of every known method, over the bytes methods are made of (A-Z, '-', '_'), so that a
- * request fails at the first byte no method can continue, as llhttp does. `METHOD_NEXT[node *
- * 28 + symbol]` is the next node (0: none); `METHOD_NAME[node]` the method ending there.
- */
-const METHOD_SYMBOL: Int8Array = (() => {
-  const t = new Int8Array(256).fill(-1);
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = c - 0x41;
-  t[0x2d] = 26;
-  t[0x5f] = 27;
-  return t;
-})();
-const METHOD_NAME: string[] = [''];
-const METHOD_NEXT: Int16Array = (() => {
-  const next: number[] = new Array<number>(28).fill(0);
-  for (const m of new Set([...HTTP_METHODS, ...RTSP_METHODS])) {
-    let node = 0;
-    for (let i = 0; i < m.length; i++) {
-      const k = node * 28 + METHOD_SYMBOL[m.charCodeAt(i)]!;
-      if (next[k] === 0) {
-        next[k] = METHOD_NAME.length;
-        METHOD_NAME.push('');
-        for (let j = 0; j < 28; j++) next.push(0);
-      }
-      node = next[k]!;
-    }
-    METHOD_NAME[node] = m;
-  }
-  return Int16Array.from(next);
-})();
-
-// Head (and trailer section) scanner states.
-const H_START = 0;
-const H_METHOD = 1;
-const H_SP_URL = 2;
-const H_URL_START = 3;
-const H_SCHEMA = 4;
-const H_SLASH1 = 5;
-const H_SLASH2 = 6;
-const H_SERVER = 7;
-const H_SERVER_AT = 8;
-const H_PATH = 9;
-const H_QUERY = 10;
-const H_FRAGMENT = 11;
-const H_URL_LF = 12;
-const H_SP_PROTO = 13;
-const H_PROTO = 14;
-const H_MAJOR = 15;
-const H_DOT = 16;
-const H_MINOR = 17;
-const H_LINE_CR = 18;
-const H_LINE_LF = 19;
-const H_FIELD_START = 20;
-const H_FIELD = 21;
-const H_VALUE_WS = 22;
-const H_VALUE = 23;
-const H_VALUE_LF = 24;
-const H_END_LF = 25;
-
-// Chunked body states.
-const K_SIZE_START = 0;
-const K_SIZE = 1;
-const K_EXT = 2;
-const K_EXT_NAME = 3;
-const K_EXT_VALUE = 4;
-const K_EXT_QUOTED = 5;
-const K_EXT_PAIR = 6;
-const K_EXT_DONE = 7;
-const K_SIZE_LF = 8;
-const K_DATA = 9;
-const K_DATA_CR = 10;
-const K_DATA_LF = 11;
+// Head (and trailer section) scanner states: where a scan can stop and resume. The request
+// line's states come before H_FIELD_START (the 414/431 choice relies on it).
+const H_START = 0; // before the method
+const H_METHOD = 1; // in the method
+const H_SP_URL = 2; // spaces after the method
+const H_SCHEMA = 3; // absolute-form: the scheme
+const H_SLASH1 = 4; // the first '/' after `scheme:`
+const H_SLASH2 = 5; // the second '/'
+const H_SERVER = 6; // the authority
+const H_SERVER_AT = 7; // the authority, just after an '@'
+const H_PATH = 8;
+const H_QUERY = 9;
+const H_FRAGMENT = 10;
+const H_URL_LF = 11; // after a CR right after the target (HTTP/0.9)
+const H_SP_PROTO = 12; // spaces after the target
+const H_PROTO = 13; // the protocol name (HTTP, RTSP, ICE)
+const H_MAJOR = 14;
+const H_DOT = 15;
+const H_MINOR = 16;
+const H_LINE_CR = 17;
+const H_LINE_LF = 18;
+const H_FIELD_START = 19; // the start of a field line, or the blank line
+const H_FIELD = 20; // in a field name
+const H_VALUE_WS = 21; // whitespace before a field value
+const H_VALUE = 22; // in a field value
+const H_VALUE_LF = 23; // after the CR of a field line
+const H_END_LF = 24; // after the CR of the blank line
 
 // What the filter is doing.
 const M_HEAD = 0; // reading a request head
@@ -205,27 +107,16 @@ const M_CLOSED = 4; // after a request that does not keep the connection alive
 const M_UPGRADED = 5; // after an upgrade: the rest belongs to another protocol
 const M_DEAD = 6; // after an error response: everything is discarded
 
-/** Scanner results. */
+/** Head scanner results. */
 const NEED_MORE = 0;
 const COMPLETE = 1;
 const FAILED = 2;
 
+/** What a head state method returns in place of a position: the head is complete; it failed. */
+const HEAD_DONE = -2;
+const FAIL = -1;
+
 const EMPTY = Buffer.alloc(0);
-
-/**
- * Bytes [start, end) of `buf` as a latin1 string. Node's `latin1Slice` skips the encoding
- * dispatch of `toString`, a tenth of the parser's time on small requests.
- */
-const latin1: (buf: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as { latin1Slice?: unknown }).latin1Slice === 'function'
-    ? (buf, start, end) => (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end)
-    : (buf, start, end) => buf.toString('latin1', start, end);
-
-/** `HTTP/1.1` and friends, without building the common ones anew for each request. */
-function protocolName(proto: string, major: number, minor: number): string {
-  if (proto === 'HTTP' && major === 1) return minor === 1 ? 'HTTP/1.1' : minor === 0 ? 'HTTP/1.0' : `HTTP/1.${minor}`;
-  return `${proto}/${major}.${minor}`;
-}
 
 /**
  * The HTTP server filter. `get` turns request bytes into {@link HttpRequest} records, or into
@@ -249,7 +140,7 @@ function protocolName(proto: string, major: number, minor: number): string {
  * differs from it), the headers, a blank line and the content; it adds Content-Length (when
  * absent and the status allows a body) and Date (when absent).
  *
- * The request head is scanned byte by byte in one pass, resuming where the last read stopped
+ * The request head is scanned in one pass, resuming where the last read stopped
  * (http-parser-js, the runtime dependency, is lenient where this parser must not be: it reads
  * chunk sizes with parseInt, strips the high bit of obs-text, and cannot parse HTTP/0.9 lines,
  * repeated spaces or the QUERY method that llhttp accepts).
@@ -311,13 +202,11 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
 
   // the request being completed
   #request: HttpRequest | undefined;
+  /** Bytes of a Content-Length body still due. */
   #remaining = 0;
+  readonly #chunks: ChunkScanner;
   #parts: Buffer[] = [];
   #bodySize = 0;
-  #kstate = K_SIZE_START;
-  #chunkSize = 0;
-  #sizeDigits = 0;
-  #extBytes = 0;
 
   constructor(options?: HTTPDOptions) {
     super();
@@ -334,6 +223,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`now\` to be a function, got ${describe(o.now)}`);
     }
     this.#now = o.now ?? Date.now;
+    this.#chunks = new ChunkScanner(this.maxHeaderSize);
     if (this.maxBuffer < this.maxContent + String(this.maxContent).length + 1) {
       throw new PoeArgumentError(
         'ERR_POE_INVALID_ARGUMENT',
@@ -369,7 +259,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       if (!(r instanceof HttpResponse)) {
         throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected an HTTPD record to be an HttpResponse, got ${describe(r)}`);
       }
-      out.push(this.#serialize(r));
+      out.push(serializeResponse(r, this.#now));
     }
     return out;
   }
@@ -424,8 +314,15 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   }
 
   /**
-   * Scans the head (or a trailer section) from where the last call stopped. Offsets are
-   * relative to the front of the queue, where the head starts.
+   * Scans the head (or a trailer section) from where the last call stopped, one element at a
+   * time: the loop dispatches on the state to a small method that reads one element (the
+   * method, the target's path, a field name, a field value, ...) as far as the bytes go, sets
+   * the state that follows it, and returns the position after what it read, or a verdict:
+   * HEAD_DONE, or FAIL once it has queued an error response. Offsets are relative to the front
+   * of the queue, where the head starts.
+   *
+   * The methods stay small so that V8 inlines the hot ones into this loop; a method per
+   * element rather than per byte class keeps the dispatches per field line at three.
    */
   #scanHead(): number {
     const q = this.#q;
@@ -436,263 +333,364 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     const buf = q.view();
     const len = buf.length;
     const limit = this.maxHeaderSize;
-    let pos = this.#pos;
-    let state = this.#state;
     const end = len < limit ? len : limit;
-
+    let pos = this.#pos;
     while (pos < end) {
-      let c = buf[pos]!;
-      switch (state) {
+      switch (this.#state) {
+        case H_FIELD_START:
+        case H_FIELD:
+          pos = this.#readFieldName(buf, pos, end);
+          break;
+        case H_VALUE_WS:
+        case H_VALUE:
+          pos = this.#readFieldValue(buf, pos, end);
+          break;
+        case H_VALUE_LF:
+          pos = this.#readFieldLineEnd(buf, pos);
+          break;
+        case H_END_LF:
+          pos = this.#readHeadEnd(buf, pos);
+          break;
         case H_START:
-          this.#methodNode = 0;
-          state = H_METHOD;
+        case H_METHOD:
+          pos = this.#readMethod(buf, pos, end);
           break;
-
-        case H_METHOD: {
-          let node = this.#methodNode;
-          while (pos < end) {
-            c = buf[pos]!;
-            const sym = METHOD_SYMBOL[c]!;
-            const next = sym < 0 ? 0 : METHOD_NEXT[node * 28 + sym]!;
-            if (next === 0) break;
-            node = next;
-            pos++;
-          }
-          this.#methodNode = node;
-          if (pos === end) break;
-          // A token no known method starts with is a method not implemented; other bytes are junk.
-          if (c !== SP || METHOD_NAME[node] === '') return this.#fail(TOKEN_CHARS[c] === 1 || (c === SP && pos > 0) ? 501 : 400, 'Bad request method.');
-          this.#method = METHOD_NAME[node]!;
-          state = H_SP_URL;
-          pos++;
-          break;
-        }
-
         case H_SP_URL:
-          if (c === SP) {
-            pos++;
-            break;
-          }
-          this.#targetStart = pos;
-          // CONNECT's target is an authority (host:port).
-          state = this.#method === 'CONNECT' ? H_SERVER : H_URL_START;
+          pos = this.#readTargetStart(buf, pos, end);
           break;
-
-        case H_URL_START:
-          if (c === 0x2f || c === 0x2a) state = H_PATH; // '/' or '*'
-          else if (CLASS[c]! & C_ALPHA) state = H_SCHEMA;
-          else return this.#fail(400, 'Bad request target.');
-          pos++;
+        case H_PATH:
+          pos = this.#readPath(buf, pos, end);
           break;
-
+        case H_QUERY:
+          pos = this.#readQuery(buf, pos, end);
+          break;
+        case H_FRAGMENT:
+          pos = this.#readFragment(buf, pos, end);
+          break;
         case H_SCHEMA:
-          if (CLASS[c]! & C_ALPHA) pos++;
-          else if (c === 0x3a) {
-            state = H_SLASH1;
-            pos++;
-          } else return this.#fail(400, 'Bad request target.');
+          pos = this.#readScheme(buf, pos, end);
           break;
-
         case H_SLASH1:
         case H_SLASH2:
-          if (c !== 0x2f) return this.#fail(400, 'Bad request target.');
-          state = state === H_SLASH1 ? H_SLASH2 : H_SERVER;
-          pos++;
+          pos = this.#readSchemeSlashes(buf, pos, end);
           break;
-
         case H_SERVER:
         case H_SERVER_AT:
-          // llhttp's authority: userinfo/host characters; one '@' at a time ("a@@b" fails).
-          if (CLASS[c]! & C_SERVER) state = H_SERVER;
-          else if (c === 0x40) {
-            if (state === H_SERVER_AT) return this.#fail(400, 'Bad request target.');
-            state = H_SERVER_AT;
-          } else if (c === 0x2f) state = H_PATH;
-          else if (c === 0x3f) state = H_QUERY;
-          else {
-            const next = this.#urlEnd(c, pos);
-            if (next < 0) return this.#fail(400, c === LF ? 'Bare LF after the request target.' : 'Bad request target.');
-            state = next;
-          }
-          pos++;
+          pos = this.#readAuthority(buf, pos, end);
           break;
-
-        case H_PATH:
-        case H_QUERY:
-        case H_FRAGMENT: {
-          const cls = state === H_PATH ? C_PATH : state === H_QUERY ? C_QUERY : C_VCHAR;
-          while (pos < end && CLASS[(c = buf[pos]!)]! & cls) pos++;
-          if (pos === end) break;
-          if (c === 0x3f && state === H_PATH) state = H_QUERY;
-          else if (c === 0x23) state = H_FRAGMENT;
-          else {
-            const next = this.#urlEnd(c, pos);
-            if (next < 0) return this.#fail(400, c === LF ? 'Bare LF after the request target.' : 'Bad request target.');
-            state = next;
-          }
-          pos++;
-          break;
-        }
-
         case H_URL_LF:
-          // A request line without a version (HTTP/0.9, as POE and llhttp accept).
-          if (c !== LF) return this.#fail(400, 'Bad request line.');
-          this.#proto = 'HTTP';
-          this.#major = 0;
-          this.#minor = 9;
-          state = H_FIELD_START;
-          pos++;
-          this.#lineStart = pos;
+          pos = this.#readHttp09LineEnd(buf, pos);
           break;
-
         case H_SP_PROTO:
-          if (c === SP) {
-            pos++;
-            break;
-          }
-          this.#protoStart = pos;
-          state = H_PROTO;
+        case H_PROTO:
+          pos = this.#readProtocol(buf, pos, end);
           break;
-
-        case H_PROTO: {
-          const n = pos - this.#protoStart;
-          if (c === 0x2f) {
-            const proto = latin1(buf, this.#protoStart, pos);
-            if (proto !== 'HTTP' && proto !== 'RTSP' && proto !== 'ICE') return this.#fail(400, 'Bad protocol.');
-            const ok =
-              proto === 'HTTP' ? HTTP_METHODS.has(this.#method) : proto === 'RTSP' ? RTSP_METHODS.has(this.#method) : this.#method === 'SOURCE';
-            if (!ok) return this.#fail(400, `Method not allowed with ${proto}.`);
-            this.#proto = proto;
-            state = H_MAJOR;
-          } else if (n >= 4 || !protoPrefix(c, n)) return this.#fail(400, 'Bad protocol.');
-          pos++;
-          break;
-        }
-
         case H_MAJOR:
-        case H_MINOR: {
-          if (c < 0x30 || c > 0x39) return this.#fail(400, 'Bad protocol version.');
-          if (state === H_MAJOR) {
-            this.#major = c - 0x30;
-            state = H_DOT;
-          } else {
-            this.#minor = c - 0x30;
-            const v = this.#major * 10 + this.#minor;
-            if (v !== 9 && v !== 10 && v !== 11 && v !== 20) return this.#fail(505, 'Protocol version not supported.');
-            if (this.#method === 'PRI') return this.#fail(505, 'HTTP/2 is not supported.');
-            state = H_LINE_CR;
-          }
-          pos++;
-          break;
-        }
-
         case H_DOT:
-          if (c !== 0x2e) return this.#fail(400, 'Bad protocol version.');
-          state = H_MINOR;
-          pos++;
+        case H_MINOR:
+          pos = this.#readVersion(buf, pos, end);
           break;
-
         case H_LINE_CR:
-          if (c !== CR) return this.#fail(400, 'Bad request line.');
-          state = H_LINE_LF;
-          pos++;
-          break;
-
         case H_LINE_LF:
-          if (c !== LF) return this.#fail(400, 'Bad request line.');
-          state = H_FIELD_START;
-          pos++;
-          this.#lineStart = pos;
+          pos = this.#readLineEnd(buf, pos, end);
           break;
-
-        case H_FIELD_START:
-          if (c === CR) state = H_END_LF;
-          else if (TOKEN_CHARS[c] === 1) state = H_FIELD;
-          else return this.#fail(400, c === SP || c === HT ? 'Whitespace at the start of a header line.' : 'Bad header name.');
-          pos++;
-          break;
-
-        case H_FIELD:
-          while (pos < end && TOKEN_CHARS[(c = buf[pos]!)] === 1) pos++;
-          if (pos === end) break;
-          // No whitespace between a field name and its colon (RFC 9112 5.1): request smuggling.
-          if (c !== 0x3a) return this.#fail(400, 'Bad header name.');
-          this.#nameEnd = pos;
-          state = H_VALUE_WS;
-          pos++;
-          break;
-
-        case H_VALUE_WS:
-          if (c === SP || c === HT) {
-            pos++;
-            break;
-          }
-          this.#valueStart = pos;
-          if (c === CR) {
-            this.#valueEnd = pos;
-            state = H_VALUE_LF;
-            pos++;
-            break;
-          }
-          state = H_VALUE;
-          break;
-
-        case H_VALUE:
-          while (pos < end && CLASS[(c = buf[pos]!)]! & C_VALUE) pos++;
-          if (pos === end) break;
-          if (c !== CR) return this.#fail(400, c === LF ? 'Bare LF in a header line.' : 'Bad character in a header value.');
-          this.#valueEnd = pos;
-          state = H_VALUE_LF;
-          pos++;
-          break;
-
-        case H_VALUE_LF: {
-          if (c !== LF) return this.#fail(400, 'Bare CR in a header line.');
-          pos++;
-          // A line that starts with SP or HTAB after this one (obs-fold) fails in H_FIELD_START.
-          const err = this.#field(buf, this.#lineStart, this.#nameEnd, this.#valueStart, this.#valueEnd);
-          // A well-formed line that breaks the framing rules: the error carries the request so
-          // far, as POE's does for a bad Content-Length.
-          if (err !== undefined) return this.#fail(err[0], err[1], this.#trailing ? undefined : this.#requestSoFar(buf));
-          state = H_FIELD_START;
-          this.#lineStart = pos;
-          break;
-        }
-
-        case H_END_LF:
-          if (c !== LF) return this.#fail(400, 'Bare CR at the end of the header block.');
-          this.#pos = pos + 1;
-          this.#state = H_START;
-          return COMPLETE;
-
         default:
-          return this.#fail(500, 'Parser state lost.');
+          pos = this.#fail(500, 'Parser state lost.');
       }
+      if (pos < 0) return pos === HEAD_DONE ? COMPLETE : FAILED;
     }
     if (pos >= limit) {
       // The head would pass maxHeaderSize: 414 while still on the request line, else 431.
-      const onLine = state < H_FIELD_START && !this.#trailing;
-      return this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
+      const onLine = this.#state < H_FIELD_START && !this.#trailing;
+      this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
+      return FAILED;
     }
-    return this.#pause(pos, state);
-  }
-
-  #pause(pos: number, state: number): number {
     this.#pos = pos;
-    this.#state = state;
     return NEED_MORE;
   }
 
+  // The request line: method SP request-target SP HTTP-version CRLF (RFC 9112 3).
+
+  /** The method, byte by byte down the trie, so a request fails at the first byte no method continues. */
+  #readMethod(buf: Buffer, pos: number, end: number): number {
+    let node = this.#state === H_START ? 0 : this.#methodNode;
+    let c = 0;
+    while (pos < end) {
+      c = buf[pos]!;
+      const sym = METHOD_SYMBOL[c]!;
+      const next = sym < 0 ? 0 : METHOD_NEXT[node * 28 + sym]!;
+      if (next === 0) break;
+      node = next;
+      pos++;
+    }
+    if (pos === end) {
+      this.#methodNode = node;
+      this.#state = H_METHOD;
+      return pos;
+    }
+    if (c !== SP || METHOD_NAME[node] === '') return this.#badMethod(c, pos);
+    this.#method = METHOD_NAME[node]!;
+    this.#state = H_SP_URL;
+    return pos + 1;
+  }
+
+  /** A token no known method starts with is a method not implemented; other bytes are junk. */
+  #badMethod(c: number, pos: number): number {
+    return this.#fail(TOKEN_CHARS[c] === 1 || (c === SP && pos > 0) ? 501 : 400, 'Bad request method.');
+  }
+
   /**
-   * Where a request-target ends: SP before the version, or CR for HTTP/0.9; -1 for a bad byte.
-   * A bare LF after the target fails too (llhttp 9.3, in Node 20, takes it as HTTP/0.9; later
-   * llhttp versions refuse it, as every other bare LF).
+   * Spaces, then the target's first byte: origin-form (`/`), asterisk-form (`*`) or
+   * absolute-form (a scheme); CONNECT's target is an authority (host:port).
    */
-  #urlEnd(c: number, pos: number): number {
+  #readTargetStart(buf: Buffer, pos: number, end: number): number {
+    while (pos < end && buf[pos] === SP) pos++;
+    if (pos === end) return pos;
+    this.#targetStart = pos;
+    if (this.#method === 'CONNECT') {
+      this.#state = H_SERVER;
+      return pos;
+    }
+    const c = buf[pos]!;
+    if (c === 0x2f || c === 0x2a) this.#state = H_PATH;
+    else if (CLASS[c]! & C_ALPHA) this.#state = H_SCHEMA;
+    else return this.#fail(400, 'Bad request target.');
+    return pos + 1;
+  }
+
+  #readPath(buf: Buffer, pos: number, end: number): number {
+    let c = 0;
+    while (pos < end && CLASS[(c = buf[pos]!)]! & C_PATH) pos++;
+    if (pos === end) return pos;
+    if (c === 0x3f) this.#state = H_QUERY;
+    else if (c === 0x23) this.#state = H_FRAGMENT;
+    else return this.#endOfTarget(c, pos);
+    return pos + 1;
+  }
+
+  #readQuery(buf: Buffer, pos: number, end: number): number {
+    let c = 0;
+    while (pos < end && CLASS[(c = buf[pos]!)]! & C_QUERY) pos++;
+    if (pos === end) return pos;
+    if (c !== 0x23) return this.#endOfTarget(c, pos);
+    this.#state = H_FRAGMENT;
+    return pos + 1;
+  }
+
+  #readFragment(buf: Buffer, pos: number, end: number): number {
+    let c = 0;
+    while (pos < end && CLASS[(c = buf[pos]!)]! & C_VCHAR) pos++;
+    if (pos === end) return pos;
+    return this.#endOfTarget(c, pos);
+  }
+
+  #readScheme(buf: Buffer, pos: number, end: number): number {
+    let c = 0;
+    while (pos < end && CLASS[(c = buf[pos]!)]! & C_ALPHA) pos++;
+    if (pos === end) return pos;
+    if (c !== 0x3a) return this.#fail(400, 'Bad request target.');
+    this.#state = H_SLASH1;
+    return pos + 1;
+  }
+
+  /** The `//` after `scheme:`. */
+  #readSchemeSlashes(buf: Buffer, pos: number, end: number): number {
+    let state = this.#state;
+    while (pos < end && state !== H_SERVER) {
+      if (buf[pos] !== 0x2f) return this.#fail(400, 'Bad request target.');
+      state = state === H_SLASH1 ? H_SLASH2 : H_SERVER;
+      pos++;
+    }
+    this.#state = state;
+    return pos;
+  }
+
+  /** llhttp's authority: userinfo/host characters; one '@' at a time ("a@@b" fails). */
+  #readAuthority(buf: Buffer, pos: number, end: number): number {
+    let state = this.#state;
+    let c = 0;
+    for (; pos < end; pos++) {
+      c = buf[pos]!;
+      if (CLASS[c]! & C_SERVER) state = H_SERVER;
+      else if (c !== 0x40) break;
+      else if (state === H_SERVER_AT) return this.#fail(400, 'Bad request target.');
+      else state = H_SERVER_AT;
+    }
+    this.#state = state;
+    if (pos === end) return pos;
+    if (c === 0x2f) this.#state = H_PATH;
+    else if (c === 0x3f) this.#state = H_QUERY;
+    else return this.#endOfTarget(c, pos);
+    return pos + 1;
+  }
+
+  /**
+   * Where a request-target ends: SP before the version, or CR for HTTP/0.9; any other byte
+   * fails. A bare LF after the target fails too (llhttp 9.3, in Node 20, takes it as HTTP/0.9;
+   * later llhttp versions refuse it, as every other bare LF).
+   */
+  #endOfTarget(c: number, pos: number): number {
     this.#targetEnd = pos;
-    if (c === SP) return H_SP_PROTO;
-    if (c === CR) return H_URL_LF;
-    return -1;
+    if (c === SP) this.#state = H_SP_PROTO;
+    else if (c === CR) this.#state = H_URL_LF;
+    else return this.#fail(400, c === LF ? 'Bare LF after the request target.' : 'Bad request target.');
+    return pos + 1;
+  }
+
+  /** A request line without a version (HTTP/0.9, as POE and llhttp accept). */
+  #readHttp09LineEnd(buf: Buffer, pos: number): number {
+    if (buf[pos] !== LF) return this.#fail(400, 'Bad request line.');
+    this.#proto = 'HTTP';
+    this.#major = 0;
+    this.#minor = 9;
+    this.#state = H_FIELD_START;
+    this.#lineStart = pos + 1;
+    return pos + 1;
+  }
+
+  /** Spaces, then `HTTP`, `RTSP` or `ICE` up to the `/`. */
+  #readProtocol(buf: Buffer, pos: number, end: number): number {
+    if (this.#state === H_SP_PROTO) {
+      while (pos < end && buf[pos] === SP) pos++;
+      if (pos === end) return pos;
+      this.#protoStart = pos;
+      this.#state = H_PROTO;
+    }
+    const start = this.#protoStart;
+    for (; pos < end; pos++) {
+      const c = buf[pos]!;
+      if (c === 0x2f) return this.#protocolName(buf, start, pos);
+      if (pos - start >= 4 || !protoPrefix(c, pos - start)) return this.#fail(400, 'Bad protocol.');
+    }
+    return pos;
+  }
+
+  /** The protocol before the `/` at `pos`, each only with the methods llhttp allows with it. */
+  #protocolName(buf: Buffer, start: number, pos: number): number {
+    // HTTP without a string to build and compare.
+    const http = pos - start === 4 && buf[start] === 0x48 && buf[start + 1] === 0x54 && buf[start + 2] === 0x54 && buf[start + 3] === 0x50;
+    const proto = http ? 'HTTP' : latin1(buf, start, pos);
+    if (proto !== 'HTTP' && proto !== 'RTSP' && proto !== 'ICE') return this.#fail(400, 'Bad protocol.');
+    const method = this.#method;
+    const ok = proto === 'HTTP' ? HTTP_METHODS.has(method) : proto === 'RTSP' ? RTSP_METHODS.has(method) : method === 'SOURCE';
+    if (!ok) return this.#fail(400, `Method not allowed with ${proto}.`);
+    this.#proto = proto;
+    this.#state = H_MAJOR;
+    return pos + 1;
+  }
+
+  /** `d.d` after the `/`. */
+  #readVersion(buf: Buffer, pos: number, end: number): number {
+    let state = this.#state;
+    for (; pos < end; pos++) {
+      const c = buf[pos]!;
+      if (state === H_DOT) {
+        if (c !== 0x2e) return this.#fail(400, 'Bad protocol version.');
+        state = H_MINOR;
+      } else if (c < 0x30 || c > 0x39) return this.#fail(400, 'Bad protocol version.');
+      else if (state === H_MINOR) return this.#versionDone(c - 0x30, pos);
+      else {
+        this.#major = c - 0x30;
+        state = H_DOT;
+      }
+    }
+    this.#state = state;
+    return pos;
+  }
+
+  /** The minor digit completes the version: only 0.9, 1.0, 1.1 and 2.0 are known (llhttp). */
+  #versionDone(minor: number, pos: number): number {
+    this.#minor = minor;
+    const v = this.#major * 10 + minor;
+    if (v !== 9 && v !== 10 && v !== 11 && v !== 20) return this.#fail(505, 'Protocol version not supported.');
+    if (this.#method === 'PRI') return this.#fail(505, 'HTTP/2 is not supported.');
+    this.#state = H_LINE_CR;
+    return pos + 1;
+  }
+
+  /** The CRLF after the version. */
+  #readLineEnd(buf: Buffer, pos: number, end: number): number {
+    if (this.#state === H_LINE_CR) {
+      if (buf[pos] !== CR) return this.#fail(400, 'Bad request line.');
+      if (++pos === end) {
+        this.#state = H_LINE_LF;
+        return pos;
+      }
+    }
+    if (buf[pos] !== LF) return this.#fail(400, 'Bad request line.');
+    this.#state = H_FIELD_START;
+    this.#lineStart = pos + 1;
+    return pos + 1;
+  }
+
+  // Field lines: field-name ":" OWS field-value OWS CRLF (RFC 9112 5), then CRLF.
+
+  /** A field name up to its colon; or, at the start of a line, the CR of the blank line. */
+  #readFieldName(buf: Buffer, pos: number, end: number): number {
+    let c = 0;
+    if (this.#state === H_FIELD_START) {
+      c = buf[pos]!;
+      if (TOKEN_CHARS[c] !== 1) return this.#notFieldName(c, pos);
+      this.#state = H_FIELD;
+      pos++;
+    }
+    while (pos < end && TOKEN_CHARS[(c = buf[pos]!)] === 1) pos++;
+    if (pos === end) return pos;
+    // No whitespace between a field name and its colon (RFC 9112 5.1): request smuggling.
+    if (c !== 0x3a) return this.#fail(400, 'Bad header name.');
+    this.#nameEnd = pos;
+    this.#state = H_VALUE_WS;
+    return pos + 1;
+  }
+
+  /** A line that does not start with a name: the blank line's CR, or an error (obs-fold too). */
+  #notFieldName(c: number, pos: number): number {
+    if (c !== CR) return this.#fail(400, c === SP || c === HT ? 'Whitespace at the start of a header line.' : 'Bad header name.');
+    this.#state = H_END_LF;
+    return pos + 1;
+  }
+
+  /** Whitespace, then a field value up to its CR. */
+  #readFieldValue(buf: Buffer, pos: number, end: number): number {
+    let c = 0;
+    if (this.#state === H_VALUE_WS) {
+      while (pos < end && ((c = buf[pos]!) === SP || c === HT)) pos++;
+      if (pos === end) return pos;
+      this.#valueStart = pos;
+      this.#state = H_VALUE;
+    }
+    while (pos < end && CLASS[(c = buf[pos]!)]! & C_VALUE) pos++;
+    if (pos === end) return pos;
+    if (c !== CR) return this.#fail(400, c === LF ? 'Bare LF in a header line.' : 'Bad character in a header value.');
+    this.#valueEnd = pos;
+    this.#state = H_VALUE_LF;
+    return pos + 1;
+  }
+
+  /** The LF that completes a field line, which is checked now: a bad one fails at once. */
+  #readFieldLineEnd(buf: Buffer, pos: number): number {
+    if (buf[pos] !== LF) return this.#fail(400, 'Bare CR in a header line.');
+    const err = this.#field(buf, this.#lineStart, this.#nameEnd, this.#valueStart, this.#valueEnd);
+    if (err !== undefined) return this.#fieldFailed(buf, err);
+    this.#state = H_FIELD_START;
+    this.#lineStart = pos + 1;
+    return pos + 1;
+  }
+
+  /**
+   * A well-formed line that breaks the framing rules: the error carries the request so far, as
+   * POE's does for a bad Content-Length.
+   */
+  #fieldFailed(buf: Buffer, err: [number, string]): number {
+    return this.#fail(err[0], err[1], this.#trailing ? undefined : this.#requestSoFar(buf));
+  }
+
+  /** The LF of the blank line: the head (or trailer section) is complete. */
+  #readHeadEnd(buf: Buffer, pos: number): number {
+    if (buf[pos] !== LF) return this.#fail(400, 'Bare CR at the end of the header block.');
+    this.#pos = pos + 1;
+    this.#state = H_START;
+    return HEAD_DONE;
   }
 
   /**
@@ -770,6 +768,9 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     }
   }
 
+  // The head is complete: the request, an error, or a body to read.
+
+  /** Checks what only the whole head can tell, then queues the request or reads its body. */
   #headComplete(): void {
     const q = this.#q;
     const major = this.#major;
@@ -823,10 +824,9 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     }
     if (chunked) {
       this.#mode = M_CHUNKED;
-      this.#kstate = K_SIZE_START;
+      this.#chunks.reset();
       this.#parts = [];
       this.#bodySize = 0;
-      this.#extBytes = 0;
       this.#pos = 0;
     } else {
       this.#mode = M_BODY;
@@ -883,6 +883,8 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     else this.#mode = close ? M_CLOSED : M_HEAD;
   }
 
+  // Bodies, and what follows a request.
+
   /** A Content-Length body. */
   #body(): boolean {
     const q = this.#q;
@@ -904,124 +906,47 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     return true;
   }
 
-  /** A chunked body (RFC 9112 7.1), with llhttp's strictness on sizes, extensions and CRLFs. */
+  /**
+   * A chunked body: the scanner reads its framing (drop it), finds its data (keep it), and
+   * its end, where a trailer section follows, read like the header block.
+   */
   #chunkedBody(): boolean {
     const q = this.#q;
+    const chunks = this.#chunks;
     const buf = q.view();
-    const len = buf.length;
-    let pos = this.#pos;
-    let k = this.#kstate;
-    while (pos < len) {
-      const c = buf[pos]!;
-      switch (k) {
-        case K_SIZE_START:
-        case K_SIZE: {
-          const d = HEX[c]!;
-          if (d >= 0) {
-            if (k === K_SIZE_START) this.#sizeDigits = 0;
-            const size = (k === K_SIZE_START ? 0 : this.#chunkSize) * 16 + d;
-            // llhttp's limit is 64 bits; past 2^53 the size is approximate, and no limit or
-            // lifetime lets such a chunk complete anyway.
-            if (size > 0 && ++this.#sizeDigits > 16) return this.#failed(400, 'Chunk size overflow.');
-            this.#chunkSize = size;
-            k = K_SIZE;
-          } else if (k === K_SIZE_START) return this.#failed(400, 'Bad chunk size.');
-          else if (c === CR) k = K_SIZE_LF;
-          else if (c === 0x3b) k = K_EXT;
-          else return this.#failed(400, 'Bad chunk size.');
-          pos++;
-          break;
-        }
-        case K_EXT:
-          if (c === SP || c === CR) return this.#failed(400, 'Bad chunk extension.');
-          k = K_EXT_NAME;
-          break;
-        case K_EXT_NAME:
-        case K_EXT_VALUE:
-          if (c === CR) k = K_SIZE_LF;
-          else if (c === 0x3b) k = K_EXT;
-          else if (k === K_EXT_NAME && c === 0x3d) k = K_EXT_VALUE;
-          else if (k === K_EXT_VALUE && c === 0x22) k = K_EXT_QUOTED;
-          else if (TOKEN_CHARS[c] !== 1) return this.#failed(400, 'Bad chunk extension.');
-          pos++;
-          if (++this.#extBytes > this.maxHeaderSize) return this.#failed(413, 'Chunk extensions too long.');
-          break;
-        case K_EXT_QUOTED:
-          if (c === 0x22) k = K_EXT_DONE;
-          else if (c === 0x5c) k = K_EXT_PAIR;
-          else if (!(CLASS[c]! & C_QDTEXT)) return this.#failed(400, 'Bad chunk extension.');
-          pos++;
-          if (++this.#extBytes > this.maxHeaderSize) return this.#failed(413, 'Chunk extensions too long.');
-          break;
-        case K_EXT_PAIR:
-          if (!(CLASS[c]! & C_VALUE)) return this.#failed(400, 'Bad chunk extension.');
-          k = K_EXT_QUOTED;
-          pos++;
-          break;
-        case K_EXT_DONE:
-          if (c === 0x3b) k = K_EXT;
-          else if (c === CR) k = K_SIZE_LF;
-          else return this.#failed(400, 'Bad chunk extension.');
-          pos++;
-          break;
-        case K_SIZE_LF:
-          if (c !== LF) return this.#failed(400, 'Bare CR after a chunk size.');
-          pos++;
-          q.consume(pos);
-          this.#pos = 0;
-          if (this.#chunkSize === 0) {
-            // The last chunk: a trailer section follows, parsed like the header block.
-            this.#mode = M_TRAILERS;
-            this.#trailing = true;
-            this.#state = H_FIELD_START;
-            this.#lineStart = 0;
-            this.#fields.length = 0;
-            this.#kstate = K_SIZE_START;
-            return true;
-          }
-          this.#remaining = this.#chunkSize;
-          this.#chunkSize = 0;
-          this.#kstate = K_DATA;
-          return true;
-        case K_DATA: {
-          const n = Math.min(len - pos, this.#remaining);
-          const data = q.copy(pos, pos + n);
-          this.#remaining -= n;
-          q.consume(pos + n);
-          this.#pos = 0;
-          if (this.#remaining === 0) this.#kstate = K_DATA_CR;
-          if (this.streaming) {
-            this.#out.push(data);
-            return true;
-          }
-          this.#bodySize += n;
-          if (this.#bodySize > this.maxContent) return this.#failed(413, `Content of more than ${this.maxContent} octets not accepted.`);
-          this.#parts.push(data);
-          return true;
-        }
-        case K_DATA_CR:
-          if (c !== CR) return this.#failed(400, 'Chunk data longer than its size.');
-          k = K_DATA_LF;
-          pos++;
-          break;
-        case K_DATA_LF:
-          if (c !== LF) return this.#failed(400, 'Bare CR after chunk data.');
-          k = K_SIZE_START;
-          this.#chunkSize = 0;
-          this.#extBytes = 0;
-          pos++;
-          break;
-        default:
-          return this.#failed(500, 'Parser state lost.');
-      }
+    const verdict = chunks.scan(buf, 0, buf.length);
+    if (verdict === CHUNK_DATA) return this.#chunkData(chunks);
+    if (verdict === CHUNK_BAD) return this.#failed(chunks.status, chunks.reason);
+    q.consume(chunks.at);
+    if (verdict === CHUNK_LAST) {
+      this.#mode = M_TRAILERS;
+      this.#trailing = true;
+      this.#state = H_FIELD_START;
+      this.#pos = 0;
+      this.#lineStart = 0;
+      this.#fields.length = 0;
     }
-    // Nothing in a chunk-size line or CRLF needs keeping: drop it as it is scanned.
-    q.consume(pos);
-    this.#pos = 0;
-    this.#kstate = k;
-    return false;
+    return verdict !== CHUNK_MORE;
   }
 
+  /** As much of a chunk's data as has arrived. */
+  #chunkData(chunks: ChunkScanner): boolean {
+    const q = this.#q;
+    const n = Math.min(q.length, chunks.remaining);
+    const data = q.copy(0, n);
+    chunks.took(n);
+    q.consume(n);
+    if (this.streaming) {
+      this.#out.push(data);
+      return true;
+    }
+    this.#bodySize += n;
+    if (this.#bodySize > this.maxContent) return this.#failed(413, `Content of more than ${this.maxContent} octets not accepted.`);
+    this.#parts.push(data);
+    return true;
+  }
+
+  /** The trailer section is complete, and with it the request. */
   #trailersComplete(): void {
     const q = this.#q;
     const buf = q.view();
@@ -1062,56 +987,12 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#request = undefined;
     this.#parts = [];
     this.#fields = [];
-    return FAILED;
+    return FAIL;
   }
 
   #failed(status: number, details: string): boolean {
     this.#fail(status, details);
     return true;
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // serializing
-
-  #serialize(r: HttpResponse): Buffer {
-    const code = r.code;
-    const std = statusMessage(code) ?? 'Unknown Error';
-    const message = r.message;
-    // POE's status line: the standard message in parentheses when the response's differs.
-    let head = `${r.protocol || 'HTTP/1.0'} ${code}`;
-    if (std !== message) head += ` (${std})`;
-    if (message.length > 0) head += ` ${message}`;
-    checkLine(head, 'status line');
-    head += '\r\n';
-    const [names, values] = headerLines(r.headers);
-    let hasLength = false;
-    let hasCoding = false;
-    let hasDate = false;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const value = values[i]!;
-      checkLine(value, 'value of header', name);
-      head += `${name}: ${value}\r\n`;
-      // The three names the serializer adds or not, told apart by length before case.
-      const n = name.length;
-      if (n === 14) hasLength ||= name.toLowerCase() === 'content-length';
-      else if (n === 17) hasCoding ||= name.toLowerCase() === 'transfer-encoding';
-      else if (n === 4) hasDate ||= name.toLowerCase() === 'date';
-    }
-    const noBody = code < 200 || code === 204 || code === 304;
-    const headRequest = r.request?.method === 'HEAD';
-    const content = r.content;
-    if (!noBody && !hasLength && !hasCoding && !(headRequest && content.length === 0)) {
-      head += `Content-Length: ${content.length}\r\n`;
-    }
-    if (code >= 200 && !hasDate) head += `Date: ${httpDate(this.#now())}\r\n`;
-    head += '\r\n';
-    const body = noBody || headRequest ? 0 : content.length;
-    // One buffer for head and body: the head is Latin-1 text, one byte per character.
-    const out = Buffer.allocUnsafe(head.length + body);
-    out.write(head, 0, 'latin1');
-    if (body > 0) content.copy(out, head.length);
-    return out;
   }
 }
 
@@ -1123,60 +1004,6 @@ function boolOption(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-/** Whether byte `c` at index `n` continues one of HTTP, RTSP, ICE. */
-function protoPrefix(c: number, n: number): boolean {
-  return c === 'HTTP'.charCodeAt(n) || c === 'RTSP'.charCodeAt(n) || (n < 3 && c === 'ICE'.charCodeAt(n));
-}
-
-/** Case-insensitive comparison of `buf[start..]` with a lower-case ASCII literal. */
-function eqLower(buf: Buffer, start: number, lit: string): boolean {
-  for (let i = 0; i < lit.length; i++) if ((buf[start + i]! | 0x20) !== lit.charCodeAt(i)) return false;
-  return true;
-}
-
-const U64_MAX = 0xffffffffffffffffn;
-
-/**
- * A Content-Length value: digits, then only spaces (llhttp); -1 when it is anything else or
- * does not fit 64 bits (llhttp's overflow). Past 2^53 the number is approximate: it is beyond
- * any `maxContent`, and streaming it would never end anyway.
- */
-function parseLength(buf: Buffer, start: number, end: number): number {
-  let i = start;
-  let n = 0;
-  while (i < end) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    n = n * 10 + (c - 0x30);
-    i++;
-  }
-  if (i === start) return -1;
-  if (n > Number.MAX_SAFE_INTEGER && BigInt(latin1(buf, start, i)) > U64_MAX) return -1;
-  while (i < end && buf[i] === SP) i++;
-  return i === end ? n : -1;
-}
-
-/**
- * llhttp's reading of a Transfer-Encoding value in a request: 1 when its last coding is
- * `chunked`, 0 when it does not end in chunked, -1 when chunked is followed by another coding.
- */
-function finalChunked(buf: Buffer, start: number, end: number): number {
-  let i = start;
-  for (;;) {
-    // at the start of a coding
-    if (end - i >= 7 && eqLower(buf, i, 'chunked')) {
-      let j = i + 7;
-      while (j < end && buf[j] === SP) j++;
-      if (j === end) return 1;
-      if (buf[j] === 0x2c) return -1;
-    }
-    while (i < end && buf[i] !== 0x2c) i++;
-    if (i === end) return 0;
-    i++;
-    while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
-  }
-}
-
 /** POE collapses a leading `//+` in the request-target to `/`. */
 function collapseSlashes(target: string): string {
   if (target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) !== 0x2f) return target;
@@ -1185,43 +1012,3 @@ function collapseSlashes(target: string): string {
   return `/${target.slice(i)}`;
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** POE's error page (`_build_error`): text/html with a Content-Length; here also Connection: close. */
-function errorResponse(status: number, details: string, request: HttpRequest | undefined): HttpResponse {
-  const message = statusMessage(status) ?? 'Unknown Error';
-  const safe = details.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
-  const body =
-    `<html><head><title>Error ${status}: ${message}</title></head>` +
-    `<body><h1>Error ${status}: ${message}</h1><p>${safe}</p></body></html>`;
-  const r = new HttpResponse(status, message);
-  r.headers.pushHeader('Content-Type', 'text/html');
-  r.headers.pushHeader('Content-Length', Buffer.byteLength(body));
-  r.headers.pushHeader('Connection', 'close');
-  r.content = body;
-  r.closeConnection = true;
-  r.request = request;
-  return r;
-}
-
-const NOT_LINE_TEXT = /[^\t\x20-\x7e\x80-\xff]/;
-
-/** A status line or header value must stay on its line and be bytes (Node's checkInvalidHeaderChar). */
-function checkLine(text: string, what: string, name?: string): void {
-  if (NOT_LINE_TEXT.test(text)) {
-    const where = name === undefined ? what : `${what} \`${name}\``;
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `HTTPD: the ${where} has a control or non-Latin-1 character: ${describe(text)}`);
-  }
-}
-
-let dateSecond = -1;
-let dateText = '';
-/** IMF-fixdate (RFC 9110 5.6.7), computed once per second. */
-function httpDate(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s !== dateSecond) {
-    dateSecond = s;
-    dateText = new Date(s * 1000).toUTCString();
-  }
-  return dateText;
-}

@@ -1,9 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import { PoeArgumentError, describe } from '../errors.js';
-import { HttpHeaders } from './headers.js';
-import type { HeaderValue, HeadersInit } from './headers.js';
-import { contentBytes, mediaType } from './request.js';
-import type { ContentInit, HttpRequest } from './request.js';
+import type { HttpHeaders, HeadersInit } from './headers.js';
+import { HttpMessage } from './message.js';
+import type { ContentInit } from './message.js';
+import type { HttpRequest } from './request.js';
 
 /**
  * The standard reason phrase of a status code (`OK` for 200), or `undefined` for a code
@@ -18,18 +18,19 @@ export function statusMessage(code: number): string | undefined {
  * `get` returns in place of a request that could not be accepted (an error response, with
  * `closeConnection` set).
  *
- * POE: `HTTP::Response`. The mapping:
+ * POE: `HTTP::Response`. Headers, content and their accessors are {@link HttpMessage}'s; beyond
+ * them:
  * - `HTTP::Response->new($code, $message, $headers, $content)` -> `new HttpResponse(code,
  *   message, headers, content)`; `message` defaults to the standard reason phrase (POE leaves
  *   it undef, and Filter::HTTPD then writes `HTTP/1.0 200 (OK)`);
- * - `$r->code`, `$r->message`, `$r->protocol` -> `r.code`, `r.message`, `r.protocol`;
+ * - `$r->code`, `$r->message` -> `r.code`, `r.message`;
  * - `$r->header('Content-Type' => 'text/plain')` -> `r.header('Content-Type', 'text/plain')`
  *   or `r.contentType = 'text/plain'`;
  * - `$r->content('body')` -> `r.content = 'body'` (strings are stored as UTF-8);
  * - `$r->request` -> `r.request`; `$r->is_success`, `$r->is_error`, `$r->status_line` ->
  *   `r.isSuccess`, `r.isError`, `r.statusLine`.
  */
-export class HttpResponse {
+export class HttpResponse extends HttpMessage {
   /** The status code. POE: `$r->code`. */
   code: number;
   /** The reason phrase. POE: `$r->message`. */
@@ -38,9 +39,7 @@ export class HttpResponse {
    * The protocol of the status line; the filter writes `HTTP/1.0` when it is unset, as POE.
    * POE: `$r->protocol`.
    */
-  protocol: string | undefined = undefined;
-  /** The header field lines. POE: `$r->headers`. */
-  headers: HttpHeaders;
+  declare protocol: string | undefined;
   /** The request this response answers, when known. POE: `$r->request`. */
   request: HttpRequest | undefined = undefined;
   /**
@@ -48,7 +47,6 @@ export class HttpResponse {
    * a `Connection: close` header) on the error responses it returns; a session may set it too.
    */
   closeConnection = false;
-  #content: Buffer;
 
   constructor(code = 200, message?: string, headers?: HttpHeaders | HeadersInit, content?: ContentInit) {
     if (typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 999) {
@@ -57,41 +55,9 @@ export class HttpResponse {
     if (message !== undefined && (typeof message !== 'string' || /[\r\n\0]/.test(message))) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`message\` to be a string without CR, LF or NUL, got ${describe(message)}`);
     }
+    super(headers, content);
     this.code = code;
     this.message = message ?? statusMessage(code) ?? '';
-    this.headers = headers instanceof HttpHeaders ? headers : new HttpHeaders(headers);
-    this.#content = contentBytes(content, '`content`');
-  }
-
-  /** The body bytes. POE: `$r->content`; assign a string (stored as UTF-8) or bytes to set it. */
-  get content(): Buffer {
-    return this.#content;
-  }
-  set content(value: ContentInit) {
-    this.#content = contentBytes(value, '`content`');
-  }
-
-  /** The body decoded as UTF-8. */
-  get contentText(): string {
-    return this.#content.toString('utf8');
-  }
-
-  /**
-   * The media type of Content-Type, lower-cased, without parameters; assigning sets the whole
-   * header value. POE: `$r->content_type`.
-   */
-  get contentType(): string | undefined {
-    return mediaType(this.headers.header('content-type'));
-  }
-  set contentType(value: string) {
-    this.headers.header('Content-Type', value);
-  }
-
-  /** Content-Length as a number, when present and a number. POE: `$r->content_length`. */
-  get contentLength(): number | undefined {
-    const v = this.headers.header('content-length');
-    if (v === undefined || !/^\s*\d+\s*$/.test(v)) return undefined;
-    return Number(v);
   }
 
   /** `"<code> <message>"`. POE: `$r->status_line`. */
@@ -113,34 +79,5 @@ export class HttpResponse {
   /** 4xx or 5xx. POE: `$r->is_error`. */
   get isError(): boolean {
     return this.code >= 400 && this.code < 600;
-  }
-
-  /** Header value (any case; repeats joined by ", "), or set it. POE: `$r->header(...)`. */
-  header(name: string, value?: HeaderValue): string | undefined {
-    return this.headers.header(name, value);
-  }
-  /** POE: `$r->push_header($name => $value)`. */
-  pushHeader(name: string, value: HeaderValue): void {
-    this.headers.pushHeader(name, value);
-  }
-  /** POE: `$r->remove_header($name)`. */
-  removeHeader(name: string): string[] {
-    return this.headers.removeHeader(name);
-  }
-  /** Each distinct header name once, in order of first appearance. POE: `$r->header_field_names`. */
-  headerFieldNames(): string[] {
-    return this.headers.headerFieldNames();
-  }
-  /** POE: `header_field_names`. */
-  header_field_names(): string[] {
-    return this.headers.headerFieldNames();
-  }
-  /** POE: `push_header`. */
-  push_header(name: string, value: HeaderValue): void {
-    this.headers.pushHeader(name, value);
-  }
-  /** POE: `remove_header`. */
-  remove_header(name: string): string[] {
-    return this.headers.removeHeader(name);
   }
 }

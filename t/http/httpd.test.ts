@@ -257,6 +257,12 @@ describe('request records', () => {
     expect(r.contentText).toContain('<p>Bad protocol.</p>');
   });
 
+  // Each byte of these continues one of HTTP, RTSP and ICE: only the whole name tells them apart.
+  test.each([['HTSP/1.1'], ['HCTP/1.1'], ['HTEP/1.1'], ['RTTP/1.1'], ['ITSP/1.1'], ['HTT/1.1']])('a protocol mixing the known names (%s) is a 400, Bad protocol', (proto) => {
+    const r = errorFor(`GET / ${proto}\r\nHost: h\r\n\r\n`);
+    expect([r.code, r.contentText.includes('<p>Bad protocol.</p>')]).toEqual([400, true]);
+  });
+
   test('chunked: flag, body, trailers', () => {
     const r = only(records('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1;a="b;c"\r\nx\r\n0\r\nT: 1\r\nT: 2\r\n\r\n'), HttpRequest);
     expect([r.chunked, r.contentText, r.trailers?.header('t')]).toEqual([true, 'x', '1, 2']);

@@ -1,9 +1,10 @@
 /**
  * The HTTP messages: HttpHeaders (POE's HTTP::Headers semantics), HttpRequest and
- * HttpResponse (HTTP::Request / HTTP::Response as a POE port uses them).
+ * HttpResponse (HTTP::Request / HTTP::Response as a POE port uses them), and their shared
+ * base HttpMessage (HTTP::Message).
  */
-import { describe, expect, test } from 'vitest';
-import { HttpHeaders, HttpRequest, HttpResponse, PoeArgumentError, statusMessage } from '../../src/index.js';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import { HttpHeaders, HttpMessage, HttpRequest, HttpResponse, PoeArgumentError, statusMessage } from '../../src/index.js';
 
 describe('HttpHeaders', () => {
   test('lookups ignore case; repeats are kept and joined by ", "; order and spelling are kept', () => {
@@ -114,5 +115,37 @@ describe('HttpResponse', () => {
 
   test('statusMessage is HTTP::Status::status_message', () => {
     expect([statusMessage(200), statusMessage(413), statusMessage(599)]).toEqual(['OK', 'Payload Too Large', undefined]);
+  });
+});
+
+describe('HttpMessage', () => {
+  test('HTTP::Message: requests and responses share headers, content and their accessors', () => {
+    const label = (m: HttpMessage) => {
+      m.pushHeader('X-Seen', '1');
+      m.content = 'ok';
+      return [m.protocol, m.header('x-seen'), m.contentText, m.headerFieldNames()];
+    };
+    const req = new HttpRequest('GET', '/');
+    const res = new HttpResponse(200);
+    expect([req instanceof HttpMessage, res instanceof HttpMessage]).toEqual([true, true]);
+    expect([label(req), label(res)]).toEqual([
+      ['HTTP/1.1', '1', 'ok', ['X-Seen']],
+      [undefined, '1', 'ok', ['X-Seen']],
+    ]);
+    // One implementation, not two copies that could drift apart.
+    for (const name of ['header', 'pushHeader', 'removeHeader', 'headerFieldNames', 'push_header', 'remove_header', 'header_field_names'] as const) {
+      expect(HttpRequest.prototype[name]).toBe(HttpResponse.prototype[name]);
+    }
+  });
+
+  test('types: each subclass keeps its own protocol type; the base is abstract', () => {
+    expectTypeOf<HttpRequest['protocol']>().toEqualTypeOf<string>();
+    expectTypeOf<HttpResponse['protocol']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<HttpMessage['protocol']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<HttpRequest>().toExtend<HttpMessage>();
+    expectTypeOf<HttpResponse>().toExtend<HttpMessage>();
+    // @ts-expect-error HttpMessage is abstract: a message is a request or a response
+    const base = (): HttpMessage => new HttpMessage(undefined, undefined);
+    expectTypeOf(base).returns.toEqualTypeOf<HttpMessage>();
   });
 });
