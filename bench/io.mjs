@@ -144,12 +144,23 @@ function converse(socket, id, lines) {
   });
 }
 
+/**
+ * Warm-up rounds, each as large as the timed one and not timed: both servers reach their
+ * steady state (optimised code, sized heap) first. Without them a run this short mostly
+ * measures JIT compilation, which costs the server with more code to compile (poe-ts) the
+ * most. One round was not enough: poe-ts was still 10-20% short of its own steady state in the
+ * round after it (measured by running the load again on the same server), where three rounds
+ * bring both servers to their steady state.
+ */
+const WARM_ROUNDS = 3;
+
 async function loadEcho(port, clients, lines) {
-  // A warm-up round as large as the timed one, not timed: both servers reach their steady
-  // state (optimised code, sized heap) first. Without it a run this short mostly measures JIT
-  // compilation, which costs the server with more code to compile (poe-ts) the most.
-  const warm = await Promise.all(Array.from({ length: clients }, () => connect(port)));
-  await Promise.all(warm.map((s, i) => converse(s, i, lines)));
+  const warm = [];
+  for (let round = 0; round < WARM_ROUNDS; round++) {
+    const sockets = await Promise.all(Array.from({ length: clients }, () => connect(port)));
+    await Promise.all(sockets.map((s, i) => converse(s, i, lines)));
+    warm.push(...sockets);
+  }
   const sockets = await Promise.all(Array.from({ length: clients }, () => connect(port)));
   const t0 = now();
   await Promise.all(sockets.map((s, i) => converse(s, i, lines)));
@@ -295,8 +306,8 @@ async function echoRun(kind, lines) {
     const before = await server.ask('cpu');
     const r = await runJsonChild(SELF, ['--load', 'echo', String(server.port), String(CLIENTS), String(lines)]);
     const after = await server.ask('cpu');
-    // Server CPU per echoed line (the warm-up round included), in microseconds.
-    if (r.error === undefined) r.serverCpuUs = Number(((after.user + after.system - before.user - before.system) / (r.lines * 2)).toFixed(2));
+    // Server CPU per echoed line (the warm-up rounds included), in microseconds.
+    if (r.error === undefined) r.serverCpuUs = Number(((after.user + after.system - before.user - before.system) / (r.lines * (WARM_ROUNDS + 1))).toFixed(2));
     return r;
   } finally {
     await server.stop();

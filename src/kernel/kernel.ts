@@ -104,6 +104,9 @@ const TIMER: Readonly<Record<'alarm' | 'alarmAdd' | 'delay' | 'delayAdd' | 'alar
   delaySet: { poe: 'delay_set', name: 'delaySet', epoch: false, replaces: false, returnsId: true, reportWall: true },
 };
 
+/** The caller's file and line when `callerInfo` is off: one shared tuple, no array per event. */
+const NO_CALLER: readonly [undefined, undefined] = [undefined, undefined];
+
 function checkEvent(event: unknown, what: string): asserts event is string {
   if (typeof event !== 'string') {
     throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected \`${what}\` event name to be a string, got ${describe(event)}`);
@@ -449,7 +452,9 @@ export class Kernel<E = Untyped> {
     const now = (this.#now = this.#clock.now());
     const due = call.epoch ? t - this.#clock.wall(now) + now : now + t;
     const wall = call.epoch ? t : this.#clock.wall(now) + t;
-    const [file, line] = this.#callerInfo ? callerOf(skip) : [undefined, undefined];
+    const caller = this.#callerInfo ? callerOf(skip) : NO_CALLER;
+    const file = caller[0];
+    const line = caller[1];
     const item = this.#events.addTimer(s, event, due, wall, call.reportWall, args, this.#activeEvent || undefined, file, line, call.returnsId);
     if (!this.#inPump && this.#mode !== undefined && due < this.#clockTimerDue && !this.#wakeScheduled) this.#scheduleWake();
     return call.returnsId ? item.seq : 0;
@@ -747,7 +752,9 @@ export class Kernel<E = Untyped> {
    * handler directly (no trap, G13), a call into another session through the trap.
    */
   #callSession(target: Session, event: string, args: unknown[], skip: (...args: never[]) => unknown, callerOwns: boolean): unknown {
-    const [file, line] = this.#callerInfo ? callerOf(skip) : [undefined, undefined];
+    const caller = this.#callerInfo ? callerOf(skip) : NO_CALLER;
+    const file = caller[0];
+    const line = caller[1];
     const active = this.#active;
     const from = this.#activeEvent || undefined;
     const ret = target === active ? target._invoke(this as Kernel, active, event, args, file, line, from) : this.#invoke(target, active, event, args, file, line, from);
@@ -949,7 +956,9 @@ export class Kernel<E = Untyped> {
     const target = this.#resolve(dest);
     if (target === undefined) return this.#fail(E.ESRCH, `post: cannot resolve destination ${describe(dest)}`, undefined);
     if (target === this) return 1; // the kernel accepts and ignores posts (spec 1.1)
-    const [file, line] = this.#callerInfo ? callerOf(this.post) : [undefined, undefined];
+    const caller = this.#callerInfo ? callerOf(this.post) : NO_CALLER;
+    const file = caller[0];
+    const line = caller[1];
     this.#enqueue(ItemKind.Post, target, event, args, file, line);
     return 1;
   }
@@ -960,7 +969,9 @@ export class Kernel<E = Untyped> {
     checkEvent(event, 'yield');
     const active = this.#active;
     if (active === this) return this.#yieldOutside(event, args);
-    const [file, line] = this.#callerInfo ? callerOf(this.yield) : [undefined, undefined];
+    const caller = this.#callerInfo ? callerOf(this.yield) : NO_CALLER;
+    const file = caller[0];
+    const line = caller[1];
     this.#enqueue(ItemKind.Post, active, event, args, file, line);
     return undefined;
   }
