@@ -9,9 +9,7 @@ import * as net from 'node:net';
 import { constants } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ClientTCP, Line, PoeArgumentError, ReadWrite, Session, SocketFactory, type ClientTCPOptions } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { listeningServer, portOf, runBounded, tempDir } from '../wheel/net-kit.js';
-import { kernelWithLog } from './tcp-kit.js';
+import { expectNoLeaks, listeningServer, portOf, realKernel, runBounded, tempDir } from '../kit/index.js';
 
 const E = constants.errno;
 
@@ -84,8 +82,7 @@ async function blackhole(): Promise<number> {
 
 describe('Client::TCP callbacks', () => {
   test('Started, Connected (SocketFactory args), ServerInput, ServerFlushed, shutdown waits for the flush, Disconnected', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const srv = await rawServer((socket) => {
       socket.write('hello\r\n');
       socket.on('data', (d: string) => {
@@ -136,8 +133,7 @@ describe('Client::TCP callbacks', () => {
   });
 
   test('the default ServerError warns even for a normal disconnection, and shuts down', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const srv = await rawServer((socket) => socket.end('bye\n'));
     const id = ClientTCP.create({
       kernel,
@@ -153,8 +149,7 @@ describe('Client::TCP callbacks', () => {
   });
 
   test('undefined remoteAddress means 127.0.0.1; input after shutdown is ignored', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const srv = await rawServer((socket) => socket.write('one\ntwo\nthree\n'));
     ClientTCP.create({
       kernel,
@@ -190,8 +185,7 @@ describe('Client::TCP over a unix socket', () => {
     });
     await new Promise<void>((resolve) => server.listen(path, resolve));
     cleanups.push(() => server.close());
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     ClientTCP.create({
       kernel,
       domain: 'unix',
@@ -214,8 +208,7 @@ describe('Client::TCP over a unix socket', () => {
 
 describe('Client::TCP reconnect and connect', () => {
   test('reconnect from Disconnected: a new connection each time', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const srv = await rawServer((socket, n) => socket.end(`you are #${n}\n`));
     let rounds = 0;
     ClientTCP.create({
@@ -238,8 +231,7 @@ describe('Client::TCP reconnect and connect', () => {
   });
 
   test('connect(address, port) moves the client to another server', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const a = await rawServer((socket) => socket.write('this is a\n'));
     const b = await rawServer((socket) => socket.end('this is b\n'));
     ClientTCP.create({
@@ -265,8 +257,7 @@ describe('Client::TCP reconnect and connect', () => {
 
 describe('Client::TCP connect failures', () => {
   test('a refused connect: ConnectError(connect, ECONNREFUSED, text, id); the default warns', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const closed = await listeningServer();
     const port = portOf(closed);
     await new Promise((resolve) => closed.close(resolve));
@@ -286,8 +277,7 @@ describe('Client::TCP connect failures', () => {
 
   test('connectTimeout: ConnectError(connect, ETIMEDOUT) and the pending connect is dropped', async () => {
     const port = await blackhole();
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const t0 = Date.now();
     ClientTCP.create({
       kernel,
@@ -309,8 +299,7 @@ describe('Client::TCP connect failures', () => {
   });
 
   test('a connect that succeeds cancels the timeout', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const srv = await rawServer((socket) => socket.end('hi\n'));
     ClientTCP.create({
       kernel,
@@ -330,8 +319,7 @@ describe('Client::TCP connect failures', () => {
 
   test('shutdown while connecting drops the factory: no callbacks, the alias goes', async () => {
     const port = await blackhole();
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     ClientTCP.create({
       kernel,
       remoteAddress: '127.0.0.1',
@@ -358,8 +346,7 @@ describe('Client::TCP connect failures', () => {
   });
 
   test('PreConnect returning false gives up the connection; returning the socket goes on', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const srv = await rawServer((socket, n) => socket.end(`server #${n}\n`));
     for (const accept of [false, true]) {
       ClientTCP.create({
@@ -386,8 +373,7 @@ describe('Client::TCP connect failures', () => {
 
 describe('Client::TCP filters and watermarks', () => {
   test('a filter object is cloned; ServerHigh and ServerLow are the wheel events', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let serverSide!: net.Socket;
     let total = 0;
     const srv = await rawServer((socket) => {
@@ -438,8 +424,7 @@ describe('Client::TCP read pause (readPauseMark, not in POE)', () => {
     ['by default the client stops reading while 1 MiB it sent waits, and reads on once it drains', {}, ['server reads', 'input hello with at most 512 KiB queued']],
     ['readPauseMark false: the input is read at once, however much is queued (POE)', { readPauseMark: false }, ['input hello with more than 512 KiB queued', 'server reads']],
   ] as const)('%s', async (_name, options, expected) => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let serverSide!: net.Socket;
     let total = 0;
     const srv = await rawServer((socket) => {
@@ -503,7 +488,7 @@ describe('Client::TCP options are checked when create is called', () => {
     ['reserved inline state', { ...ok, inlineStates: { reconnect: () => undefined } }, /`inlineStates` may not define `reconnect`/],
   ];
   test.each(cases)('%s', (_name, options, message) => {
-    const { kernel } = kernelWithLog();
+    const { kernel } = realKernel();
     let thrown: unknown;
     try {
       ClientTCP.create({ kernel, ...options } as never);
@@ -516,7 +501,7 @@ describe('Client::TCP options are checked when create is called', () => {
   });
 
   test('created from a handler, the client joins the running kernel', async () => {
-    const { kernel, warnings } = kernelWithLog();
+    const { kernel, warnings } = realKernel();
     const srv = await rawServer((socket) => socket.end('x\n'));
     const got: string[] = [];
     Session.create({

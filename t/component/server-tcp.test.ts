@@ -18,9 +18,7 @@ import {
   type ServerTCPOptions,
   type SessionId,
 } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { hasDualStack, runBounded, tempDir } from '../wheel/net-kit.js';
-import { type Peer, kernelWithLog, listenerPort, peer } from './tcp-kit.js';
+import { expectNoLeaks, hasDualStack, listenerPort, peer, type Peer, realKernel, runBounded, tempDir } from '../kit/index.js';
 
 const E = constants.errno;
 
@@ -30,8 +28,7 @@ function listenerHeap(kernel: Kernel, id: SessionId): ServerTCPListenerHeap {
 
 describe('Server::TCP callbacks', () => {
   test('listener and connection callbacks in order, with POE arguments and heaps', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let client!: Peer;
     const sid = ServerTCP.create({
       kernel,
@@ -99,8 +96,7 @@ describe('Server::TCP callbacks', () => {
   });
 
   test('input after shutdown is ignored; EOF is ClientError(read, 0) and, by default, no warning', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const peers: Peer[] = [];
     let connections = 0;
     const sid = ServerTCP.create({
@@ -142,8 +138,7 @@ describe('Server::TCP callbacks', () => {
   });
 
   test('clientShutdownOnError false: the session keeps its wheel after EOF until it shuts itself down; inlineStates and objectStates', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let client!: Peer;
     const helper = {
       note(this: { prefix: string }, _ctx: unknown, what: string) {
@@ -185,7 +180,7 @@ describe('Server::TCP callbacks', () => {
   });
 
   test('the default ClientError warns for real errors: a line over the filter limit', async () => {
-    const { kernel, warnings } = kernelWithLog();
+    const { kernel, warnings } = realKernel();
     let client!: Peer;
     let disconnected = 0;
     ServerTCP.create({
@@ -213,8 +208,7 @@ describe('Server::TCP callbacks', () => {
   });
 
   test('clientPreConnect returning undefined drops the connection; the listener still counts it out', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let client!: Peer;
     const sid = ServerTCP.create({
       kernel,
@@ -253,8 +247,7 @@ describe('Server::TCP callbacks', () => {
   ])('a unix-domain server (%s): remote_ip is LOCAL', async (_name, portOption) => {
     const dir = tempDir();
     try {
-      const { kernel, warnings } = kernelWithLog();
-      const log: string[] = [];
+      const { kernel, warnings, log } = realKernel();
       let client!: Peer;
       ServerTCP.create({
         kernel,
@@ -285,8 +278,7 @@ describe('Server::TCP callbacks', () => {
 
   test('an IPv4 client of a listener on :: has remote_ip ::ffff:127.0.0.1, as inet_ntop and Node write it (skipped only where this machine has no dual-stack IPv6)', async (t) => {
     if (!(await hasDualStack())) t.skip();
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let client!: Peer;
     ServerTCP.create({
       kernel,
@@ -315,8 +307,7 @@ describe('Server::TCP callbacks', () => {
   });
 
   test('kernel.stop() with connections open: every session stops, nothing leaks', async () => {
-    const { kernel } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, log } = realKernel();
     let client!: Peer;
     ServerTCP.create({
       kernel,
@@ -342,8 +333,7 @@ describe('Server::TCP callbacks', () => {
 
 describe('Server::TCP concurrency (comp_tcp_concurrent)', () => {
   test('a limit of 2 over 6 clients: never more than 2 at once, accept pauses and resumes, all served', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const peers: Peer[] = [];
     let open = 0;
     let most = 0;
@@ -387,8 +377,7 @@ describe('Server::TCP concurrency (comp_tcp_concurrent)', () => {
   });
 
   test('set_concurrency raises the limit and resumes accepting; concurrency 0 still takes the first client (G36)', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const peers: Peer[] = [];
     let port = 0;
     let greeted = 0;
@@ -428,8 +417,7 @@ describe('Server::TCP concurrency (comp_tcp_concurrent)', () => {
   });
 
   test('a custom acceptor gets the SocketFactory success arguments and posts disconnected itself', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     const peers: Peer[] = [];
     let accepted = 0;
     const sid = ServerTCP.create({
@@ -463,7 +451,7 @@ describe('Server::TCP concurrency (comp_tcp_concurrent)', () => {
 
 describe('Server::TCP filters and watermarks', () => {
   test('a filter object is cloned per connection; classes and [Class, ...args] are made per connection', async () => {
-    const { kernel, warnings } = kernelWithLog();
+    const { kernel, warnings } = realKernel();
     const proto = new Line({ literal: '|' });
     const seen = new Set<unknown>();
     const peers: Peer[] = [];
@@ -521,8 +509,7 @@ describe('Server::TCP filters and watermarks', () => {
   });
 
   test('clientHigh and clientLow are the wheel\'s HighEvent and LowEvent: high, then low, then flushed', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let client!: Peer;
     const block = 'x'.repeat(1024 * 1024 - 2);
     const blocks = 16;
@@ -573,8 +560,7 @@ describe('Server::TCP read pause (readPauseMark, not in POE)', () => {
     ['readPauseMark false: its input is read at once, however much is queued (POE)', { readPauseMark: false }, ['input hello with more than 512 KiB queued', 'client reads']],
     ['readPauseMark 64 MiB: 16 MiB queued does not pause reading', { readPauseMark: 64 * 1024 * 1024 }, ['input hello with more than 512 KiB queued', 'client reads']],
   ] as const)('%s', async (_name, options, expected) => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     let client!: Peer;
     // 16 MiB with CRLF: more than the loopback socket buffers take while the client reads nothing.
     const block = 'x'.repeat(1024 * 1024 - 2);
@@ -616,8 +602,7 @@ describe('Server::TCP read pause (readPauseMark, not in POE)', () => {
 
 describe('Server::TCP errors', () => {
   test('a bind failure: the default Error warns and deletes the listener; a custom one gets the FailureEvent arguments', async () => {
-    const { kernel, warnings } = kernelWithLog();
-    const log: string[] = [];
+    const { kernel, warnings, log } = realKernel();
     ServerTCP.create({
       kernel,
       address: '127.0.0.1',
@@ -650,7 +635,7 @@ describe('Server::TCP errors', () => {
   });
 
   test('an Excessive disconnected is warned about and ignored', async () => {
-    const { kernel, warnings } = kernelWithLog();
+    const { kernel, warnings } = realKernel();
     Session.create({
       kernel,
       inlineStates: {
@@ -698,7 +683,7 @@ describe('Server::TCP options are checked when create is called', () => {
     ['sessionParams heap', { ...ok, sessionParams: { heap: {} } }, /Unknown ServerTCP sessionParams option `heap`/],
   ];
   test.each(cases)('%s', (_name, options, message) => {
-    const { kernel } = kernelWithLog();
+    const { kernel } = realKernel();
     let thrown: unknown;
     try {
       ServerTCP.create({ kernel, ...(options as unknown as ServerTCPOptions) });
@@ -712,7 +697,7 @@ describe('Server::TCP options are checked when create is called', () => {
   });
 
   test('typed callbacks: records are strings and the connection heap has a client wheel', () => {
-    const { kernel } = kernelWithLog();
+    const { kernel } = realKernel();
     const options: ServerTCPOptions = {
       kernel,
       clientInput: (ctx, line) => {

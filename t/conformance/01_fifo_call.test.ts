@@ -5,8 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Session, type Context } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected, sid } from './probe.js';
+import { expectedLines, makeKernel, probeExpected, sid } from '../kit/index.js';
 
 const PROBE = probeExpected('01_fifo_call');
 

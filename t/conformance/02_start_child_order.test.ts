@@ -7,8 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Kernel, Session, type ChildReason } from '../../src/index.js';
-import { id, makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, id, makeKernel, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('02_start_child_order');
 

@@ -5,8 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Kernel, Session, errno } from '../../src/index.js';
-import { id, makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, id, makeKernel, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('04_default_and_errors');
 

@@ -5,8 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Session, errno, type AlarmId, type Kernel } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, makeKernel, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('06_alarm_api_returns');
 

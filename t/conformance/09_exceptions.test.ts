@@ -9,8 +9,7 @@
  */
 import { expect, test } from 'vitest';
 import { type DieInfo, Session } from '../../src/index.js';
-import { expectNoLeaks, id, makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, expectNoLeaks, id, makeKernel, probeExpected } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('09_exceptions'));
 

@@ -8,8 +8,7 @@
  */
 import { expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
-import { expectNoLeaks, makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, expectNoLeaks, makeKernel, probeExpected } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('10_self_call_and_no_catch'));
 

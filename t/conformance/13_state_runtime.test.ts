@@ -5,8 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Session, errno, type Context } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, makeKernel, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('13_state_runtime');
 

@@ -11,8 +11,7 @@
  */
 import { expect, test } from 'vitest';
 import { Kernel, Session } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, expectNoLeaks, probeExpected } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('14_os_signals'));
 

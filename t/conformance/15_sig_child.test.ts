@@ -11,8 +11,7 @@
  * output matches the recorded lines without translation.
  */
 import { afterEach, expect, test } from 'vitest';
-import { cleanup, exitOf, run } from '../process/kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { cleanup, exitOf, expectedLines, probeExpected, run } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('15_sig_child'));
 

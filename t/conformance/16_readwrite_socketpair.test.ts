@@ -19,8 +19,7 @@
 import type { Duplex } from 'node:stream';
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
-import { realKernel, tcpPair, visible } from '../wheel/rw-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, probeExpected, realKernel, tcpPair, visible } from '../kit/index.js';
 
 const poe = (): string[] => expectedLines(probeExpected('16_readwrite_socketpair'));
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Block, Grep, Line, Map as MapFilter, RecordBlock, Reference, Stackable, Stream } from '../../src/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('17_filters');
 

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { HTTPD, HttpResponse } from '../../src/index.js';
 import type { HTTPDOptions, HttpRequest } from '../../src/index.js';
-import { probeExpected } from './probe.js';
+import { probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('18_filter_httpd');
 

@@ -19,9 +19,7 @@
 import type * as net from 'node:net';
 import { expect, test } from 'vitest';
 import { Kernel, Session, SocketFactory, inetNtoa } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { newHeap, runBounded } from '../wheel/net-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, expectNoLeaks, newHeap, probeExpected, runBounded } from '../kit/index.js';
 
 interface Heap {
   srv?: SocketFactory;

@@ -28,9 +28,7 @@
  */
 import { expect, test } from 'vitest';
 import { ClientTCP, Kernel, ServerTCP, Session } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { runBounded } from '../wheel/net-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, expectNoLeaks, probeExpected, runBounded } from '../kit/index.js';
 
 test('20_components_tcp: Server::TCP and Client::TCP callback sequence', async () => {
   const warnings: string[] = [];

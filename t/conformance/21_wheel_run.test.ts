@@ -18,8 +18,7 @@
  */
 import { expect, test } from 'vitest';
 import { Run, Session } from '../../src/index.js';
-import { realKernel } from '../wheel/rw-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, probeExpected, realKernel } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('21_wheel_run'));
 

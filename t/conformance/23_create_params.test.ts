@@ -5,8 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, perlRef, probeExpected } from './probe.js';
+import { expectedLines, makeKernel, perlRef, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('23_create_params');
 

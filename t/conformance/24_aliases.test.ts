@@ -4,8 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Kernel, Session, errno } from '../../src/index.js';
-import { id, makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, id, makeKernel, probeExpected } from '../kit/index.js';
 
 const PROBE = probeExpected('24_aliases');
 

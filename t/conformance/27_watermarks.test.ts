@@ -13,8 +13,7 @@
 import type { Duplex } from 'node:stream';
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
-import { realKernel, tcpPair } from '../wheel/rw-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, probeExpected, realKernel, tcpPair } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('27_watermarks'));
 

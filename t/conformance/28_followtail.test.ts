@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { FollowTail, Session } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, makeKernel, probeExpected } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('28_followtail'));
 

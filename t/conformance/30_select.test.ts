@@ -12,8 +12,7 @@
 import { PassThrough } from 'node:stream';
 import { expect, test } from 'vitest';
 import { Session, selectPauseRead, selectPauseWrite, selectRead, selectResumeRead } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, makeKernel, probeExpected } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('30_select'));
 

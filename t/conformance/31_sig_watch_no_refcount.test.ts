@@ -7,8 +7,7 @@
  */
 import { expect, test } from 'vitest';
 import { Session } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, makeKernel, probeExpected } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('31_sig_watch_no_refcount'));
 

@@ -17,8 +17,7 @@ import { once } from 'node:events';
 import type { Duplex, Readable } from 'node:stream';
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, Stream, duplexPair, selectRead } from '../../src/index.js';
-import { realKernel, tcpPair } from '../wheel/rw-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, probeExpected, realKernel, tcpPair } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('32_io_before_queue'));
 

@@ -14,9 +14,7 @@
  */
 import { expect, test } from 'vitest';
 import { ClientTCP, Kernel, ServerTCP, Session } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { runBounded } from '../wheel/net-kit.js';
-import { expectedLines, probeExpected } from './probe.js';
+import { expectedLines, expectNoLeaks, probeExpected, runBounded } from '../kit/index.js';
 
 test('34_server_concurrency_zero: the first connection is accepted, then accept pauses', async () => {
   const warnings: string[] = [];

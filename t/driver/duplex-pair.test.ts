@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { PoeArgumentError, duplexPair } from '../../src/index.js';
-import { tcpPair } from '../wheel/rw-kit.js';
+import { tcpPair } from '../kit/index.js';
 
 /** Resolves with every chunk `stream` emits until its 'end'. */
 function collect(stream: NodeJS.ReadableStream): Promise<string[]> {

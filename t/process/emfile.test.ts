@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import { constants } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
 import { strerror } from '../../src/index.js';
-import { cleanup, exitOf, run, track, type Program, until } from './kit.js';
+import { cleanup, exitOf, type Program, run, track, until } from '../kit/index.js';
 
 afterEach(cleanup);
 

@@ -15,33 +15,9 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Kernel, Session } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { alive, cleanup, exitOf, processGroup, run, track, until } from './kit.js';
+import { alive, cleanup, exitOf, expectNoLeaks, processGroup, realKernel, run, runBounded, track, until } from '../kit/index.js';
 
 afterEach(cleanup);
-
-/** A kernel on the real clock (children end in real time) that records its warnings. */
-function realKernel(options: { program?: string; execPath?: string } = {}) {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line), ...options });
-  const log: string[] = [];
-  const say = (line: string) => void log.push(line);
-  return { kernel, log, say, warnings };
-}
-
-/** Runs `kernel.run()` bounded by `ms`. */
-async function runBounded(kernel: Kernel, ms = 10_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`run() did not return within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([kernel.run(), bound]);
-  } finally {
-    clearTimeout(timer);
-    if (kernel.sessionCount > 0) kernel.stop();
-  }
-}
 
 /** A `node -e` child, as Wheel::Run would start it; tracked for cleanup. */
 function nodeChild(code: string): ChildProcess {
@@ -82,7 +58,7 @@ describe('sigChild', () => {
         },
       },
     });
-    await runBounded(kernel);
+    await runBounded(kernel, 10_000);
     expect(log).toEqual([`reaped CHLD PID ${status} a b sender=kernel`, `blanket CHLD PID ${status}`, '_stop']);
     expect(warnings).toEqual([]);
     expectNoLeaks(kernel);
@@ -110,7 +86,7 @@ describe('sigChild', () => {
         },
       },
     });
-    await runBounded(kernel);
+    await runBounded(kernel, 10_000);
     expect(log).toEqual([expect.stringMatching(/^holds 1: sig_child watch\(es\) on pid\(s\) \d+$/), 'reaped CHLD 256 again', '_stop']);
     expectNoLeaks(kernel);
   });
@@ -146,7 +122,7 @@ describe('sigChild', () => {
         },
       },
     });
-    await runBounded(kernel);
+    await runBounded(kernel, 10_000);
     expect(log).toEqual(['errno 0 holds 0', 'blanket CHLD PID 512', '_stop']);
     expectNoLeaks(kernel);
   });
@@ -173,7 +149,7 @@ describe('sigChild', () => {
         },
       },
     });
-    await runBounded(kernel);
+    await runBounded(kernel, 10_000);
     expect(log).toEqual(['ended', 'late CHLD PID 1024']);
     expectNoLeaks(kernel);
   });
@@ -206,7 +182,7 @@ describe('sigChild', () => {
         },
       },
     });
-    await runBounded(kernel);
+    await runBounded(kernel, 10_000);
     expect(log).toEqual(['reaped', 'IDLE']);
     expectNoLeaks(kernel);
   });
@@ -225,7 +201,7 @@ describe('sigChild', () => {
         },
       },
     });
-    await runBounded(kernel);
+    await runBounded(kernel, 10_000);
     expect(log).toEqual(['reaped CHLD -1']);
     expectNoLeaks(kernel);
   });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, expect, test } from 'vitest';
-import { cleanup, exitOf, fixture, run } from './kit.js';
+import { cleanup, exitOf, fixture, run } from '../kit/index.js';
 
 afterEach(cleanup);
 

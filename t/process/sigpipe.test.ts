@@ -7,7 +7,7 @@
  * lets the signal through and the watcher gets PIPE too, as in POE.
  */
 import { afterEach, expect, test } from 'vitest';
-import { cleanup, exitOf, run } from './kit.js';
+import { cleanup, exitOf, run } from '../kit/index.js';
 
 afterEach(cleanup);
 

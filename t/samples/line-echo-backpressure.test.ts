@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { alive, bounded, killLeftovers, onLines, trackChild } from '../process/kit.js';
+import { alive, bounded, killLeftovers, onLines, trackChild } from '../kit/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../build/samples/line-echo.js', import.meta.url));

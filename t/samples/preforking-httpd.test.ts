@@ -21,8 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { alive, bounded, killLeftovers, onLines, track, trackChild, until as poll } from '../process/kit.js';
+import { alive, bounded, expectNoLeaks, killLeftovers, onLines, track, trackChild, until as poll } from '../kit/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const built = fileURLToPath(new URL('../../build/samples/preforking-httpd.js', import.meta.url));

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { LISTEN_ERROR_CHANNEL, handleFd, listenError, listenOnAddress } from '../../src/driver/node-internals.js';
-import { tempDir } from '../wheel/net-kit.js';
+import { tempDir } from '../kit/index.js';
 
 const open: (net.Server | net.Socket)[] = [];
 afterEach(async () => {

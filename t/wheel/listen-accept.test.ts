@@ -6,20 +6,11 @@
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Kernel, ListenAccept, PoeArgumentError, Session, inetNtoa } from '../../src/index.js';
+import { ListenAccept, PoeArgumentError, Session, inetNtoa } from '../../src/index.js';
 import type { Context, ListenAcceptOptions, PoeError } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { listeningServer, newHeap, portOf, runBounded, tempDir } from './net-kit.js';
+import { expectNoLeaks, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir } from '../kit/index.js';
 
 const { EADDRINUSE } = constants.errno;
-
-function setup() {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
-  const log: string[] = [];
-  const say = (...parts: unknown[]) => void log.push(parts.map(String).join(''));
-  return { kernel, log, say, warnings };
-}
 
 /** Connects a plain Node client that hangs up as soon as it is connected. */
 function knock(options: net.NetConnectOpts): void {
@@ -37,7 +28,7 @@ describe('ListenAccept', () => {
     const server = await listeningServer();
     cleanups.push(() => server.close());
     const port = portOf(server);
-    const { kernel, log, say, warnings } = setup();
+    const { kernel, log, say, warnings } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ la?: ListenAccept; n: number }>(),
@@ -80,7 +71,7 @@ describe('ListenAccept', () => {
     const path = tmp.path('la.sock');
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(path, resolve));
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ la?: ListenAccept }>(),
@@ -105,7 +96,7 @@ describe('ListenAccept', () => {
   test('a server that fails to listen: ErrorEvent(listen, EADDRINUSE, ...) and the session is let go', async () => {
     const taken = await listeningServer();
     cleanups.push(() => taken.close());
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ la?: ListenAccept }>(),
@@ -131,7 +122,7 @@ describe('ListenAccept', () => {
 
   test('the server closing under the wheel lets the session go', async () => {
     const server = await listeningServer();
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ la?: ListenAccept }>(),
@@ -153,7 +144,7 @@ describe('ListenAccept', () => {
   test('event() renames AcceptEvent and unsets ErrorEvent; AcceptEvent cannot be unset', async () => {
     const server = await listeningServer();
     cleanups.push(() => server.close());
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ la?: ListenAccept }>(),
@@ -194,7 +185,7 @@ describe('ListenAccept', () => {
       ['errorEvent not a string', { handle: server, acceptEvent: 'a', errorEvent: 1 }, 'ERR_POE_INVALID_ARGUMENT', /errorEvent/],
     ];
     test.each(cases)('%s -> PoeArgumentError %s', async (_name, options, code, message) => {
-      const { kernel } = setup();
+      const { kernel } = realKernel();
       let thrown: unknown;
       Session.create({
         kernel,

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import type { Context, DieInfo, DuplexEnd, ReadWriteOptions } from '../../src/index.js';
 import { Line, PoeArgumentError, PoeError, ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
-import { realKernel, tcpPair, visible } from './rw-kit.js';
+import { realKernel, tcpPair, visible } from '../kit/index.js';
 
 type Heap = Record<string, ReadWrite<never, never> | undefined> & Record<string, unknown>;
 type Ctx = Context<unknown, Heap>;

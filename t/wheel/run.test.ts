@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Context, RunOptions } from '../../src/index.js';
 import { Kernel, Line, PoeArgumentError, PoeError, PoeSpawnError, Run, Session, Stream } from '../../src/index.js';
-import { expectNoLeaks } from '../kit/index.js';
-import { realKernel } from './rw-kit.js';
+import { expectNoLeaks, realKernel } from '../kit/index.js';
 
 const E = constants.errno;
 const FUNCTIONS = new URL('../fixtures/run-functions.mjs', import.meta.url);

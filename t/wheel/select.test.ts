@@ -16,9 +16,7 @@ import {
   duplexPair,
   type PoeError,
 } from '../../src/index.js';
-import { expectNoLeaks, makeKernel } from '../kit/index.js';
-import { runBounded } from './net-kit.js';
-import { tcpPair } from './rw-kit.js';
+import { expectNoLeaks, makeKernel, runBounded, tcpPair } from '../kit/index.js';
 
 async function settle(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -8,20 +8,11 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { constants } from 'node:os';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { Kernel, PoeArgumentError, Session, SocketFactory, inetAton, inetNtoa } from '../../src/index.js';
+import { PoeArgumentError, Session, SocketFactory, inetAton, inetNtoa } from '../../src/index.js';
 import type { Context, PoeError, SocketFactoryOptions } from '../../src/index.js';
-import { expectNoLeaks, id } from '../kit/index.js';
-import { hasIPv6Loopback, listeningServer, newHeap, portOf, runBounded, tempDir } from './net-kit.js';
+import { expectNoLeaks, hasIPv6Loopback, id, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir } from '../kit/index.js';
 
 const { EADDRINUSE, ECONNREFUSED, EADDRNOTAVAIL, ENOENT } = constants.errno;
-
-function setup() {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
-  const log: string[] = [];
-  const say = (...parts: unknown[]) => void log.push(parts.map(String).join(''));
-  return { kernel, log, say, warnings };
-}
 
 /** `addr` as the tests print it: `undef`, a path, or the unpacked address and its byte count. */
 function showAddr(addr: unknown): string {
@@ -56,7 +47,7 @@ afterEach(() => {
 
 describe('TCP', () => {
   test('IPv4: listener, client, accept and connect args, data both ways, destroy', async () => {
-    const { kernel, log, say, warnings } = setup();
+    const { kernel, log, say, warnings } = realKernel();
     let serverPort = 0;
     let clientLocalPort: number | undefined;
     Session.create({
@@ -118,7 +109,7 @@ describe('TCP', () => {
 
   test('IPv6 on ::1: 16-byte packed addresses both ways (skipped only when this machine has no ::1)', async (t) => {
     if (!ipv6) t.skip();
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ srv?: SocketFactory; cli?: SocketFactory; port?: number }>(),
@@ -152,7 +143,7 @@ describe('TCP', () => {
 
   test('an inet6 listener on :: reports an IPv4 client as a 16-byte v4-mapped address (skipped only without IPv6)', async (t) => {
     if (!ipv6) t.skip();
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ srv?: SocketFactory }>(),
@@ -183,7 +174,7 @@ describe('TCP', () => {
   });
 
   test('bind to a port in use: new returns, FailureEvent(bind, EADDRINUSE) is yielded from new', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     const other = await listeningServer();
     cleanups.push(() => other.close());
     Session.create({
@@ -211,7 +202,7 @@ describe('TCP', () => {
   });
 
   test('connect to a closed port: FailureEvent(connect, ECONNREFUSED, Connection refused), then the wheel lets go', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     // A port that was just free: listen, note it, close.
     const probe = await listeningServer();
     const port = portOf(probe);
@@ -242,7 +233,7 @@ describe('TCP', () => {
   });
 
   test('a client may bind its local end (packed bindAddress) before connecting', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     const server = await listeningServer();
     cleanups.push(() => server.close());
     server.on('connection', (s: net.Socket) => s.destroy());
@@ -269,7 +260,7 @@ describe('TCP', () => {
   });
 
   test('a port given by an unknown service name fails with getservbyname EADDRNOTAVAIL', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ w?: SocketFactory }>(),
@@ -289,7 +280,7 @@ describe('TCP', () => {
   });
 
   test('a host name is looked up without blocking: bind and connect by name', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ srv?: SocketFactory; cli?: SocketFactory }>(),
@@ -326,7 +317,7 @@ describe('TCP', () => {
   });
 
   test('event() renames SuccessEvent between connections; unsetting is refused', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ srv?: SocketFactory; port?: number }>(),
@@ -367,7 +358,7 @@ describe('TCP', () => {
 
 describe('pause and resume accept', () => {
   test('paused: the port stays bound, connections are held unreported, then delivered in order on resume', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     const clients: net.Socket[] = [];
     Session.create({
       kernel,
@@ -434,7 +425,7 @@ describe('pause and resume accept', () => {
   });
 
   test('beyond listenQueue held connections are reset; destroy() while paused closes the held ones', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     const closed: string[] = [];
     Session.create({
       kernel,
@@ -497,7 +488,7 @@ describe('unix sockets', () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
     const path = tmp.path('sf.sock');
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ srv?: SocketFactory; cli?: SocketFactory; server?: net.Socket; client?: net.Socket }>(),
@@ -541,7 +532,7 @@ describe('unix sockets', () => {
     cleanups.push(tmp.cleanup);
     const taken = tmp.path('taken');
     writeFileSync(taken, '');
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ wheels: SocketFactory[] }>(),
@@ -575,7 +566,7 @@ describe('unix sockets', () => {
 
 describe('UDP', () => {
   test('a bound socket is yielded as (socket, undef, undef, id); a client is connected; datagrams both ways', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ a?: SocketFactory; b?: SocketFactory; aSock?: dgram.Socket; bSock?: dgram.Socket }>(),
@@ -638,7 +629,7 @@ describe('UDP', () => {
   });
 
   test('UDP bind to a port in use without reuse: bind EADDRINUSE', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ a?: SocketFactory; b?: SocketFactory; sock?: dgram.Socket }>(),
@@ -671,7 +662,7 @@ describe('adopting a listener (handle)', () => {
   test('a listening net.Server is accepted on and closed by destroy(); listener is that server', async () => {
     const server = await listeningServer({ allowHalfOpen: true });
     cleanups.push(() => server.close());
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ srv?: SocketFactory }>(),
@@ -703,7 +694,7 @@ describe('running out of descriptors', () => {
   test('accept errors Node reports: EMFILE and ENFILE once until a connection is accepted again, others every time', async () => {
     const server = await listeningServer({ allowHalfOpen: true });
     cleanups.push(() => server.close());
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     const acceptError = (code: string): Error => Object.assign(new Error(`accept ${code}`), { code, errno: -constants.errno[code as 'EMFILE'], syscall: 'accept' });
     Session.create({
       kernel,
@@ -743,7 +734,7 @@ describe('running out of descriptors', () => {
 describe('options', () => {
   /** Runs `make` inside a handler and returns what it threw. */
   async function thrownInHandler(make: () => unknown): Promise<unknown> {
-    const { kernel } = setup();
+    const { kernel } = realKernel();
     let thrown: unknown;
     Session.create({
       kernel,
@@ -798,7 +789,7 @@ describe('options', () => {
   });
 
   test('outside a handler -> PoeError ERR_POE_WHEEL_NO_SESSION, and no wheel id is taken', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     expect(() => new SocketFactory({ ...base, bindAddress: '127.0.0.1' })).toThrow(expect.objectContaining({ code: 'ERR_POE_WHEEL_NO_SESSION' }) as PoeError);
     Session.create({
       kernel,
@@ -816,7 +807,7 @@ describe('options', () => {
   });
 
   test('an inet address of the other family fails like inet_aton / getaddrinfo do (yielded)', async () => {
-    const { kernel, log, say } = setup();
+    const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
       heap: newHeap<{ w: SocketFactory[] }>(),
