@@ -456,7 +456,7 @@ export class Kernel<E = Untyped> {
     const file = caller[0];
     const line = caller[1];
     const item = this.#events.addTimer(s, event, due, wall, call.reportWall, args, this.#activeEvent || undefined, file, line, call.returnsId);
-    if (!this.#inPump && this.#mode !== undefined && due < this.#clockTimerDue && !this.#wakeScheduled) this.#scheduleWake();
+    if (due < this.#clockTimerDue) this.#wake();
     return call.returnsId ? item.seq : 0;
   }
 
@@ -1776,7 +1776,7 @@ export class Kernel<E = Untyped> {
     if (this.#mode === undefined) {
       // Not running: nothing will finish the run, so reset for the next one now.
       if (this.#depth === 0) this.#finish();
-    } else if (!this.#inPump && !this.#wakeScheduled) this.#scheduleWake();
+    } else this.#wake();
   }
 
   /** `using kernel = new Kernel()`: stops whatever sessions are left when the block ends. */
