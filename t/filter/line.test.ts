@@ -120,10 +120,9 @@ describe('Line', () => {
     expect(l.getPending()).toBeUndefined();
   });
 
-  test('put returns one Buffer per record', () => {
-    const out = new Line({ outputLiteral: '\n' }).put(['a', Buffer.from('b')]);
-    expect(out.every((b) => Buffer.isBuffer(b))).toBe(true);
-    expect(out.map(String)).toEqual(['a\n', 'b\n']);
+  test('put returns one chunk per record: a string for text in UTF-8 (as POE returns strings), a Buffer for a Buffer record or another encoding', () => {
+    expect(new Line({ outputLiteral: '\n' }).put(['a', Buffer.from('b'), 'é'])).toEqual(['a\n', Buffer.from('b\n'), 'é\n']);
+    expect(new Line({ outputLiteral: '\n', encoding: 'latin1' }).put(['é'])).toEqual([Buffer.from([0xe9, 0x0a])]);
   });
 
   test('G27 fixed: a CR ending one read and the LF starting the next make one terminator', () => {
