@@ -287,6 +287,11 @@ export abstract class Wheel {
     if (channels.watcher.hasSubscribers) channels.watcher.publish({ kernel: this.#kernel, session: this.#session, name: `${this.#className}(${this.#id})`, action: 'destroy' });
   }
 
+  /** `using wheel = new ReadWrite(...)`: `destroy()` when the block ends. */
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
   /** Subclasses stop their I/O here. */
   protected abstract onDestroy(): void;
 

@@ -3,7 +3,7 @@
  * ends, including in an async handler across awaits.
  */
 import { expect, test } from 'vitest';
-import { Session, TimerHandle } from '../../src/index.js';
+import { ReadWrite, Session, TimerHandle, duplexPair } from '../../src/index.js';
 import { makeKernel } from '../kit/index.js';
 
 test('kernel.timer() with `using`: the timer is removed when the block ends unless it fired', async () => {
@@ -78,4 +78,25 @@ test('a postback with `using` lets go of its session when the block ends; `using
     Session.create({ kernel: k, inlineStates: { _start: (ctx) => void ctx.kernel.aliasSet('forever'), _stop: () => say('second _stop') } });
   }
   expect(log).toEqual(['extrefs while held: {"anon_event":1}', 'extrefs after: {}', 'called [["ctx"],["arg"]]', 'first _stop', 'second _stop']);
+});
+
+test('a wheel with `using` is destroyed when its block ends', async () => {
+  const { kernel, log, say, run } = makeKernel();
+  const [mine] = duplexPair();
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start: (ctx) => {
+        {
+          using wheel = new ReadWrite(ctx, { handle: mine, inputEvent: 'got' });
+          say(`in the block: destroyed ${wheel.destroyed}, holds the session: ${JSON.stringify(ctx.kernel.ps()[0]?.aliveBecause)}`);
+        }
+        say(`after it: ${JSON.stringify(ctx.kernel.ps()[0]?.aliveBecause)}`);
+      },
+      got: () => say('ERROR: got'),
+      _stop: () => say('_stop'),
+    },
+  });
+  await run();
+  expect(log).toEqual(['in the block: destroyed false, holds the session: ["held by ReadWrite(1)"]', 'after it: []', '_stop']);
 });
