@@ -127,7 +127,9 @@ export class StreamDriver implements Driver {
     }
     if (this.#head === q.length) {
       // Emptied: reuse the array (a reply per read empties it every time).
-      if (q.length > 1024) this.#queue = [];
+      // (One chunk, the usual reply: pop() is a plain builtin where `length = 0` is a runtime call.)
+      if (q.length === 1) q.pop();
+      else if (q.length > 1024) this.#queue = [];
       else q.length = 0;
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > q.length) {
