@@ -3,9 +3,11 @@
  * own log lines (`warnings`), and a leak check once `run()` settles. `makeKernel` runs on a
  * manual clock (timer tests are exact); `realKernel` on the system clock, for I/O tests that
  * wait for real bytes (a manual clock's auto-advance would jump timers ahead of them).
+ * `logged` builds a test session's handlers so that its events are logged in one form.
  */
+import { constants } from 'node:os';
 import { expect } from 'vitest';
-import { Kernel, ManualClock, type KernelOptions, type Session, type SessionOrKernel } from '../../src/index.js';
+import { Kernel, ManualClock, Session, type KernelOptions, type SessionOrKernel } from '../../src/index.js';
 
 /** An ordered log: `say(...parts)` appends the parts joined as one line. */
 export interface Recorder {
@@ -18,6 +20,49 @@ export function recorder(): Recorder {
   const log: string[] = [];
   const say = (...parts: unknown[]): void => void log.push(parts.map((p) => (typeof p === 'string' ? p : String(p))).join(''));
   return { log, say };
+}
+
+/** A handler as tests write them: the context, then the event's arguments. */
+export type TestHandler<C> = (ctx: C, ...args: never[]) => unknown;
+
+/**
+ * A test session's handlers that tell its story in one form: each event in `lines` says its
+ * line (made from the context and the event's arguments), then runs its handler in `on`, if
+ * any; `on`'s other handlers are kept as they are. A test file says once how each event reads,
+ * and each test only how it reacts.
+ */
+export function logged<C>(say: Recorder['say'], lines: Readonly<Record<string, (ctx: C, ...args: never[]) => string>>, on: Readonly<Record<string, TestHandler<C>>> = {}): Record<string, TestHandler<C>> {
+  const states: Record<string, TestHandler<C>> = { ...on };
+  for (const [event, line] of Object.entries(lines)) {
+    const then = on[event];
+    states[event] = (ctx: C, ...args: never[]) => {
+      say(line(ctx, ...args));
+      return then?.(ctx, ...args);
+    };
+  }
+  return states;
+}
+
+const errnoNames = new Map<number, string>();
+// The first name wins where two share a number (EAGAIN, not EWOULDBLOCK).
+for (const [name, n] of Object.entries(constants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name);
+
+/** An errno as a log shows it: its name (`EPIPE`), or the number when it has none (`0` for EOF). */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? String(errno);
+}
+
+/**
+ * A table of cases as rows for `test.each(named(cases))('%s', (_name, c) => ...)`: vitest cuts
+ * a `$name` title to 40 characters, but keeps a `%s` one whole.
+ */
+export function named<T extends { name: string }>(cases: readonly T[]): [string, T][] {
+  return cases.map((c) => [c.name, c]);
+}
+
+/** Lets the kernel's setImmediate-driven loop catch up (no time passes on a manual clock). */
+export async function settle(rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 export interface TestKernel extends Recorder {
@@ -89,4 +134,24 @@ export async function runBounded(kernel: Kernel, ms = 5000): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs `body` in a session's `_start` on a fresh real-clock kernel; returns what it threw, if anything. */
+export async function thrownInSession(body: () => void): Promise<unknown> {
+  const { kernel, run } = realKernel();
+  let thrown: unknown;
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start() {
+        try {
+          body();
+        } catch (err) {
+          thrown = err;
+        }
+      },
+    },
+  });
+  await run();
+  return thrown;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ReadLine, Session, type PoeError } from '../../src/index.js';
-import { expectNoLeaks, makeKernel } from '../kit/index.js';
+import { expectNoLeaks, makeKernel, settle } from '../kit/index.js';
 
 interface Heap {
   rl?: ReadLine;
@@ -23,10 +23,6 @@ function streams(): { input: PassThrough; output: PassThrough; written: () => st
     text += chunk.toString('utf8');
   });
   return { input, output, written: () => text };
-}
-
-async function settle(rounds = 10): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 const show = (v: unknown): string => (v === undefined ? 'undef' : JSON.stringify(v));

@@ -1,24 +1,25 @@
 /**
- * ReadWrite (POE::Wheel::ReadWrite, spec 2.2): whole event sequences, first over the
- * in-memory duplexPair(), then over loopback TCP sockets. Each test runs its own real-clock
- * kernel to completion and checks it for leaks.
+ * ReadWrite (POE::Wheel::ReadWrite, spec 2.2): whole event sequences, over the in-memory
+ * duplexPair() and over loopback TCP sockets. Each test runs its own real-clock kernel to
+ * completion and checks it for leaks.
+ *
+ * Most tests are a {@link story}: wheels on the two ends of a connected pair, whose events are
+ * logged in one form (`in(2) line`, `err(1) read 0 ''`) before the test's handler reacts.
  */
 import { once } from 'node:events';
-import { constants } from 'node:os';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import type { Context, DieInfo, DuplexEnd, ReadWriteOptions } from '../../src/index.js';
 import { Line, PoeArgumentError, PoeError, ReadWrite, Session, Stream, duplexPair } from '../../src/index.js';
-import { realKernel, tcpPair, visible } from '../kit/index.js';
+import { errnoName, logged, named, realKernel, tcpPair, thrownInSession, visible, type RealKernel, type TestHandler } from '../kit/index.js';
 
-type Heap = Record<string, ReadWrite<never, never> | undefined> & Record<string, unknown>;
+type Heap = Record<string, unknown>;
 type Ctx = Context<unknown, Heap>;
-type States = Record<string, (ctx: Ctx, ...args: never[]) => unknown>;
-
-const E = constants.errno;
+type States = Record<string, TestHandler<Ctx>>;
 
 /** A session with these states and an empty heap in `kernel`. */
-function start(kernel: ReturnType<typeof realKernel>['kernel'], states: States): void {
+function start(kernel: RealKernel['kernel'], states: States): void {
   Session.create({ kernel, heap: {}, inlineStates: states });
 }
 
@@ -29,88 +30,163 @@ function drop(ctx: Ctx, name: string): void {
 }
 
 function rw<In = string, Out = string>(ctx: Ctx, name: string): ReadWrite<In, Out> {
-  return ctx.heap[name] as unknown as ReadWrite<In, Out>;
+  return ctx.heap[name] as ReadWrite<In, Out>;
 }
 
-/** Runs `body` in a session's `_start` and returns what it threw (or undefined). */
-async function thrownInSession(body: () => void): Promise<unknown> {
-  const { kernel, run } = realKernel();
-  let thrown: unknown;
-  start(kernel, {
-    _start() {
-      try {
-        body();
-      } catch (err) {
-        thrown = err;
-      }
-    },
-  });
-  await run();
-  return thrown;
+/** How many holds keep the (one) session alive. */
+function holds(ctx: Ctx): number {
+  return ctx.kernel.ps()[0]!.holds;
 }
 
 type PairMaker = () => Promise<[Duplex, Duplex]> | [Duplex, Duplex];
 
-/** A line echo conversation: the client sends three lines at once and hangs up after the echoes. */
-async function conversation(makePair: PairMaker): Promise<string[]> {
-  const { kernel, log, say, run } = realKernel();
-  const [a, b] = await makePair();
-  start(kernel, {
-    _start(ctx) {
-      ctx.heap.client = new ReadWrite({ handle: a, inputEvent: 'client_in', flushedEvent: 'client_flushed' }) as never;
-      ctx.heap.server = new ReadWrite({ handle: b, inputEvent: 'server_in', errorEvent: 'server_err', flushedEvent: 'server_flushed' }) as never;
-      say('client put returned ', rw(ctx, 'client').put('one', 'two', 'three'));
-    },
-    client_flushed(_ctx, id: number) {
-      say('client flushed (wheel ', id, ')');
-    },
-    server_in(ctx, line: string, id: number) {
-      say("server got '", line, "' (wheel ", id, ')');
-      rw(ctx, 'server').put(`echo: ${line}`);
-    },
-    server_flushed(_ctx, id: number) {
-      say('server flushed (wheel ', id, ')');
-    },
-    client_in(ctx, line: string, id: number) {
-      say("client got '", line, "' (wheel ", id, ')');
-      if (line === 'echo: three') drop(ctx, 'client');
-    },
-    server_err(ctx, op: string, errnum: number, errstr: string, id: number) {
-      say('server error: ', op, ' ', errnum, " '", errstr, "' (wheel ", id, ')');
-      drop(ctx, 'server');
-    },
-    _stop() {
-      say('_stop');
-    },
-  });
-  await run();
-  return log;
+interface Scene extends RealKernel {
+  /** The connected ends. */
+  a: Duplex;
+  b: Duplex;
 }
 
-const conversationLog = [
-  'client put returned 0',
-  'client flushed (wheel 1)',
-  "server got 'one' (wheel 2)",
-  "server got 'two' (wheel 2)",
-  "server got 'three' (wheel 2)",
-  'server flushed (wheel 2)',
-  "client got 'echo: one' (wheel 1)",
-  "client got 'echo: two' (wheel 1)",
-  "client got 'echo: three' (wheel 1)",
-  "server error: read 0 '' (wheel 2)",
-  '_stop',
+interface Story {
+  /** Makes the connected ends `[a, b]`; `duplexPair()` by default. */
+  pair?: PairMaker;
+  /**
+   * The wheels `_start` makes, in this order (their IDs count from 1), each kept in the heap
+   * under its key. By default one, `w` on `b`, with `inputEvent: 'in'`, `errorEvent: 'err'` and
+   * `options`. The events they name are logged as `event(wheel id) ...`: a record as it reads
+   * (CR and LF shown), an error as `op ERRNO 'message'`, high and low with the octets queued.
+   */
+  wheels?: (s: Scene) => Record<string, ReadWriteOptions>;
+  /** More options for the default wheel `w`. */
+  options?: Partial<ReadWriteOptions>;
+  /** What `_start` does once the wheels are made. */
+  begin?: (ctx: Ctx, s: Scene) => void;
+  /**
+   * Handlers: for a wheel's event, what it does once it is logged (an error, by default, drops
+   * the wheel that had it); else the whole handler. `_stop` is logged too.
+   */
+  on?: (s: Scene) => States;
+  /** Handlers for wheel events that replace the logged line and the default reaction. */
+  instead?: (s: Scene) => States;
+  /** How long the kernel may run, in ms. */
+  ms?: number;
+}
+
+/** Runs one session as `story` says, to completion, and returns what it recorded. */
+async function story(st: Story): Promise<Scene> {
+  const k = realKernel();
+  const [a, b] = await (st.pair ?? duplexPair)();
+  const s: Scene = { ...k, a, b };
+  const specs = st.wheels?.(s) ?? { w: { handle: b, inputEvent: 'in', errorEvent: 'err', ...st.options } };
+  const names = new Map<number, string>();
+  const queued = (ctx: Ctx, id: number): number => rw(ctx, names.get(id)!).getDriverOutOctets();
+  const lines: Record<string, (ctx: Ctx, ...args: never[]) => string> = { _stop: () => '_stop' };
+  const defaults: States = {};
+  for (const o of Object.values(specs)) {
+    const { inputEvent: input, errorEvent: error, flushedEvent: flushed, highEvent: high, lowEvent: low } = o;
+    if (input !== undefined) lines[input] = (_ctx, record: string | Buffer, id: number) => `${input}(${id}) ${Buffer.isBuffer(record) ? `Buffer(${visible(record)})` : visible(record)}`;
+    if (error !== undefined) {
+      lines[error] = (_ctx, op: string, errnum: number, errstr: string, id: number) => `${error}(${id}) ${op} ${errnoName(errnum)} '${errstr}'`;
+      defaults[error] = (ctx, ...args: number[]) => drop(ctx, names.get(args.at(-1)!)!);
+    }
+    if (flushed !== undefined) lines[flushed] = (_ctx, id: number) => `${flushed}(${id})`;
+    for (const mark of [high, low]) {
+      if (mark !== undefined) lines[mark] = (ctx, id: number) => `${mark}(${id}) ${queued(ctx, id)} queued`;
+    }
+  }
+  start(k.kernel, {
+    _start(ctx) {
+      for (const [name, options] of Object.entries(specs)) {
+        const w = new ReadWrite(options);
+        ctx.heap[name] = w;
+        names.set(w.ID, name);
+      }
+      st.begin?.(ctx, s);
+    },
+    ...logged(k.say, lines, { ...defaults, ...st.on?.(s) }),
+    ...st.instead?.(s),
+  });
+  await k.run(st.ms);
+  return s;
+}
+
+const transports = [
+  { name: 'duplexPair', pair: (): [Duplex, Duplex] => duplexPair(), reset: (end: Duplex) => (end as DuplexEnd).vanish() },
+  { name: 'loopback TCP', pair: () => tcpPair(), reset: (end: Duplex) => (end as Socket).resetAndDestroy() },
 ];
 
-describe('ReadWrite over duplexPair', () => {
+describe.each(named(transports))('ReadWrite, the same on both transports: %s', (_name, { pair, reset }) => {
   test('a line conversation: Line both ways (CRLF out), flushes, EOF as ErrorEvent, then _stop', async () => {
-    expect(await conversation(() => duplexPair())).toEqual(conversationLog);
+    const s = await story({
+      pair,
+      wheels: ({ a, b }) => ({
+        client: { handle: a, inputEvent: 'client_in', flushedEvent: 'client_flushed' },
+        server: { handle: b, inputEvent: 'server_in', errorEvent: 'server_err', flushedEvent: 'server_flushed' },
+      }),
+      begin: (ctx, { say }) => say('client put returned ', rw(ctx, 'client').put('one', 'two', 'three')),
+      on: () => ({
+        server_in: (ctx, line: string) => rw(ctx, 'server').put(`echo: ${line}`),
+        client_in(ctx, line: string) {
+          if (line === 'echo: three') drop(ctx, 'client');
+        },
+      }),
+    });
+    expect(s.log).toEqual([
+      'client put returned 0',
+      'client_flushed(1)',
+      'server_in(2) one',
+      'server_in(2) two',
+      'server_in(2) three',
+      'server_flushed(2)',
+      'client_in(1) echo: one',
+      'client_in(1) echo: two',
+      'client_in(1) echo: three',
+      "server_err(2) read 0 ''",
+      '_stop',
+    ]);
   });
 
+  test('a peer that resets the connection: ErrorEvent(read, ECONNRESET, Connection reset by peer)', async () => {
+    const s = await story({
+      pair,
+      begin: (_ctx, { a }) => a.write('hello\r\n'),
+      on: ({ a }) => ({ in: () => reset(a) }),
+    });
+    expect(s.log).toEqual(['in(1) hello', "err(1) read ECONNRESET 'Connection reset by peer'", '_stop']);
+  });
+
+  test('replies put by the InputEvent are written when their read is done, in one flush, before anything else runs', async () => {
+    let received = '';
+    const s = await story({
+      pair,
+      options: { flushedEvent: 'flushed' },
+      begin(_ctx, { a }) {
+        a.setEncoding('latin1');
+        a.on('data', (chunk: string) => {
+          received += chunk;
+          if (received === 'A\r\nB\r\n') a.end();
+        });
+        a.write('a\r\nb\r\n');
+      },
+      instead: ({ say }) => ({
+        in(ctx, line: string) {
+          const w = rw(ctx, 'w');
+          w.put(line.toUpperCase());
+          say(`in ${line}, queued ${w.getDriverOutOctets()}`);
+          // A microtask runs once the read's callback returned: the reply has left the queue.
+          if (line === 'b') queueMicrotask(() => say(`after the read, queued ${w.getDriverOutOctets()}`));
+        },
+      }),
+    });
+    expect(s.log).toEqual(['in a, queued 3', 'in b, queued 6', 'flushed(1)', 'after the read, queued 0', "err(1) read 0 ''", '_stop']);
+    expect(received).toBe('A\r\nB\r\n');
+  });
+});
+
+describe('ReadWrite over duplexPair', () => {
   test('the default filter is one Line shared by both directions; a missing half is a new Line', async () => {
-    const { kernel, say, log, run, warnings } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
+    const s = await story({
+      wheels: () => ({}),
+      begin(_ctx, { a, b, say }) {
         const both = new ReadWrite({ handle: a });
         say('default shared: ', both.getInputFilter() === both.getOutputFilter() && both.getInputFilter() instanceof Line);
         const stream = new Stream();
@@ -123,220 +199,148 @@ describe('ReadWrite over duplexPair', () => {
         const w = new ReadWrite({ handle: c, inputHandle: d, filter: stream, outputFilter: new Line() });
         say('handle and filter win: ', w.getInputHandle() === c, w.getOutputHandle() === c, w.getInputFilter() === stream);
         w.destroy();
-        void ctx;
       },
     });
-    await run();
-    expect(log).toEqual(['default shared: true', 'input kept: true; output Line: true', 'handle and filter win: truetruetrue']);
-    expect(warnings).toEqual(['ReadWrite: ignoring `inputHandle` (`handle` takes precedence)', 'ReadWrite: ignoring `outputFilter` (`filter` takes precedence)']);
+    expect(s.log).toEqual(['default shared: true', 'input kept: true; output Line: true', 'handle and filter win: truetruetrue', '_stop']);
+    expect(s.warnings).toEqual(['ReadWrite: ignoring `inputHandle` (`handle` takes precedence)', 'ReadWrite: ignoring `outputFilter` (`filter` takes precedence)']);
   });
 
   test('separate input and output handles', async () => {
-    const { kernel, log, say, run } = realKernel();
     const [inWriter, inReader] = duplexPair();
     const [outWriter, outReader] = duplexPair();
     const got: string[] = [];
     outReader.on('data', (c: Buffer) => got.push(c.toString()));
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ inputHandle: inReader, outputHandle: outWriter, inputEvent: 'in', errorEvent: 'err' }) as never;
-        inWriter.end('ping\n');
-      },
-      in(ctx, line: string) {
-        say('in ', line);
-        rw(ctx, 'w').put(`${line} pong`);
-      },
-      err(ctx, op: string, errnum: number) {
-        say('err ', op, ' ', errnum);
-        drop(ctx, 'w');
-      },
+    const s = await story({
+      wheels: () => ({ w: { inputHandle: inReader, outputHandle: outWriter, inputEvent: 'in', errorEvent: 'err' } }),
+      begin: () => inWriter.end('ping\n'),
+      on: () => ({ in: (ctx, line: string) => rw(ctx, 'w').put(`${line} pong`) }),
     });
-    await run();
     await once(outReader, 'end');
-    expect(log).toEqual(['in ping', 'err read 0']);
+    expect(s.log).toEqual(['in(1) ping', "err(1) read 0 ''", '_stop']);
     expect(got.join('')).toBe('ping pong\r\n');
     expect(inReader.destroyed && outWriter.destroyed).toBe(true);
   });
 
   test('without inputEvent the wheel does not read; event() starts it and the waiting data arrives', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, errorEvent: 'err' }) as never;
-        say('holds without inputEvent: ', ctx.kernel.ps()[0]!.holds);
+    const s = await story({
+      options: { inputEvent: undefined },
+      begin(ctx, { a, say }) {
+        say('holds without inputEvent: ', holds(ctx));
         a.write('waiting\n');
         ctx.kernel.delay('listen', 0.02);
       },
-      listen(ctx) {
-        say('unread octets: ', b.readableLength);
-        rw(ctx, 'w').event({ inputEvent: 'in' });
-        say('holds with inputEvent: ', ctx.kernel.ps()[0]!.holds);
-      },
-      in(ctx, line: string) {
-        say('in ', line);
-        rw(ctx, 'w').event({ inputEvent: undefined });
-        say('holds after turning it off: ', ctx.kernel.ps()[0]!.holds);
-        drop(ctx, 'w');
-      },
+      on: ({ b, say }) => ({
+        listen(ctx) {
+          say('unread octets: ', b.readableLength);
+          rw(ctx, 'w').event({ inputEvent: 'in' });
+          say('holds with inputEvent: ', holds(ctx));
+        },
+        in(ctx, line: string, id: number) {
+          say(`in(${id}) ${line}`);
+          rw(ctx, 'w').event({ inputEvent: undefined });
+          say('holds after turning it off: ', holds(ctx));
+          drop(ctx, 'w');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['holds without inputEvent: 1', 'unread octets: 8', 'holds with inputEvent: 2', 'in waiting', 'holds after turning it off: 1']);
+    expect(s.log).toEqual(['holds without inputEvent: 1', 'unread octets: 8', 'holds with inputEvent: 2', 'in(1) waiting', 'holds after turning it off: 1', '_stop']);
   });
 
   test('G26: after EOF the wheel still holds its session, until it is destroyed', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in', errorEvent: 'err' }) as never;
-        a.end('last\n');
-      },
-      in(_ctx, line: string) {
-        say('in ', line);
-      },
-      err(ctx, op: string, errnum: number, errstr: string, id: number) {
-        say(`err ${op} ${errnum} '${errstr}' ${id}`);
-        ctx.kernel.delay('later', 0.02);
-      },
-      later(ctx) {
-        const [me] = ctx.kernel.ps();
-        say('still alive: holds ', me!.holds, ', alive because: ', me!.aliveBecause.join(', '));
-        drop(ctx, 'w');
-      },
-      _stop() {
-        say('_stop');
-      },
+    const s = await story({
+      begin: (_ctx, { a }) => a.end('last\n'),
+      on: ({ say }) => ({
+        err: (ctx) => ctx.kernel.delay('later', 0.02),
+        later(ctx) {
+          const [me] = ctx.kernel.ps();
+          say('still alive: holds ', me!.holds, ', alive because: ', me!.aliveBecause.join(', '));
+          drop(ctx, 'w');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual([
-      'in last',
-      "err read 0 '' 1",
-      'still alive: holds 1, alive because: held by ReadWrite(1)',
-      '_stop',
-    ]);
+    expect(s.log).toEqual(['in(1) last', "err(1) read 0 ''", 'still alive: holds 1, alive because: held by ReadWrite(1)', '_stop']);
   });
 
   test('pauseInput holds input back (in the stream) until resumeInput', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        // The client reads too: only a reading wheel sees the EOF that ends the test.
-        ctx.heap.client = new ReadWrite({ handle: a, inputEvent: 'client_in', errorEvent: 'client_err' }) as never;
-        ctx.heap.server = new ReadWrite({ handle: b, inputEvent: 'in' }) as never;
-        rw(ctx, 'client').put('first');
-      },
-      in(ctx, line: string) {
-        say('in ', line);
-        if (line === 'first') {
-          rw(ctx, 'server').pause_input();
-          rw(ctx, 'client').put('second');
-          ctx.kernel.delay('resume', 0.03);
-        } else {
-          drop(ctx, 'server');
-        }
-      },
-      resume(ctx) {
-        say('resuming with ', b.readableLength, ' octets waiting');
-        rw(ctx, 'server').resumeInput();
-      },
-      client_in() {},
-      client_err(ctx, op: string, errnum: number) {
-        say('client err ', op, ' ', errnum);
-        drop(ctx, 'client');
-      },
+    const s = await story({
+      // The client reads too: only a reading wheel sees the EOF that ends the test.
+      wheels: ({ a, b }) => ({ client: { handle: a, inputEvent: 'client_in', errorEvent: 'client_err' }, server: { handle: b, inputEvent: 'in' } }),
+      begin: (ctx) => rw(ctx, 'client').put('first'),
+      on: ({ b, say }) => ({
+        in(ctx, line: string) {
+          if (line === 'first') {
+            rw(ctx, 'server').pause_input();
+            rw(ctx, 'client').put('second');
+            ctx.kernel.delay('resume', 0.03);
+          } else {
+            drop(ctx, 'server');
+          }
+        },
+        resume(ctx) {
+          say('resuming with ', b.readableLength, ' octets waiting');
+          rw(ctx, 'server').resumeInput();
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['in first', 'resuming with 8 octets waiting', 'in second', 'client err read 0']);
+    expect(s.log).toEqual(['in(2) first', 'resuming with 8 octets waiting', 'in(2) second', "client_err(1) read 0 ''", '_stop']);
   });
 
-  test('G28: put() returns 0 0 1 1 silently; with the reader stalled the queue stays here, then LowEvent, FlushedEvent', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair({ highWaterMark: 1000 });
+  // A writer `w` on `a` with these marks puts four 1000-octet chunks while its reader `r` on `b`
+  // is paused; the pair takes 1000 octets at a time. 30 ms later the reader resumes.
+  const stalls = named([
+    {
+      name: 'G28: put() returns 0 0 1 1 silently; with the reader stalled the queue stays here, then LowEvent, FlushedEvent',
+      marks: { highMark: 3000, lowMark: 1000 },
+      expected: ['put: 0 0 1 1', 'stalled: driver 3000 octets in 3 chunks, Node 1000', 'low(1) 1000 queued', 'flushed(1)', 'received 4000', '_stop'],
+    },
+    {
+      name: 'HighEvent comes only from the write handler: a partial flush leaving >= HighMark (after setHighMark)',
+      marks: { highMark: 5000, lowMark: 500 },
+      setHighMark: 1500,
+      expected: ['put: 0 0 0 0', 'high(1) 3000 queued', 'stalled: driver 3000 octets in 3 chunks, Node 1000', 'low(1) 0 queued', 'flushed(1)', 'received 4000', '_stop'],
+    },
+  ]);
+  test.each(stalls)('%s', async (_name, { marks, setHighMark, expected }) => {
     let received = 0;
-    start(kernel, {
-      _start(ctx) {
-        const w = new ReadWrite<Buffer, string>({ handle: a, filter: new Stream(), highMark: 3000, lowMark: 1000, highEvent: 'high', lowEvent: 'low', flushedEvent: 'flushed' });
-        ctx.heap.w = w as never;
-        ctx.heap.r = new ReadWrite({ handle: b, filter: new Stream(), inputEvent: 'in' }) as never;
+    const s = await story({
+      pair: () => duplexPair({ highWaterMark: 1000 }),
+      wheels: ({ a, b }) => ({
+        w: { handle: a, filter: new Stream(), ...marks, highEvent: 'high', lowEvent: 'low', flushedEvent: 'flushed' },
+        r: { handle: b, filter: new Stream(), inputEvent: 'in' },
+      }),
+      begin(ctx, { say }) {
         rw(ctx, 'r').pauseInput();
+        const w = rw<Buffer>(ctx, 'w');
         say('put: ', [1, 2, 3, 4].map(() => w.put('x'.repeat(1000))).join(' '));
+        if (setHighMark !== undefined) w.set_high_mark(setHighMark);
         ctx.kernel.delay('unstall', 0.03);
       },
-      unstall(ctx) {
-        // One chunk went to Node, which holds it (its buffer is full); the rest waits in the driver.
-        say('stalled: driver ', rw(ctx, 'w').getDriverOutOctets(), ' octets in ', rw(ctx, 'w').getDriverOutMessages(), ' chunks, Node ', a.writableLength);
-        rw(ctx, 'r').resumeInput();
-      },
-      in(_ctx, chunk: Buffer) {
-        received += chunk.length;
-      },
-      high(_ctx, id: number) {
-        say('HighEvent ', id);
-      },
-      low(_ctx, id: number) {
-        say('LowEvent ', id, ' (', rw(_ctx, 'w').getDriverOutOctets(), ' queued)');
-      },
-      flushed(ctx, id: number) {
-        say('FlushedEvent ', id);
-        ctx.kernel.delay('done', 0.02);
-      },
-      done(ctx) {
-        say('received ', received);
-        drop(ctx, 'w');
-        drop(ctx, 'r');
-      },
+      on: ({ a, say }) => ({
+        unstall(ctx) {
+          // One chunk went to Node, which holds it (its buffer is full); the rest waits in the driver.
+          say('stalled: driver ', rw(ctx, 'w').getDriverOutOctets(), ' octets in ', rw(ctx, 'w').getDriverOutMessages(), ' chunks, Node ', a.writableLength);
+          rw(ctx, 'r').resumeInput();
+        },
+        flushed: (ctx) => ctx.kernel.delay('done', 0.02),
+        done(ctx) {
+          say('received ', received);
+          drop(ctx, 'w');
+          drop(ctx, 'r');
+        },
+      }),
+      instead: () => ({
+        in(_ctx, chunk: Buffer) {
+          received += chunk.length;
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual([
-      'put: 0 0 1 1',
-      'stalled: driver 3000 octets in 3 chunks, Node 1000',
-      'LowEvent 1 (1000 queued)',
-      'FlushedEvent 1',
-      'received 4000',
-    ]);
-  });
-
-  test('HighEvent comes only from the write handler: a partial flush leaving >= HighMark (after setHighMark)', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair({ highWaterMark: 1000 });
-    start(kernel, {
-      _start(ctx) {
-        const w = new ReadWrite<Buffer, string>({ handle: a, filter: new Stream(), highMark: 5000, lowMark: 500, highEvent: 'high', lowEvent: 'low', flushedEvent: 'flushed' });
-        ctx.heap.w = w as never;
-        ctx.heap.r = new ReadWrite({ handle: b, filter: new Stream(), inputEvent: 'in' }) as never;
-        rw(ctx, 'r').pauseInput();
-        say('put: ', [1, 2, 3, 4].map(() => w.put('x'.repeat(1000))).join(' '));
-        w.set_high_mark(1500);
-        ctx.kernel.delay('unstall', 0.03);
-      },
-      unstall(ctx) {
-        say('unstall');
-        rw(ctx, 'r').resumeInput();
-      },
-      in() {},
-      high(_ctx, id: number) {
-        say('HighEvent ', id, ' (', rw(_ctx, 'w').getDriverOutOctets(), ' queued)');
-      },
-      low(_ctx, id: number) {
-        say('LowEvent ', id, ' (', rw(_ctx, 'w').getDriverOutOctets(), ' queued)');
-      },
-      flushed(ctx, id: number) {
-        say('FlushedEvent ', id);
-        drop(ctx, 'w');
-        drop(ctx, 'r');
-      },
-    });
-    await run();
-    expect(log).toEqual(['put: 0 0 0 0', 'HighEvent 1 (3000 queued)', 'unstall', 'LowEvent 1 (0 queued)', 'FlushedEvent 1']);
+    expect(s.log).toEqual(expected);
   });
 
   test('setHighMark / setLowMark ignore invalid values with a warning, as POE carps', async () => {
-    const { kernel, run, warnings, log, say } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start() {
+    const s = await story({
+      wheels: () => ({}),
+      begin(_ctx, { a, b, say }) {
         const marked = new ReadWrite({ handle: a, highMark: 100, lowMark: 10, lowEvent: 'low' });
         marked.setHighMark(10); // not above low
         marked.setLowMark(0); // below one
@@ -353,9 +357,8 @@ describe('ReadWrite over duplexPair', () => {
         plain.destroy();
       },
     });
-    await run();
-    expect(log).toEqual(['put at 49: 0; at 50: 1']);
-    expect(warnings).toEqual([
+    expect(s.log).toEqual(['put at 49: 0; at 50: 1', '_stop']);
+    expect(s.warnings).toEqual([
       'ReadWrite(1): new high mark `10` (number) would not be greater than the low mark; ignored',
       'ReadWrite(1): new low mark `0` (number) would be less than one; ignored',
       'ReadWrite(1): new low mark `100` (number) would not be less than the high mark; ignored',
@@ -368,327 +371,218 @@ describe('ReadWrite over duplexPair', () => {
   });
 
   test('event() renames events at run time; an unset event is not emitted', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'first', errorEvent: 'err' }) as never;
-        a.end('one\ntwo\nthree\n');
-      },
-      first(ctx, line: string, id: number) {
-        say('first ', line, ' ', id);
-        rw(ctx, 'w').event({ inputEvent: 'second', errorEvent: undefined });
-      },
-      second(ctx, line: string, id: number) {
-        say('second ', line, ' ', id);
-        if (line === 'three') ctx.kernel.delay('done', 0.02);
-      },
-      err() {
-        say('error event turned off, yet called');
-      },
-      done(ctx) {
-        say('done');
-        drop(ctx, 'w');
-      },
+    const s = await story({
+      // The error event is turned off at the first record: the EOF must not be logged.
+      options: { inputEvent: 'first' },
+      begin: (_ctx, { a }) => a.end('one\ntwo\nthree\n'),
+      on: ({ say }) => ({
+        first: (ctx) => rw(ctx, 'w').event({ inputEvent: 'second', errorEvent: undefined }),
+        second(ctx, line: string, id: number) {
+          say(`second(${id}) ${line}`);
+          if (line === 'three') ctx.kernel.delay('done', 0.02);
+        },
+        done(ctx) {
+          say('done');
+          drop(ctx, 'w');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['first one 1', 'second two 1', 'second three 1', 'done']);
+    expect(s.log).toEqual(['first(1) one', 'second(1) two', 'second(1) three', 'done', '_stop']);
   });
 
   test('setFilter inside InputEvent: the rest of the same read goes through the new filter at once', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.client = new ReadWrite({ handle: a, filter: new Stream() }) as never;
-        ctx.heap.server = new ReadWrite({ handle: b, inputEvent: 'line', errorEvent: 'err' }) as never;
-        rw(ctx, 'client').put('HEAD\r\nbody bytes\nmore');
-      },
-      line(ctx, record: string | Buffer, id: number) {
-        say(`record '${visible(record)}' (${Buffer.isBuffer(record) ? 'raw' : 'line'}, wheel ${id})`);
-        if (record === 'HEAD') {
-          rw(ctx, 'server').setFilter(new Stream() as never);
-          say('switched to Stream');
-          rw(ctx, 'client').put('\r\nlater');
-        } else if (String(record).endsWith('later')) {
-          drop(ctx, 'client');
-        }
-      },
-      err(ctx) {
-        say('server EOF');
-        drop(ctx, 'server');
-      },
+    const s = await story({
+      wheels: ({ a, b }) => ({ client: { handle: a, filter: new Stream() }, server: { handle: b, inputEvent: 'line', errorEvent: 'err' } }),
+      begin: (ctx) => rw(ctx, 'client').put('HEAD\r\nbody bytes\nmore'),
+      on: ({ say }) => ({
+        line(ctx, record: string | Buffer) {
+          if (record === 'HEAD') {
+            rw(ctx, 'server').setFilter(new Stream() as never);
+            say('switched to Stream');
+            rw(ctx, 'client').put('\r\nlater');
+          } else if (String(record).endsWith('later')) {
+            drop(ctx, 'client');
+          }
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual([
-      "record 'HEAD' (line, wheel 2)",
-      "record 'body bytes\\nmore' (raw, wheel 2)",
-      'switched to Stream',
-      "record '\\r\\nlater' (raw, wheel 2)",
-      'server EOF',
-    ]);
+    expect(s.log).toEqual(['line(2) HEAD', 'line(2) Buffer(body bytes\\nmore)', 'switched to Stream', 'line(2) Buffer(\\r\\nlater)', "err(2) read 0 ''", '_stop']);
   });
 
   test('setInputFilter twice from nested handlers: every record once, the inner switch wins', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in', errorEvent: 'err' }) as never;
-        a.end('x\r\ny\r\nz\r\n');
-      },
-      in(ctx, line: string) {
-        say('in ', line);
-        if (line !== 'z') rw(ctx, 'w').set_input_filter(new Line());
-      },
-      err(ctx) {
-        say('EOF');
-        drop(ctx, 'w');
-      },
+    const s = await story({
+      begin: (_ctx, { a }) => a.end('x\r\ny\r\nz\r\n'),
+      on: () => ({
+        in(ctx, line: string) {
+          if (line !== 'z') rw(ctx, 'w').set_input_filter(new Line());
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['in x', 'in y', 'in z', 'EOF']);
+    expect(s.log).toEqual(['in(1) x', 'in(1) y', 'in(1) z', "err(1) read 0 ''", '_stop']);
   });
 
   test('G35: destroying the wheel inside InputEvent does not stop the other records of that read', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.client = new ReadWrite({ handle: a, inputEvent: 'client_in', errorEvent: 'client_err' }) as never;
-        ctx.heap.server = new ReadWrite({ handle: b, inputEvent: 'in' }) as never;
-        rw(ctx, 'client').put('a', 'b', 'c');
-      },
-      in(ctx, line: string, id: number) {
-        say('in ', line, ' (wheel ', id, ')', ctx.heap.server ? '' : ' after the wheel was deleted');
-        if (line === 'a') drop(ctx, 'server');
-      },
-      client_in() {},
-      client_err(ctx, op: string, errnum: number) {
-        say('client err ', op, ' ', errnum);
-        drop(ctx, 'client');
-      },
-      _stop() {
-        say('_stop');
-      },
+    const s = await story({
+      wheels: ({ a, b }) => ({ client: { handle: a, inputEvent: 'client_in', errorEvent: 'client_err' }, server: { handle: b, inputEvent: 'in' } }),
+      begin: (ctx) => rw(ctx, 'client').put('a', 'b', 'c'),
+      instead: ({ say }) => ({
+        in(ctx, line: string, id: number) {
+          say('in(', id, ') ', line, ctx.heap.server ? '' : ' after the wheel was deleted');
+          if (line === 'a') drop(ctx, 'server');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual([
-      'in a (wheel 2)',
-      'in b (wheel 2) after the wheel was deleted',
-      'in c (wheel 2) after the wheel was deleted',
-      'client err read 0',
+    expect(s.log).toEqual([
+      'in(2) a',
+      'in(2) b after the wheel was deleted',
+      'in(2) c after the wheel was deleted',
+      "client_err(1) read 0 ''",
       '_stop',
     ]);
   });
 
   test('a record over the filter limit is ErrorEvent(read, EMSGSIZE, message) and reading stops', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ maxLength: 8 }), inputEvent: 'in', errorEvent: 'err' }) as never;
-        a.write(`short\r\n${'x'.repeat(20)}\r\nafter\r\n`);
-      },
-      in(_ctx, line: string) {
-        say('in ', line);
-      },
-      err(ctx, op: string, errnum: number, errstr: string, id: number) {
-        say(`err ${op} ${errnum === E.EMSGSIZE ? 'EMSGSIZE' : errnum} '${errstr}' ${id}`);
-        a.write('ignored\r\n');
-        ctx.kernel.delay('done', 0.02);
-      },
-      done(ctx) {
-        say('done; holds ', ctx.kernel.ps()[0]!.holds, ', unread ', b.readableLength);
-        drop(ctx, 'w');
-      },
+    const s = await story({
+      options: { filter: new Line({ maxLength: 8 }) },
+      begin: (_ctx, { a }) => a.write(`short\r\n${'x'.repeat(20)}\r\nafter\r\n`),
+      on: ({ a, b, say }) => ({
+        err(ctx) {
+          a.write('ignored\r\n');
+          ctx.kernel.delay('done', 0.02);
+        },
+        done(ctx) {
+          say('done; holds ', holds(ctx), ', unread ', b.readableLength);
+          drop(ctx, 'w');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['in short', "err read EMSGSIZE 'Line: maxLength exceeded (20 > 8)' 1", 'done; holds 1, unread 9']);
+    expect(s.log).toEqual(['in(1) short', "err(1) read EMSGSIZE 'Line: maxLength exceeded (20 > 8)'", 'done; holds 1, unread 9', '_stop']);
   });
 
   test('a peer that vanishes mid-write: ErrorEvent(write, EPIPE, Broken pipe), then EOF on the read side', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair({ vanishAfter: 10 });
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.a = new ReadWrite({ handle: a, inputEvent: 'a_in', errorEvent: 'a_err', flushedEvent: 'a_flushed' }) as never;
-        ctx.heap.b = new ReadWrite({ handle: b, inputEvent: 'b_in', errorEvent: 'b_err' }) as never;
-        rw(ctx, 'a').put('hello', 'world');
-      },
-      a_flushed(_ctx, id: number) {
-        say('a flushed ', id);
-      },
-      b_in(_ctx, line: string) {
-        say('b in ', line);
-      },
-      a_err(ctx, op: string, errnum: number, errstr: string, id: number) {
-        say(`a err ${op} ${errnum} '${errstr}' ${id}`);
-        if (op === 'read') drop(ctx, 'a');
-        else {
-          say('write watcher gone: put still queues, returns ', rw(ctx, 'a').put('more'), ', octets ', rw(ctx, 'a').getDriverOutOctets());
-        }
-      },
-      b_err(ctx, op: string, errnum: number, errstr: string, id: number) {
-        say(`b err ${op} ${errnum} '${errstr}' ${id}`);
-        drop(ctx, 'b');
-      },
+    const s = await story({
+      pair: () => duplexPair({ vanishAfter: 10 }),
+      wheels: ({ a, b }) => ({
+        a: { handle: a, inputEvent: 'a_in', errorEvent: 'a_err', flushedEvent: 'a_flushed' },
+        b: { handle: b, inputEvent: 'b_in', errorEvent: 'b_err' },
+      }),
+      begin: (ctx) => rw(ctx, 'a').put('hello', 'world'),
+      on: ({ say }) => ({
+        a_err(ctx, op: string) {
+          if (op === 'read') drop(ctx, 'a');
+          else say('write watcher gone: put still queues, returns ', rw(ctx, 'a').put('more'), ', octets ', rw(ctx, 'a').getDriverOutOctets());
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual([
-      'a flushed 1',
-      "b err read 0 '' 2",
-      `a err write ${E.EPIPE} 'Broken pipe' 1`,
+    expect(s.log).toEqual([
+      'a_flushed(1)',
+      "b_err(2) read 0 ''",
+      "a_err(1) write EPIPE 'Broken pipe'",
       'write watcher gone: put still queues, returns 0, octets 6',
-      "a err read 0 '' 1",
+      "a_err(1) read 0 ''",
+      '_stop',
     ]);
   });
 
-  test('a peer that resets the connection: ErrorEvent(read, ECONNRESET, Connection reset by peer)', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: a, inputEvent: 'in', errorEvent: 'err' }) as never;
-        b.write('before\n');
-      },
-      in(_ctx, line: string) {
-        say('in ', line);
-        b.vanish();
-      },
-      err(ctx, op: string, errnum: number, errstr: string, id: number) {
-        say(`err ${op} ${errnum} '${errstr}' ${id}`);
-        drop(ctx, 'w');
-      },
-    });
-    await run();
-    expect(log).toEqual(['in before', `err read ${E.ECONNRESET} 'Connection reset by peer' 1`]);
-  });
-
   test('autoFlush writes inside put(); flush() runs the write handler now', async () => {
-    const { kernel, log, say, run } = realKernel();
     const [a, b] = duplexPair();
     const [c, d] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.auto = new ReadWrite({ handle: a, autoFlush: true, flushedEvent: 'flushed' }) as never;
-        ctx.heap.manual = new ReadWrite({ handle: c, flushedEvent: 'flushed' }) as never;
+    const got = (end: Duplex) => {
+      const chunks: string[] = [];
+      end.on('data', (x: Buffer) => chunks.push(x.toString()));
+      return once(end, 'end').then(() => chunks.join(''));
+    };
+    const [fromAuto, fromManual] = [got(b), got(d)];
+    const s = await story({
+      pair: () => [a, b],
+      wheels: () => ({ auto: { handle: a, autoFlush: true, flushedEvent: 'flushed' }, manual: { handle: c, flushedEvent: 'flushed' } }),
+      begin(ctx, { say }) {
         say('auto put returned ', rw(ctx, 'auto').put('now'), ', octets ', rw(ctx, 'auto').getDriverOutOctets());
         say('manual put returned ', rw(ctx, 'manual').put('one', 'two'), ', octets ', rw(ctx, 'manual').getDriverOutOctets(), ' in ', rw(ctx, 'manual').getDriverOutMessages(), ' chunks');
         say('flush() returned ', rw(ctx, 'manual').flush());
         say('end of _start');
       },
-      flushed(ctx, id: number) {
-        say('flushed ', id);
-        if (id === 2) {
-          drop(ctx, 'auto');
-          drop(ctx, 'manual');
-        }
-      },
+      on: () => ({
+        flushed(ctx, id: number) {
+          if (id === 2) {
+            drop(ctx, 'auto');
+            drop(ctx, 'manual');
+          }
+        },
+      }),
     });
-    const got = (s: Duplex) => {
-      const chunks: string[] = [];
-      s.on('data', (x: Buffer) => chunks.push(x.toString()));
-      return once(s, 'end').then(() => chunks.join(''));
-    };
-    const [fromAuto, fromManual] = [got(b), got(d)];
-    await run();
-    expect(log).toEqual(['flushed 1', 'auto put returned 0, octets 0', 'manual put returned 0, octets 10 in 2 chunks', 'flushed 2', 'flush() returned 0', 'end of _start']);
+    expect(s.log).toEqual(['flushed(1)', 'auto put returned 0, octets 0', 'manual put returned 0, octets 10 in 2 chunks', 'flushed(2)', 'flush() returned 0', 'end of _start', '_stop']);
     expect([await fromAuto, await fromManual]).toEqual(['now\r\n', 'one\r\ntwo\r\n']);
   });
 
   test('shutdownOutput half-closes: the peer reads EOF, replies still arrive; shutdownInput stops reading', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.a = new ReadWrite({ handle: a, inputEvent: 'a_in', errorEvent: 'a_err' }) as never;
-        ctx.heap.b = new ReadWrite({ handle: b, inputEvent: 'b_in', errorEvent: 'b_err' }) as never;
+    const s = await story({
+      wheels: ({ a, b }) => ({ a: { handle: a, inputEvent: 'a_in', errorEvent: 'a_err' }, b: { handle: b, inputEvent: 'b_in', errorEvent: 'b_err' } }),
+      begin(ctx, { say }) {
         rw(ctx, 'a').put('request');
         rw(ctx, 'a').flush();
         rw(ctx, 'a').shutdown_output();
         // a: its read watcher; b: both of its watchers.
-        say('holds after shutdownOutput: ', ctx.kernel.ps()[0]!.holds);
+        say('holds after shutdownOutput: ', holds(ctx));
       },
-      b_in(ctx, line: string) {
-        say('b in ', line);
-      },
-      b_err(ctx, op: string, errnum: number) {
-        say('b err ', op, ' ', errnum);
-        rw(ctx, 'b').put('reply');
-      },
-      a_in(ctx, line: string) {
-        say('a in ', line);
-        rw(ctx, 'a').shutdownInput();
-        // a: none left; b: its write watcher (its read one went at EOF).
-        say('holds after shutdownInput: ', ctx.kernel.ps()[0]!.holds);
-        rw(ctx, 'b').put('unread');
-        ctx.kernel.delay('done', 0.03);
-      },
-      a_err(_ctx, ...args: unknown[]) {
-        say('a err ', args.join(' '));
-      },
-      done(ctx) {
-        say('unread octets: ', a.readableLength);
-        drop(ctx, 'a');
-        drop(ctx, 'b');
-      },
+      on: ({ a, say }) => ({
+        b_err: (ctx) => rw(ctx, 'b').put('reply'),
+        a_in(ctx) {
+          rw(ctx, 'a').shutdownInput();
+          // a: none left; b: its write watcher (its read one went at EOF).
+          say('holds after shutdownInput: ', holds(ctx));
+          rw(ctx, 'b').put('unread');
+          ctx.kernel.delay('done', 0.03);
+        },
+        done(ctx) {
+          say('unread octets: ', a.readableLength);
+          drop(ctx, 'a');
+          drop(ctx, 'b');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['holds after shutdownOutput: 3', 'b in request', 'b err read 0', 'a in reply', 'holds after shutdownInput: 1', 'unread octets: 8']);
+    expect(s.log).toEqual(['holds after shutdownOutput: 3', 'b_in(2) request', "b_err(2) read 0 ''", 'a_in(1) reply', 'holds after shutdownInput: 1', 'unread octets: 8', '_stop']);
   });
 
   test('an exception in InputEvent is a DIE signal; the wheel goes on reading', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
+    const s = await story({
+      begin(ctx, { a }) {
         ctx.kernel.sig('DIE', 'died');
-        ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in', errorEvent: 'err' }) as never;
         a.write('boom\n');
       },
-      in(_ctx, line: string) {
-        say('in ', line);
-        if (line === 'boom') throw new Error('handler failed');
-        a.end();
-      },
-      died(ctx, _name: string, info: DieInfo) {
-        say('DIE in ', info.event, ': ', info.errorStr);
-        ctx.kernel.sigHandled();
-        a.write('next\n');
-      },
-      err(ctx) {
-        say('EOF');
-        drop(ctx, 'w');
-        ctx.kernel.sig('DIE');
-      },
+      on: ({ a, say }) => ({
+        in(_ctx, line: string) {
+          if (line === 'boom') throw new Error('handler failed');
+          a.end();
+        },
+        died(ctx, _name: string, info: DieInfo) {
+          say('DIE in ', info.event, ': ', info.errorStr);
+          ctx.kernel.sigHandled();
+          a.write('next\n');
+        },
+        err(ctx) {
+          drop(ctx, 'w');
+          ctx.kernel.sig('DIE');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(['in boom', 'DIE in POE::Wheel::ReadWrite(1) -> select read: handler failed', 'in next', 'EOF']);
+    expect(s.log).toEqual(['in(1) boom', 'DIE in POE::Wheel::ReadWrite(1) -> select read: handler failed', 'in(1) next', "err(1) read 0 ''", '_stop']);
   });
 
   test('a wheel whose session the kernel stopped cleans up at its next I/O and closes its handle', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in' }) as never;
-        ctx.kernel.delay('halt', 0.01);
-      },
-      halt(ctx) {
-        say('stopping the kernel');
-        ctx.kernel.stop();
-      },
-      in() {
-        say('input after stop');
-      },
-      _stop() {
-        say('_stop');
-      },
+    const s = await story({
+      options: { errorEvent: undefined },
+      begin: (ctx) => ctx.kernel.delay('halt', 0.01),
+      on: ({ say }) => ({
+        halt(ctx) {
+          say('stopping the kernel');
+          ctx.kernel.stop();
+        },
+      }),
     });
-    await run();
     // The stopped session's wheel was destroyed with it (its end closed), so the peer reads
     // EOF and a write to it fails with EPIPE, as on a socket whose other side closed.
+    const { a, b } = s;
     const ended = once(a, 'end');
     const failed = once(a, 'error');
     a.resume();
@@ -696,7 +590,7 @@ describe('ReadWrite over duplexPair', () => {
     await ended;
     const [err] = (await failed) as [NodeJS.ErrnoException];
     expect(err.code).toBe('EPIPE');
-    expect(log).toEqual(['stopping the kernel', '_stop']);
+    expect(s.log).toEqual(['stopping the kernel', '_stop']);
     expect(b.destroyed).toBe(true);
   });
 
@@ -744,243 +638,236 @@ function kLine(n: number): string {
 }
 
 /**
- * An echo wheel on `b` with LF lines (a reply is as long as its line) and `options`, over a
- * pair whose ends each take 1000 octets: `a` writes lines 1-5 in one chunk and lines 6-7 in a
- * second, then EOF, and reads nothing until `client_reads`. The wheel is dropped at EOF once
- * its queue is empty. Handlers in `more` add to or replace the defaults.
+ * An echo wheel `w` on `b` with LF lines (a reply is as long as its line), readPauseMark 3000
+ * and readResumeMark 1000, over a pair whose ends each take 1000 octets: `a` writes lines 1-5
+ * in one chunk and lines 6-7 in a second, then EOF, and reads nothing until `client_reads`,
+ * 50 ms later. A record is logged as `in 1 (queued 0)`. The wheel is dropped at EOF once its
+ * queue is empty. `more` replaces `begin`, and adds to or replaces the handlers.
  */
-function echoScenario(options: Partial<ReadWriteOptions>, more: (ctx: { a: Duplex; b: Duplex; say: (...parts: unknown[]) => void }) => States = () => ({})) {
-  const rk = realKernel();
-  const { kernel, say } = rk;
-  const [a, b] = duplexPair({ highWaterMark: 1000 });
+async function echo(more: Pick<Story, 'begin' | 'on' | 'instead'> = {}): Promise<Scene & { received: () => number }> {
   let received = 0;
   let closing = false;
-  start(kernel, {
-    _start(ctx) {
-      ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed', ...options }) as never;
+  const s = await story({
+    pair: () => duplexPair({ highWaterMark: 1000 }),
+    options: { filter: new Line({ literal: '\n' }), flushedEvent: 'flushed', readPauseMark: 3000, readResumeMark: 1000 },
+    begin(ctx, { a }) {
       a.write([1, 2, 3, 4, 5].map(kLine).join(''));
       a.end([6, 7].map(kLine).join(''));
       ctx.kernel.delay('client_reads', 0.05);
     },
-    in(ctx, line: string) {
-      const w = rw(ctx, 'w');
-      say('in ', line[0], ' (queued ', w.getDriverOutOctets(), ')');
-      w.put(line);
-    },
-    client_reads(ctx) {
-      say('client reads; unread ', b.readableLength, ', queued ', rw(ctx, 'w').getDriverOutOctets());
-      a.on('data', (chunk: Buffer) => (received += chunk.length));
-    },
-    flushed(ctx) {
-      say('flushed');
-      if (closing) drop(ctx, 'w');
-    },
-    err(ctx, op: string, errnum: number) {
-      say('err ', op, ' ', errnum);
-      if (rw(ctx, 'w').getDriverOutOctets() === 0) drop(ctx, 'w');
-      else closing = true;
-    },
-    ...more({ a, b, say }),
+    ...more,
+    on: (scene) => ({
+      client_reads(ctx) {
+        scene.say('client reads; unread ', scene.b.readableLength, ', queued ', rw(ctx, 'w').getDriverOutOctets());
+        scene.a.on('data', (chunk: Buffer) => (received += chunk.length));
+      },
+      flushed(ctx) {
+        if (closing) drop(ctx, 'w');
+      },
+      err(ctx) {
+        if (rw(ctx, 'w').getDriverOutOctets() === 0) drop(ctx, 'w');
+        else closing = true;
+      },
+      ...more.on?.(scene),
+    }),
+    instead: (scene) => ({
+      in(ctx, line: string) {
+        const w = rw(ctx, 'w');
+        scene.say('in ', line[0], ' (queued ', w.getDriverOutOctets(), ')');
+        w.put(line);
+      },
+      ...more.instead?.(scene),
+    }),
   });
-  return { ...rk, a, b, received: () => received };
+  return { ...s, received: () => received };
 }
+
+/**
+ * How every echo story that writes lines 1-5 in one chunk begins: the put of line 3 reaches
+ * the mark, lines 4 and 5 came in the same read and are still delivered, line 6 waits.
+ */
+const linesOneToFive = ['in 1 (queued 0)', 'in 2 (queued 1000)', 'in 3 (queued 2000)', 'in 4 (queued 3000)', 'in 5 (queued 4000)'];
 
 describe('ReadWrite pauses reading while its output queue is full (readPauseMark)', () => {
   test('reading stops when the queue reaches readPauseMark (the rest of that read is still delivered) and resumes at readResumeMark', async () => {
-    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 });
-    await s.run();
+    const s = await echo();
     expect(s.log).toEqual([
-      'in 1 (queued 0)',
-      'in 2 (queued 1000)',
-      'in 3 (queued 2000)',
-      // The put of line 3 reached the mark: lines 4 and 5 came in the same read, line 6 waits.
-      'in 4 (queued 3000)',
-      'in 5 (queued 4000)',
+      ...linesOneToFive,
       'client reads; unread 2000, queued 4000',
       // Three flushes later 1000 octets are left: reading resumes.
       'in 6 (queued 1000)',
       'in 7 (queued 2000)',
-      'err read 0',
-      'flushed',
+      "err(1) read 0 ''",
+      'flushed(1)',
+      '_stop',
     ]);
     await once(s.a, 'end');
     expect(s.received()).toBe(7000);
   });
 
   // One client that writes a line while the server has `lines` KiB of replies queued, then reads.
-  test.each([
+  const pauseDefaults = named([
     {
-      what: 'the default pauses at 1 MiB queued, and the line is read once a flush leaves 512 KiB',
+      name: 'the default pauses at 1 MiB queued, and the line is read once a flush leaves 512 KiB',
       options: {},
       lines: 1024,
-      expected: ['queued 1048576', 'client reads; unread 5', 'in ping with 512 KiB or less queued', 'err read 0'],
+      expected: ['queued 1048576', 'client reads; unread 5', 'in ping with 512 KiB or less queued', "err(1) read 0 ''", '_stop'],
     },
     ...([false, Infinity] as const).map((off) => ({
-      what: `readPauseMark ${String(off)} is POE: input is read however much output is queued`,
+      name: `readPauseMark ${String(off)} is POE: input is read however much output is queued`,
       options: { readPauseMark: off },
       lines: 2048,
-      expected: ['queued 2097152', 'in ping with more than 512 KiB queued', 'client reads; unread 0', 'err read 0'],
+      expected: ['queued 2097152', 'in ping with more than 512 KiB queued', 'client reads; unread 0', "err(1) read 0 ''", '_stop'],
     })),
-  ])('$what', async ({ options, lines, expected }) => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = duplexPair();
-    start(kernel, {
-      _start(ctx) {
-        const w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', ...options });
-        ctx.heap.w = w as never;
+  ]);
+  test.each(pauseDefaults)('%s', async (_name, { options, lines, expected }) => {
+    const s = await story({
+      options: { filter: new Line({ literal: '\n' }), ...options },
+      begin(ctx, { a, say }) {
+        const w = rw(ctx, 'w');
         const line = 'x'.repeat(1023);
         for (let i = 0; i < lines; i++) w.put(line);
         say('queued ', w.getDriverOutOctets());
         a.write('ping\n');
         ctx.kernel.delay('client_reads', 0.05);
       },
-      in(ctx, line: string) {
-        say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() <= 512 * 1024 ? '512 KiB or less' : 'more than 512 KiB', ' queued');
-      },
-      client_reads() {
-        say('client reads; unread ', b.readableLength);
-        a.resume();
-        a.end();
-      },
-      err(ctx, op: string, errnum: number) {
-        say('err ', op, ' ', errnum);
-        drop(ctx, 'w');
-      },
+      on: ({ a, b, say }) => ({
+        client_reads() {
+          say('client reads; unread ', b.readableLength);
+          a.resume();
+          a.end();
+        },
+      }),
+      instead: ({ say }) => ({
+        in(ctx, line: string) {
+          say('in ', line, ' with ', rw(ctx, 'w').getDriverOutOctets() <= 512 * 1024 ? '512 KiB or less' : 'more than 512 KiB', ' queued');
+        },
+      }),
     });
-    await run();
-    expect(log).toEqual(expected);
+    expect(s.log).toEqual(expected);
   });
 
   test('pauseInput and the full queue are separate: a user resume waits for the drain, a drain does not undo a user pause', async () => {
     let resumed = false;
-    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ a, b, say }) => ({
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed', readPauseMark: 3000, readResumeMark: 1000 }) as never;
+    const s = await echo({
+      begin(ctx, { a }) {
         a.write([1, 2, 3, 4, 5].map(kLine).join(''));
         a.end([6, 7].map(kLine).join(''));
         ctx.kernel.delay('toggle', 0.03);
       },
-      toggle(ctx) {
-        const w = rw(ctx, 'w');
-        w.pauseInput();
-        w.resumeInput();
-        say('user paused and resumed; unread ', b.readableLength, ', queued ', w.getDriverOutOctets());
-        ctx.kernel.delay('client_reads', 0.03);
-      },
-      client_reads(ctx) {
-        const w = rw(ctx, 'w');
-        say('client reads; unread ', b.readableLength, ', queued ', w.getDriverOutOctets(), '; user pauses');
-        w.pause_input();
-        a.resume();
-      },
-      flushed(ctx) {
-        say('flushed; unread ', b.readableLength);
-        if (!resumed) {
-          resumed = true;
-          rw(ctx, 'w').resume_input();
-        } else {
-          drop(ctx, 'w');
-        }
-      },
-    }));
-    await s.run();
+      on: ({ a, b, say }) => ({
+        toggle(ctx) {
+          const w = rw(ctx, 'w');
+          w.pauseInput();
+          w.resumeInput();
+          say('user paused and resumed; unread ', b.readableLength, ', queued ', w.getDriverOutOctets());
+          ctx.kernel.delay('client_reads', 0.03);
+        },
+        client_reads(ctx) {
+          const w = rw(ctx, 'w');
+          say('client reads; unread ', b.readableLength, ', queued ', w.getDriverOutOctets(), '; user pauses');
+          w.pause_input();
+          a.resume();
+        },
+      }),
+      instead: ({ b, say }) => ({
+        flushed(ctx, id: number) {
+          say('flushed(', id, '); unread ', b.readableLength);
+          if (!resumed) {
+            resumed = true;
+            rw(ctx, 'w').resume_input();
+          } else {
+            drop(ctx, 'w');
+          }
+        },
+      }),
+    });
     expect(s.log).toEqual([
-      'in 1 (queued 0)',
-      'in 2 (queued 1000)',
-      'in 3 (queued 2000)',
-      'in 4 (queued 3000)',
-      'in 5 (queued 4000)',
+      ...linesOneToFive,
       // The user's resumeInput() does not override the full queue...
       'user paused and resumed; unread 2000, queued 4000',
       'client reads; unread 2000, queued 4000; user pauses',
       // ...and the drain does not override the user's pauseInput().
-      'flushed; unread 2000',
+      'flushed(1); unread 2000',
       'in 6 (queued 0)',
       'in 7 (queued 1000)',
-      'err read 0',
-      'flushed; unread 0',
+      "err(1) read 0 ''",
+      'flushed(1); unread 0',
+      '_stop',
     ]);
   });
 
   test('shutdownOutput lifts the pause: nothing queued will ever be written, so reading goes on', async () => {
-    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ b, say }) => ({
-      client_reads(ctx) {
-        const w = rw(ctx, 'w');
-        say('shutdownOutput with ', b.readableLength, ' unread, ', w.getDriverOutOctets(), ' queued');
-        w.shutdownOutput();
-      },
-      err(ctx, op: string, errnum: number) {
-        say('err ', op, ' ', errnum);
-        drop(ctx, 'w');
-      },
-    }));
-    await s.run();
+    const s = await echo({
+      on: ({ b, say }) => ({
+        client_reads(ctx) {
+          const w = rw(ctx, 'w');
+          say('shutdownOutput with ', b.readableLength, ' unread, ', w.getDriverOutOctets(), ' queued');
+          w.shutdownOutput();
+        },
+        err: (ctx) => drop(ctx, 'w'),
+      }),
+    });
     s.a.destroy();
     expect(s.log).toEqual([
-      'in 1 (queued 0)',
-      'in 2 (queued 1000)',
-      'in 3 (queued 2000)',
-      'in 4 (queued 3000)',
-      'in 5 (queued 4000)',
+      ...linesOneToFive,
       'shutdownOutput with 2000 unread, 4000 queued',
       'in 6 (queued 4000)',
       'in 7 (queued 5000)',
-      'err read 0',
+      "err(1) read 0 ''",
+      '_stop',
     ]);
   });
 
   test('a peer that vanishes while reading is paused: the write error comes at once and lifts the pause; what had arrived is still read', async () => {
-    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ a, b, say }) => ({
-      client_reads() {
-        say('client vanishes; unread ', b.readableLength);
-        (a as DuplexEnd).vanish();
-      },
-      err(ctx, op: string, errnum: number) {
-        say(`err ${op} ${errnum === E.ECONNRESET ? 'ECONNRESET' : errnum === E.EPIPE ? 'EPIPE' : errnum}`);
-        if (op === 'read') drop(ctx, 'w');
-      },
-    }));
-    await s.run();
+    const s = await echo({
+      on: ({ a, b, say }) => ({
+        client_reads() {
+          say('client vanishes; unread ', b.readableLength);
+          (a as DuplexEnd).vanish();
+        },
+        err(ctx, op: string) {
+          if (op === 'read') drop(ctx, 'w');
+        },
+      }),
+    });
     expect(s.log).toEqual([
-      'in 1 (queued 0)',
-      'in 2 (queued 1000)',
-      'in 3 (queued 2000)',
-      'in 4 (queued 3000)',
-      'in 5 (queued 4000)',
+      ...linesOneToFive,
       'client vanishes; unread 2000',
-      'err write EPIPE',
+      "err(1) write EPIPE 'Broken pipe'",
       // No more output can be written, so nothing holds reading back: the lines that had
       // arrived are delivered (their replies only queue), then the closed connection's EOF.
       'in 6 (queued 4000)',
       'in 7 (queued 5000)',
-      'err read 0',
+      "err(1) read 0 ''",
+      '_stop',
     ]);
     expect(s.b.destroyed).toBe(true);
   });
 
   test('setFilter while paused: what the old filter held is delivered at once; the next read waits for the drain', async () => {
-    const s = echoScenario({ readPauseMark: 3000, readResumeMark: 1000 }, ({ a, b, say }) => ({
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, filter: new Line({ literal: '\n' }), inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed', readPauseMark: 3000, readResumeMark: 1000 }) as never;
+    const s = await echo({
+      begin(ctx, { a }) {
         a.write([1, 2, 3].map(kLine).join('') + 'tail');
         a.end([6, 7].map(kLine).join(''));
         ctx.kernel.delay('client_reads', 0.05);
       },
-      in(ctx, record: string | Buffer) {
-        const w = rw<string | Buffer, string | Buffer>(ctx, 'w');
-        if (Buffer.isBuffer(record)) {
-          say(`raw '${record.length > 10 ? `${record.length} octets` : record.toString()}' (queued ${w.getDriverOutOctets()})`);
-          return;
-        }
-        say('in ', record[0], ' (queued ', w.getDriverOutOctets(), ')');
-        w.put(record);
-        if (record[0] === '3') {
-          w.setFilter(new Stream());
-          say('switched to Stream');
-        }
-      },
-    }));
-    await s.run();
+      instead: ({ say }) => ({
+        in(ctx, record: string | Buffer) {
+          const w = rw<string | Buffer, string | Buffer>(ctx, 'w');
+          if (Buffer.isBuffer(record)) {
+            say(`raw '${record.length > 10 ? `${record.length} octets` : record.toString()}' (queued ${w.getDriverOutOctets()})`);
+            return;
+          }
+          say('in ', record[0], ' (queued ', w.getDriverOutOctets(), ')');
+          w.put(record);
+          if (record[0] === '3') {
+            w.setFilter(new Stream());
+            say('switched to Stream');
+          }
+        },
+      }),
+    });
     expect(s.log).toEqual([
       'in 1 (queued 0)',
       'in 2 (queued 1000)',
@@ -989,8 +876,9 @@ describe('ReadWrite pauses reading while its output queue is full (readPauseMark
       'switched to Stream',
       'client reads; unread 2000, queued 2000',
       "raw '2000 octets' (queued 1000)",
-      'flushed',
-      'err read 0',
+      'flushed(1)',
+      "err(1) read 0 ''",
+      '_stop',
     ]);
   });
 });
@@ -1084,114 +972,50 @@ describe('ReadWrite options', () => {
 });
 
 describe('ReadWrite over loopback TCP', () => {
-  test('the same line conversation', async () => {
-    expect(await conversation(() => tcpPair())).toEqual(conversationLog);
-  });
-
   test('a megabyte with flow control: put() until it returns 1, go on at LowEvent; memory stays bounded', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = await tcpPair();
     const total = 20_000;
     let sent = 0;
     let next = 0;
     let maxQueued = 0;
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.tx = new ReadWrite({ handle: a, highMark: 64 * 1024, lowMark: 8 * 1024, lowEvent: 'low', flushedEvent: 'flushed', errorEvent: 'tx_err' }) as never;
-        ctx.heap.rx = new ReadWrite({ handle: b, inputEvent: 'line', errorEvent: 'rx_err' }) as never;
-        ctx.kernel.yield('pump');
-      },
-      pump(ctx) {
-        const tx = rw(ctx, 'tx');
-        while (sent < total) {
-          const full = tx.put(`line ${sent++} ${'.'.repeat(40)}`);
-          maxQueued = Math.max(maxQueued, tx.getDriverOutOctets());
-          if (full) return;
-        }
-      },
-      low(ctx) {
-        ctx.kernel.yield('pump');
-      },
-      flushed(ctx) {
-        if (sent === total) {
-          say('all queued output flushed');
-          rw(ctx, 'tx').shutdownOutput();
-        }
-      },
-      line(ctx, line: string) {
-        if (!line.startsWith(`line ${next} `)) say('out of order: ', line);
-        next++;
-      },
-      rx_err(ctx, op: string, errnum: number) {
-        say('receiver: ', op, ' ', errnum, ' after ', next, ' lines');
-        drop(ctx, 'rx');
-        drop(ctx, 'tx');
-      },
-      tx_err(_ctx, ...args: unknown[]) {
-        say('sender error ', args.join(' '));
-      },
+    const s = await story({
+      pair: () => tcpPair(),
+      wheels: ({ a, b }) => ({
+        tx: { handle: a, highMark: 64 * 1024, lowMark: 8 * 1024, lowEvent: 'low', flushedEvent: 'flushed', errorEvent: 'tx_err' },
+        rx: { handle: b, inputEvent: 'line', errorEvent: 'rx_err' },
+      }),
+      begin: (ctx) => ctx.kernel.yield('pump'),
+      on: ({ say }) => ({
+        pump(ctx) {
+          const tx = rw(ctx, 'tx');
+          while (sent < total) {
+            const full = tx.put(`line ${sent++} ${'.'.repeat(40)}`);
+            maxQueued = Math.max(maxQueued, tx.getDriverOutOctets());
+            if (full) return;
+          }
+        },
+        rx_err(ctx) {
+          say('after ', next, ' lines');
+          drop(ctx, 'rx');
+          drop(ctx, 'tx');
+        },
+      }),
+      // How often the queue drains, and in what pieces the lines arrive, is up to the sockets.
+      instead: ({ say }) => ({
+        low: (ctx) => ctx.kernel.yield('pump'),
+        flushed(ctx) {
+          if (sent === total) {
+            say('all queued output flushed');
+            rw(ctx, 'tx').shutdownOutput();
+          }
+        },
+        line(_ctx, line: string) {
+          if (!line.startsWith(`line ${next} `)) say('out of order: ', line);
+          next++;
+        },
+      }),
+      ms: 15_000,
     });
-    await run(15_000);
-    expect(log).toEqual(['all queued output flushed', `receiver: read 0 after ${total} lines`]);
+    expect(s.log).toEqual(['all queued output flushed', "rx_err(2) read 0 ''", `after ${total} lines`, '_stop']);
     expect(maxQueued).toBeLessThan(64 * 1024 + 100);
   });
-
-  test('a peer that resets the connection', async () => {
-    const { kernel, log, say, run } = realKernel();
-    const [a, b] = await tcpPair();
-    start(kernel, {
-      _start(ctx) {
-        ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in', errorEvent: 'err' }) as never;
-        a.write('hello\r\n');
-      },
-      in(_ctx, line: string) {
-        say('in ', line);
-        a.resetAndDestroy();
-      },
-      err(ctx, op: string, errnum: number, errstr: string) {
-        say(`err ${op} ${errnum} '${errstr}'`);
-        drop(ctx, 'w');
-      },
-    });
-    await run();
-    expect(log).toEqual(['in hello', `err read ${E.ECONNRESET} 'Connection reset by peer'`]);
-  });
-});
-
-describe('replies put by the InputEvent', () => {
-  for (const transport of ['duplexPair', 'tcp'] as const) {
-    test(`are written when their read is done, in one flush, before anything else runs (${transport})`, async () => {
-      const { kernel, log, say, run } = realKernel();
-      const [a, b] = transport === 'tcp' ? await tcpPair() : duplexPair();
-      let received = '';
-      a.setEncoding('latin1');
-      a.on('data', (chunk: string) => {
-        received += chunk;
-        if (received === 'A\r\nB\r\n') a.end();
-      });
-      start(kernel, {
-        _start(ctx) {
-          ctx.heap.w = new ReadWrite({ handle: b, inputEvent: 'in', errorEvent: 'err', flushedEvent: 'flushed' }) as never;
-          a.write('a\r\nb\r\n');
-        },
-        in(ctx, line: string) {
-          const w = rw(ctx, 'w');
-          w.put(line.toUpperCase());
-          say(`in ${line}, queued ${w.getDriverOutOctets()}`);
-          // A microtask runs once the read's callback returned: the reply has left the queue.
-          if (line === 'b') queueMicrotask(() => say(`after the read, queued ${w.getDriverOutOctets()}`));
-        },
-        flushed() {
-          say('flushed');
-        },
-        err(ctx, op: string, errnum: number) {
-          say(`err ${op} ${errnum}`);
-          drop(ctx, 'w');
-        },
-      });
-      await run();
-      expect(log).toEqual(['in a, queued 3', 'in b, queued 6', 'flushed', 'after the read, queued 0', 'err read 0']);
-      expect(received).toBe('A\r\nB\r\n');
-    });
-  }
 });

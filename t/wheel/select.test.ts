@@ -16,11 +16,7 @@ import {
   duplexPair,
   type PoeError,
 } from '../../src/index.js';
-import { expectNoLeaks, makeKernel, runBounded, tcpPair } from '../kit/index.js';
-
-async function settle(rounds = 10): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+import { expectNoLeaks, makeKernel, runBounded, settle, tcpPair } from '../kit/index.js';
 
 test('a paused watcher alone keeps its session alive (G26); removing it lets the session stop', async () => {
   const { kernel, log, say, run } = makeKernel({ autoAdvance: false });
