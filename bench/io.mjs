@@ -150,9 +150,9 @@ function converse(socket, id, lines) {
  * measures JIT compilation, which costs the server with more code to compile (poe-ts) the
  * most. One round was not enough: poe-ts was still 10-20% short of its own steady state in the
  * round after it (measured by running the load again on the same server), where three rounds
- * bring both servers to their steady state.
+ * bring both servers to their steady state. `BENCH_WARM_ROUNDS` (0..10) overrides it.
  */
-const WARM_ROUNDS = 3;
+const WARM_ROUNDS = Math.max(0, Math.min(10, Number(process.env.BENCH_WARM_ROUNDS ?? 3) || 0));
 
 async function loadEcho(port, clients, lines) {
   const warm = [];
