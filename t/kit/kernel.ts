@@ -136,7 +136,11 @@ export async function runBounded(kernel: Kernel, ms = 5000): Promise<void> {
   }
 }
 
-/** Runs `body` in a session's `_start` on a fresh real-clock kernel; returns what it threw, if anything. */
+/**
+ * Runs `body` in a session's `_start` on a fresh real-clock kernel; returns what it threw, if
+ * anything, after checking that the kernel was left with nothing (a throwing constructor
+ * must not leave a watcher, hold or session behind).
+ */
 export async function thrownInSession(body: () => void): Promise<unknown> {
   const { kernel, run } = realKernel();
   let thrown: unknown;
@@ -153,5 +157,6 @@ export async function thrownInSession(body: () => void): Promise<unknown> {
     },
   });
   await run();
+  expectNoLeaks(kernel);
   return thrown;
 }

@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ListenAccept, PoeArgumentError, Session, inetNtoa } from '../../src/index.js';
 import type { Context, ListenAcceptOptions, PoeError } from '../../src/index.js';
-import { expectNoLeaks, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir } from '../kit/index.js';
+import { expectNoLeaks, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir, thrownInSession } from '../kit/index.js';
 
 const { EADDRINUSE } = constants.errno;
 
@@ -185,25 +185,10 @@ describe('ListenAccept', () => {
       ['errorEvent not a string', { handle: server, acceptEvent: 'a', errorEvent: 1 }, 'ERR_POE_INVALID_ARGUMENT', /errorEvent/],
     ];
     test.each(cases)('%s -> PoeArgumentError %s', async (_name, options, code, message) => {
-      const { kernel } = realKernel();
-      let thrown: unknown;
-      Session.create({
-        kernel,
-        inlineStates: {
-          _start() {
-            try {
-              new ListenAccept(options as ListenAcceptOptions).destroy();
-            } catch (err) {
-              thrown = err;
-            }
-          },
-        },
-      });
-      await runBounded(kernel);
+      const thrown = await thrownInSession(() => new ListenAccept(options as ListenAcceptOptions).destroy());
       expect(thrown).toBeInstanceOf(PoeArgumentError);
       expect((thrown as PoeError).code).toBe(code);
       expect((thrown as Error).message).toMatch(message);
-      expectNoLeaks(kernel);
     });
   });
 });

@@ -10,7 +10,7 @@ import { constants } from 'node:os';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { PoeArgumentError, Session, SocketFactory, inetAton, inetNtoa } from '../../src/index.js';
 import type { Context, PoeError, SocketFactoryOptions } from '../../src/index.js';
-import { expectNoLeaks, hasIPv6Loopback, id, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir } from '../kit/index.js';
+import { expectNoLeaks, hasIPv6Loopback, id, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir, thrownInSession } from '../kit/index.js';
 
 const { EADDRINUSE, ECONNREFUSED, EADDRNOTAVAIL, ENOENT } = constants.errno;
 
@@ -733,26 +733,11 @@ describe('running out of descriptors', () => {
 
 describe('options', () => {
   /** Runs `make` inside a handler and returns what it threw. */
-  async function thrownInHandler(make: () => unknown): Promise<unknown> {
-    const { kernel } = realKernel();
-    let thrown: unknown;
-    Session.create({
-      kernel,
-      inlineStates: {
-        _start() {
-          try {
-            const w = make();
-            if (w instanceof SocketFactory) w.destroy();
-          } catch (err) {
-            thrown = err;
-          }
-        },
-      },
+  const thrownInHandler = (make: () => unknown): Promise<unknown> =>
+    thrownInSession(() => {
+      const w = make();
+      if (w instanceof SocketFactory) w.destroy();
     });
-    await runBounded(kernel);
-    expectNoLeaks(kernel);
-    return thrown;
-  }
 
   const base: SocketFactoryOptions = { successEvent: 's', failureEvent: 'f' };
   const cases: [string, unknown, string, RegExp][] = [
