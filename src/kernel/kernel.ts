@@ -20,7 +20,7 @@ import { Aliases } from './aliases.js';
 import { type AsyncScope, currentScope } from './async-scope.js';
 import { callerOf } from './caller.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
-import { type KernelOptions, checkOptions, envOn } from './options.js';
+import { type KernelOptions, checkOptions, checkPath, envOn } from './options.js';
 
 export type { DieInfo, SessionReport } from './report.js';
 import { errno as E, errnoName } from '../errno.js';
@@ -697,8 +697,8 @@ export class Kernel<E = Untyped> {
         this.#log(`poe-ts: async handler '${event}' of stopped session ${session._id} rejected: ${formatError(err)}`);
         return;
       }
+      // done() released the hold, which woke the loop: it finds the DIE (or the stop) queued.
       this.#handlerFailed(err, session, sender, event, file, line, fromState);
-      if (this.#mode !== undefined && !this.#inPump && !this.#wakeScheduled) this.#arm();
     });
     return promise;
   }
@@ -1340,9 +1340,8 @@ export class Kernel<E = Untyped> {
     const scope = this.#scoped('state');
     if (scope !== undefined) return this.#again(scope, this.state, [event, handler, method]);
     checkEvent(event, 'state');
-    const active = this.#active;
-    if (active === this) return this.#noSession('state', E.ESRCH);
-    const s = active as Session;
+    const s = this.#activeSession('state');
+    if (s === undefined) return E.ESRCH;
     if (handler === undefined || handler === null) {
       s._handlers.delete(event);
       return 0;
@@ -1441,9 +1440,7 @@ export class Kernel<E = Untyped> {
     return this.#processes.program ?? process.argv[1];
   }
   set forkProgram(path: string | undefined) {
-    if (path !== undefined && (typeof path !== 'string' || path === '')) {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`forkProgram\` to be a non-empty path, got ${describe(path)}`);
-    }
+    checkPath('forkProgram', path);
     this.#processes.program = path;
   }
 
@@ -1452,9 +1449,7 @@ export class Kernel<E = Untyped> {
     return this.#processes.execPath;
   }
   set forkExecPath(path: string | undefined) {
-    if (path !== undefined && (typeof path !== 'string' || path === '')) {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`forkExecPath\` to be a non-empty path, got ${describe(path)}`);
-    }
+    checkPath('forkExecPath', path);
     this.#processes.execPath = path ?? process.execPath;
   }
 

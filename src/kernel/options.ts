@@ -44,14 +44,21 @@ export interface KernelOptions {
 const KERNEL_OPTION_KEYS = ['clock', 'assert', 'catchExceptions', 'callerInfo', 'log', 'batchLimit', 'program', 'execPath'] as const;
 
 /** An environment switch: undefined when unset or empty, else whether it is not "0". */
-export function envOn(name: string): boolean | undefined {
-  const v = process.env[name];
+export function envOn(name: string, env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  const v = env[name];
   if (v === undefined || v === '') return undefined;
   return v !== '0';
 }
 
-export /** Validates `new Kernel()`'s options, one message per option. */
-function checkOptions(options: KernelOptions): void {
+/** A path option or setter (`program`, `forkExecPath`, ...): undefined or a non-empty string. */
+export function checkPath(key: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a non-empty path, got ${describe(value)}`);
+  }
+}
+
+/** Validates `new Kernel()`'s options, one message per option. */
+export function checkOptions(options: KernelOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected Kernel options to be an object, got ${describe(options)}`);
   }
@@ -68,11 +75,8 @@ function checkOptions(options: KernelOptions): void {
   if (options.log !== undefined && typeof options.log !== 'function') {
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`log\` to be a function, got ${describe(options.log)}`);
   }
-  for (const key of ['program', 'execPath'] as const) {
-    if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a non-empty path, got ${describe(options[key])}`);
-    }
-  }
+  checkPath('program', options.program);
+  checkPath('execPath', options.execPath);
   const batch = options.batchLimit;
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) {
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`batchLimit\` to be a positive integer, got ${describe(batch)}`);

@@ -110,11 +110,6 @@ export class Signals {
     return [...this.#listeners.keys()];
   }
 
-  /** Some OS signal has a process listener. */
-  get listening(): boolean {
-    return this.#listeners.size > 0;
-  }
-
   /** The kernel started or stopped running: Node's loop is held open while it runs and listens. */
   refresh(): void {
     const wanted = this.#host.running() && this.#listeners.size > 0;

@@ -1,5 +1,6 @@
 import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
+import { envOn } from './options.js';
 
 /**
  * `node:diagnostics_channel` channels: what the kernel and the wheels publish. Subscribers get
@@ -52,19 +53,14 @@ export interface TraceFlags {
   exceptions: boolean;
 }
 
-function on(env: NodeJS.ProcessEnv, name: string): boolean {
-  const v = env[name];
-  return v !== undefined && v !== '' && v !== '0';
-}
-
 /** Node reads NODE_DEBUG once, at start-up; `enabled` answers for a section. */
 function nodeDebug(section: string): boolean {
   return debuglog(section).enabled;
 }
 
 export function traceFlagsFromEnv(env: NodeJS.ProcessEnv = process.env): TraceFlags {
-  const all = on(env, 'POE_TRACE_DEFAULT') || nodeDebug('poe');
-  const flag = (poe: string | undefined, section: string): boolean => all || (poe !== undefined && on(env, `POE_TRACE_${poe}`)) || nodeDebug(`poe-${section}`);
+  const all = envOn('POE_TRACE_DEFAULT', env) === true || nodeDebug('poe');
+  const flag = (poe: string | undefined, section: string): boolean => all || (poe !== undefined && envOn(`POE_TRACE_${poe}`, env) === true) || nodeDebug(`poe-${section}`);
   return {
     events: flag('EVENTS', 'events'),
     sessions: flag('SESSIONS', 'sessions'),
