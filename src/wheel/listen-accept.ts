@@ -145,7 +145,6 @@ export class ListenAccept<E = Untyped> extends Wheel {
   }
 
   protected onDestroy(): void {
-    this.unlisten(this.#server);
     this.#watching = false;
   }
 }
