@@ -119,7 +119,9 @@ export class StreamDriver implements Driver {
       while (this.#head < q.length && !handle.writableNeedDrain) {
         const chunk = q[this.#head]!;
         q[this.#head++] = undefined;
-        this.#octets -= octetsOf(chunk);
+        // The last chunk leaves nothing queued: it need not be measured (a string's UTF-8
+        // length is a walk over it, already taken once by put()).
+        this.#octets = this.#head === q.length ? 0 : this.#octets - octetsOf(chunk);
         if (!handle.write(chunk, this.#onWritten)) break;
       }
     } finally {

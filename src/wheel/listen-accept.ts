@@ -117,13 +117,9 @@ export class ListenAccept<E = Untyped> extends Wheel {
   /** `err`: Node's error, or the errno of descriptors found exhausted. */
   #onAcceptReady(socket: net.Socket | undefined, err: unknown): void {
     if (socket === undefined) {
-      if (typeof err === 'number') {
-        this.emit(this.#error, 'accept', err, strerror(err), this.ID);
-        return;
-      }
-      const { errno, message } = sysError(err);
+      const errno = typeof err === 'number' ? err : sysError(err).errno;
       const syscall = (err as { syscall?: unknown } | null)?.syscall;
-      this.emit(this.#error, syscall === 'listen' ? 'listen' : 'accept', errno, message, this.ID);
+      this.emit(this.#error, syscall === 'listen' ? 'listen' : 'accept', errno, strerror(errno), this.ID);
       return;
     }
     const peer = typeof socket.remoteAddress === 'string' ? inetAton(socket.remoteAddress) : undefined;
@@ -149,7 +145,6 @@ export class ListenAccept<E = Untyped> extends Wheel {
   }
 
   protected onDestroy(): void {
-    this.unlisten(this.#server);
     this.#watching = false;
   }
 }

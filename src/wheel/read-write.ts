@@ -393,7 +393,8 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
       // read, and no turn of the loop between a request and its reply.
       if (this.#flushAfterRead) {
         this.#flushAfterRead = false;
-        if (!this.destroyed && this.#writer !== undefined) {
+        // No writer once the wheel is destroyed, or its output shut down or failed.
+        if (this.#writer !== undefined) {
           this.#onWrite();
           if (this.#octets > 0) this.#writer?.resume();
         }

@@ -882,7 +882,6 @@ export class SocketFactory<E = Untyped> extends Wheel {
     this.#stopSharing();
     const server = this.#server;
     if (server !== undefined) {
-      this.unlisten(server);
       ignoreLateErrors(server);
       if (server.listening) server.close();
     }
@@ -890,7 +889,6 @@ export class SocketFactory<E = Untyped> extends Wheel {
     for (const socket of this.#held.splice(0)) this.closeHandle(socket, 'destroy');
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket !== undefined) this.unlisten(socket);
     if (socket instanceof net.Socket) this.closeHandle(socket, 'destroy');
     else if (socket !== undefined) {
       ignoreLateErrors(socket);

@@ -228,11 +228,6 @@ export abstract class Wheel {
     this.#kernel._hold(this.#session, -1);
   }
 
-  /** Number of holds this wheel has on its session. */
-  protected get holds(): number {
-    return this.#holds;
-  }
-
   /** Listens to `emitter` until `unlisten(emitter)` or `destroy()`. */
   protected listen<A extends unknown[]>(emitter: Emitter, event: string, fn: (...args: A) => void): void {
     const listener = fn as unknown as Listener;
