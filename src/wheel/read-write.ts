@@ -393,8 +393,9 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
       // read, and no turn of the loop between a request and its reply.
       if (this.#flushAfterRead) {
         this.#flushAfterRead = false;
-        // No writer once the wheel is destroyed, or its output shut down or failed.
-        if (this.#writer !== undefined) {
+        // No writer once the wheel is destroyed, or its output shut down or failed; nothing
+        // to write when the handler's own flush() already emptied the queue (and said so).
+        if (this.#writer !== undefined && this.#octets > 0) {
           this.#onWrite();
           if (this.#octets > 0) this.#writer?.resume();
         }

@@ -180,6 +180,31 @@ describe.each(named(transports))('ReadWrite, the same on both transports: %s', (
     expect(s.log).toEqual(['in a, queued 3', 'in b, queued 6', 'flushed(1)', 'after the read, queued 0', "err(1) read 0 ''", '_stop']);
     expect(received).toBe('A\r\nB\r\n');
   });
+
+  test('a reply the InputEvent put and flush()ed itself is flushed once: one FlushedEvent, none from the end of the read', async () => {
+    let received = '';
+    const s = await story({
+      pair,
+      options: { flushedEvent: 'flushed' },
+      begin(_ctx, { a }) {
+        a.setEncoding('latin1');
+        a.on('data', (chunk: string) => {
+          received += chunk;
+          if (received === 'A\r\n') a.end();
+        });
+        a.write('a\r\n');
+      },
+      instead: ({ say }) => ({
+        in(ctx, line: string) {
+          const w = rw(ctx, 'w');
+          w.put(line.toUpperCase());
+          say(`in ${line}, flush left ${w.flush()}`);
+        },
+      }),
+    });
+    expect(s.log).toEqual(['flushed(1)', 'in a, flush left 0', "err(1) read 0 ''", '_stop']);
+    expect(received).toBe('A\r\n');
+  });
 });
 
 describe('ReadWrite over duplexPair', () => {
