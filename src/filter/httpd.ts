@@ -8,7 +8,7 @@ import {
   CLASS, CR, C_ALPHA, C_PATH, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HT, HTTP_METHODS, LF, METHOD_NAME, METHOD_NEXT,
   METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
 } from '../http/syntax.js';
-import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, positiveInt, toBuffer } from './bytes.js';
+import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, optionalFunction, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
 
 /** Options of the {@link HTTPD} filter. POE: `POE::Filter::HTTPD->new(%params)`. */
@@ -219,10 +219,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.streaming = boolOption('streaming', o.streaming, false);
     this.requireHost = boolOption('requireHost', o.requireHost, true);
     this.expectContinue = boolOption('expectContinue', o.expectContinue, false);
-    if (o.now !== undefined && typeof o.now !== 'function') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`now\` to be a function, got ${describe(o.now)}`);
-    }
-    this.#now = o.now ?? Date.now;
+    this.#now = optionalFunction<() => number>('now', o.now) ?? Date.now;
     this.#chunks = new ChunkScanner(this.maxHeaderSize);
     if (this.maxBuffer < this.maxContent + String(this.maxContent).length + 1) {
       throw new PoeArgumentError(
