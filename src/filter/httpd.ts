@@ -1,5 +1,6 @@
 import { PoeArgumentError, describe } from '../errors.js';
-import { HttpHeaders, TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
+import { TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
+import type { HttpHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
 import { HttpResponse } from '../http/response.js';
 import { CHUNK_BAD, CHUNK_DATA, CHUNK_LAST, CHUNK_MORE, ChunkScanner } from '../http/chunked.js';
@@ -833,6 +834,18 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
 
   /** A request from the request line and the field lines scanned so far. */
   #requestSoFar(buf: Buffer): HttpRequest {
+    const target = latin1(buf, this.#targetStart, this.#targetEnd);
+    const request = new HttpRequest(this.#method, collapseSlashes(target), this.#fieldLines(buf));
+    request.target = target;
+    request.protocol = protocolName(this.#proto, this.#major, this.#minor);
+    return request;
+  }
+
+  /**
+   * The field lines scanned so far (the head's, or the trailer section's), taken as they are:
+   * the scanner has checked every name and value.
+   */
+  #fieldLines(buf: Buffer): HttpHeaders {
     const f = this.#fields;
     const names: string[] = new Array<string>(f.length >> 2);
     const values: string[] = new Array<string>(f.length >> 2);
@@ -840,11 +853,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       names[k] = latin1(buf, f[i]!, f[i + 1]!);
       values[k] = latin1(buf, f[i + 2]!, f[i + 3]!);
     }
-    const target = latin1(buf, this.#targetStart, this.#targetEnd);
-    const request = new HttpRequest(this.#method, collapseSlashes(target), trustedHeaders(names, values));
-    request.target = target;
-    request.protocol = protocolName(this.#proto, this.#major, this.#minor);
-    return request;
+    return trustedHeaders(names, values);
   }
 
   /** llhttp's keep-alive rule (llhttp_should_keep_alive). */
@@ -946,12 +955,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   /** The trailer section is complete, and with it the request. */
   #trailersComplete(): void {
     const q = this.#q;
-    const buf = q.view();
-    const f = this.#fields;
-    const trailers = new HttpHeaders();
-    for (let i = 0; i < f.length; i += 4) {
-      trailers.pushHeader(latin1(buf, f[i]!, f[i + 1]!), latin1(buf, f[i + 2]!, f[i + 3]!));
-    }
+    const trailers = this.#fieldLines(q.view());
     q.consume(this.#pos);
     this.#resetHead();
     const request = this.#request!;
