@@ -175,7 +175,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   // head scanner
   #state = H_START;
   #pos = 0;
-  #trailing = false;
   #methodNode = 0;
   #method = '';
   #targetStart = 0;
@@ -399,7 +398,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     }
     if (pos >= limit) {
       // The head would pass maxHeaderSize: 414 while still on the request line, else 431.
-      const onLine = this.#state < H_FIELD_START && !this.#trailing;
+      const onLine = this.#state < H_FIELD_START && this.#mode !== M_TRAILERS;
       this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
       return FAILED;
     }
@@ -680,7 +679,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
    * POE's does for a bad Content-Length.
    */
   #fieldFailed(buf: Buffer, err: [number, string]): number {
-    return this.#fail(err[0], err[1], this.#trailing ? undefined : this.#requestSoFar(buf));
+    return this.#fail(err[0], err[1], this.#mode === M_TRAILERS ? undefined : this.#requestSoFar(buf));
   }
 
   /** The LF of the blank line: the head (or trailer section) is complete. */
@@ -719,7 +718,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         return undefined;
       case 14:
         if (!eqLower(buf, nameStart, 'content-length')) return undefined;
-        if (this.#trailing) return [400, 'Content-Length in the trailer section.'];
+        if (this.#mode === M_TRAILERS) return [400, 'Content-Length in the trailer section.'];
         if (this.#te) return [400, 'Content-Length together with Transfer-Encoding.'];
         if (this.#contentLength >= 0) return [400, 'More than one Content-Length.'];
         this.#contentLength = parseLength(buf, valueStart, rawEnd);
@@ -730,7 +729,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         return undefined;
       case 17:
         if (!eqLower(buf, nameStart, 'transfer-encoding')) return undefined;
-        if (this.#trailing) return [400, 'Transfer-Encoding in the trailer section.'];
+        if (this.#mode === M_TRAILERS) return [400, 'Transfer-Encoding in the trailer section.'];
         if (this.#contentLength >= 0) return [400, 'Transfer-Encoding together with Content-Length.'];
         // An empty value codes nothing and is ignored, as llhttp 9.3 (Node 20) does.
         if (valueEnd === valueStart) return undefined;
@@ -882,7 +881,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#close = false;
     this.#keepAliveToken = false;
     this.#upgradeToken = false;
-    this.#trailing = false;
     this.#pos = 0;
     this.#state = H_START;
     if (request.upgrade) this.#mode = M_UPGRADED;
@@ -926,7 +924,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     q.consume(chunks.at);
     if (verdict === CHUNK_LAST) {
       this.#mode = M_TRAILERS;
-      this.#trailing = true;
       this.#state = H_FIELD_START;
       this.#pos = 0;
       this.#lineStart = 0;
