@@ -919,9 +919,9 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     const chunks = this.#chunks;
     const buf = q.view();
     const verdict = chunks.scan(buf, 0, buf.length);
-    if (verdict === CHUNK_DATA) return this.#chunkData(chunks);
     if (verdict === CHUNK_BAD) return this.#failed(chunks.status, chunks.reason);
     q.consume(chunks.at);
+    if (verdict === CHUNK_DATA) return this.#chunkData(chunks);
     if (verdict === CHUNK_LAST) {
       this.#mode = M_TRAILERS;
       this.#state = H_FIELD_START;
