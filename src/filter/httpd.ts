@@ -824,7 +824,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       this.#chunks.reset();
       this.#parts = [];
       this.#bodySize = 0;
-      this.#pos = 0;
     } else {
       this.#mode = M_BODY;
       this.#remaining = contentLength;
@@ -873,7 +872,10 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     // Connection tokens outlive the head: trailers may add to them (llhttp).
   }
 
-  /** After a complete request: next request, closed connection, or another protocol. */
+  /**
+   * After a complete request: next request, closed connection, or another protocol. The head
+   * scanner was reset when the head (or trailer section) was complete.
+   */
   #messageDone(request: HttpRequest): void {
     this.#request = undefined;
     this.#parts = [];
@@ -881,8 +883,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#close = false;
     this.#keepAliveToken = false;
     this.#upgradeToken = false;
-    this.#pos = 0;
-    this.#state = H_START;
     if (request.upgrade) this.#mode = M_UPGRADED;
     else this.#mode = close ? M_CLOSED : M_HEAD;
   }
