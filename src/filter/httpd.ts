@@ -779,7 +779,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     const te = this.#te;
     const hosts = this.#hosts;
     const expect = this.#expect;
-    const upgradeHeader = this.#upgradeHeader;
+    const upgrade = (this.#upgradeHeader && this.#upgradeToken) || request.method === 'CONNECT';
     this.#resetHead();
 
     // RFC 9112 6.1: a request whose Transfer-Encoding does not end in chunked has no length.
@@ -788,8 +788,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     if (this.requireHost && v11 && hosts === 0) {
       // RFC 9110 7.2 requires Host on every HTTP/1.1 request (Node skips its check for CONNECT
       // and upgrades).
-      const what = (upgradeHeader && this.#upgradeToken) || request.method === 'CONNECT' ? 'upgrade request' : 'request';
-      return void this.#fail(400, `HTTP/1.1 ${what} without a Host header.`, request);
+      return void this.#fail(400, `HTTP/1.1 ${upgrade ? 'upgrade request' : 'request'} without a Host header.`, request);
     }
     if (v11 && expect !== undefined) {
       // Node's test: any 100-continue token; any other expectation is a 417.
@@ -800,10 +799,11 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     }
     request.chunked = chunked;
     request.keepAlive = this.#keepAlive(major, minor);
-    request.upgrade = (upgradeHeader && this.#upgradeToken) || request.method === 'CONNECT';
+    request.upgrade = upgrade;
     const hasBody = chunked || contentLength > 0;
 
-    if (!hasBody || (request.upgrade && request.method === 'CONNECT')) {
+    // What follows CONNECT is the tunnel's, whatever its head said of a body.
+    if (!hasBody || request.method === 'CONNECT') {
       this.#out.push(request);
       this.#messageDone(request);
       return;
