@@ -108,14 +108,14 @@ const M_CLOSED = 4; // after a request that does not keep the connection alive
 const M_UPGRADED = 5; // after an upgrade: the rest belongs to another protocol
 const M_DEAD = 6; // after an error response: everything is discarded
 
-/** Head scanner results. */
-const NEED_MORE = 0;
-const COMPLETE = 1;
-const FAILED = 2;
-
-/** What a head state method returns in place of a position: the head is complete; it failed. */
+/**
+ * What a head state method returns in place of a position, and what the head scan returns:
+ * the head is complete; it failed (an error response is queued). The scan returns NEED_MORE
+ * when the bytes ran out first.
+ */
 const HEAD_DONE = -2;
 const FAIL = -1;
+const NEED_MORE = 0;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -291,7 +291,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     switch (this.#mode) {
       case M_HEAD: {
         const r = this.#scanHead();
-        if (r === COMPLETE) this.#headComplete();
+        if (r === HEAD_DONE) this.#headComplete();
         return r !== NEED_MORE;
       }
       case M_BODY:
@@ -300,7 +300,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         return this.#chunkedBody();
       case M_TRAILERS: {
         const r = this.#scanHead();
-        if (r === COMPLETE) this.#trailersComplete();
+        if (r === HEAD_DONE) this.#trailersComplete();
         return r !== NEED_MORE;
       }
       case M_CLOSED:
@@ -315,8 +315,8 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
    * time: the loop dispatches on the state to a small method that reads one element (the
    * method, the target's path, a field name, a field value, ...) as far as the bytes go, sets
    * the state that follows it, and returns the position after what it read, or a verdict:
-   * HEAD_DONE, or FAIL once it has queued an error response. Offsets are relative to the front
-   * of the queue, where the head starts.
+   * HEAD_DONE, or FAIL once it has queued an error response; the scan returns the verdict, or
+   * NEED_MORE. Offsets are relative to the front of the queue, where the head starts.
    *
    * The methods stay small so that V8 inlines the hot ones into this loop; a method per
    * element rather than per byte class keeps the dispatches per field line at three.
@@ -394,13 +394,12 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         default:
           pos = this.#fail(500, 'Parser state lost.');
       }
-      if (pos < 0) return pos === HEAD_DONE ? COMPLETE : FAILED;
+      if (pos < 0) return pos;
     }
     if (pos >= limit) {
       // The head would pass maxHeaderSize: 414 while still on the request line, else 431.
       const onLine = this.#state < H_FIELD_START && this.#mode !== M_TRAILERS;
-      this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
-      return FAILED;
+      return this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
     }
     this.#pos = pos;
     return NEED_MORE;
