@@ -1,5 +1,6 @@
 import { PoeArgumentError, describe } from '../errors.js';
-import { HttpHeaders, TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
+import { TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
+import type { HttpHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
 import { HttpResponse } from '../http/response.js';
 import { CHUNK_BAD, CHUNK_DATA, CHUNK_LAST, CHUNK_MORE, ChunkScanner } from '../http/chunked.js';
@@ -8,7 +9,7 @@ import {
   CLASS, CR, C_ALPHA, C_PATH, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HT, HTTP_METHODS, LF, METHOD_NAME, METHOD_NEXT,
   METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
 } from '../http/syntax.js';
-import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, positiveInt, toBuffer } from './bytes.js';
+import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, optionalFunction, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
 
 /** Options of the {@link HTTPD} filter. POE: `POE::Filter::HTTPD->new(%params)`. */
@@ -107,14 +108,14 @@ const M_CLOSED = 4; // after a request that does not keep the connection alive
 const M_UPGRADED = 5; // after an upgrade: the rest belongs to another protocol
 const M_DEAD = 6; // after an error response: everything is discarded
 
-/** Head scanner results. */
-const NEED_MORE = 0;
-const COMPLETE = 1;
-const FAILED = 2;
-
-/** What a head state method returns in place of a position: the head is complete; it failed. */
+/**
+ * What a head state method returns in place of a position, and what the head scan returns:
+ * the head is complete; it failed (an error response is queued). The scan returns NEED_MORE
+ * when the bytes ran out first.
+ */
 const HEAD_DONE = -2;
 const FAIL = -1;
+const NEED_MORE = 0;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -174,7 +175,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   // head scanner
   #state = H_START;
   #pos = 0;
-  #trailing = false;
   #methodNode = 0;
   #method = '';
   #targetStart = 0;
@@ -219,10 +219,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.streaming = boolOption('streaming', o.streaming, false);
     this.requireHost = boolOption('requireHost', o.requireHost, true);
     this.expectContinue = boolOption('expectContinue', o.expectContinue, false);
-    if (o.now !== undefined && typeof o.now !== 'function') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`now\` to be a function, got ${describe(o.now)}`);
-    }
-    this.#now = o.now ?? Date.now;
+    this.#now = optionalFunction<() => number>('now', o.now) ?? Date.now;
     this.#chunks = new ChunkScanner(this.maxHeaderSize);
     if (this.maxBuffer < this.maxContent + String(this.maxContent).length + 1) {
       throw new PoeArgumentError(
@@ -294,7 +291,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     switch (this.#mode) {
       case M_HEAD: {
         const r = this.#scanHead();
-        if (r === COMPLETE) this.#headComplete();
+        if (r === HEAD_DONE) this.#headComplete();
         return r !== NEED_MORE;
       }
       case M_BODY:
@@ -303,7 +300,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         return this.#chunkedBody();
       case M_TRAILERS: {
         const r = this.#scanHead();
-        if (r === COMPLETE) this.#trailersComplete();
+        if (r === HEAD_DONE) this.#trailersComplete();
         return r !== NEED_MORE;
       }
       case M_CLOSED:
@@ -318,8 +315,8 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
    * time: the loop dispatches on the state to a small method that reads one element (the
    * method, the target's path, a field name, a field value, ...) as far as the bytes go, sets
    * the state that follows it, and returns the position after what it read, or a verdict:
-   * HEAD_DONE, or FAIL once it has queued an error response. Offsets are relative to the front
-   * of the queue, where the head starts.
+   * HEAD_DONE, or FAIL once it has queued an error response; the scan returns the verdict, or
+   * NEED_MORE. Offsets are relative to the front of the queue, where the head starts.
    *
    * The methods stay small so that V8 inlines the hot ones into this loop; a method per
    * element rather than per byte class keeps the dispatches per field line at three.
@@ -397,13 +394,12 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         default:
           pos = this.#fail(500, 'Parser state lost.');
       }
-      if (pos < 0) return pos === HEAD_DONE ? COMPLETE : FAILED;
+      if (pos < 0) return pos;
     }
     if (pos >= limit) {
       // The head would pass maxHeaderSize: 414 while still on the request line, else 431.
-      const onLine = this.#state < H_FIELD_START && !this.#trailing;
-      this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
-      return FAILED;
+      const onLine = this.#state < H_FIELD_START && this.#mode !== M_TRAILERS;
+      return this.#fail(onLine ? 414 : 431, `Request ${onLine ? 'line' : 'header block'} longer than ${limit} bytes.`);
     }
     this.#pos = pos;
     return NEED_MORE;
@@ -682,7 +678,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
    * POE's does for a bad Content-Length.
    */
   #fieldFailed(buf: Buffer, err: [number, string]): number {
-    return this.#fail(err[0], err[1], this.#trailing ? undefined : this.#requestSoFar(buf));
+    return this.#fail(err[0], err[1], this.#mode === M_TRAILERS ? undefined : this.#requestSoFar(buf));
   }
 
   /** The LF of the blank line: the head (or trailer section) is complete. */
@@ -721,7 +717,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         return undefined;
       case 14:
         if (!eqLower(buf, nameStart, 'content-length')) return undefined;
-        if (this.#trailing) return [400, 'Content-Length in the trailer section.'];
+        if (this.#mode === M_TRAILERS) return [400, 'Content-Length in the trailer section.'];
         if (this.#te) return [400, 'Content-Length together with Transfer-Encoding.'];
         if (this.#contentLength >= 0) return [400, 'More than one Content-Length.'];
         this.#contentLength = parseLength(buf, valueStart, rawEnd);
@@ -732,7 +728,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         return undefined;
       case 17:
         if (!eqLower(buf, nameStart, 'transfer-encoding')) return undefined;
-        if (this.#trailing) return [400, 'Transfer-Encoding in the trailer section.'];
+        if (this.#mode === M_TRAILERS) return [400, 'Transfer-Encoding in the trailer section.'];
         if (this.#contentLength >= 0) return [400, 'Transfer-Encoding together with Content-Length.'];
         // An empty value codes nothing and is ignored, as llhttp 9.3 (Node 20) does.
         if (valueEnd === valueStart) return undefined;
@@ -782,7 +778,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     const te = this.#te;
     const hosts = this.#hosts;
     const expect = this.#expect;
-    const upgradeHeader = this.#upgradeHeader;
+    const upgrade = (this.#upgradeHeader && this.#upgradeToken) || request.method === 'CONNECT';
     this.#resetHead();
 
     // RFC 9112 6.1: a request whose Transfer-Encoding does not end in chunked has no length.
@@ -791,8 +787,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     if (this.requireHost && v11 && hosts === 0) {
       // RFC 9110 7.2 requires Host on every HTTP/1.1 request (Node skips its check for CONNECT
       // and upgrades).
-      const what = (upgradeHeader && this.#upgradeToken) || request.method === 'CONNECT' ? 'upgrade request' : 'request';
-      return void this.#fail(400, `HTTP/1.1 ${what} without a Host header.`, request);
+      return void this.#fail(400, `HTTP/1.1 ${upgrade ? 'upgrade request' : 'request'} without a Host header.`, request);
     }
     if (v11 && expect !== undefined) {
       // Node's test: any 100-continue token; any other expectation is a 417.
@@ -803,10 +798,11 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     }
     request.chunked = chunked;
     request.keepAlive = this.#keepAlive(major, minor);
-    request.upgrade = (upgradeHeader && this.#upgradeToken) || request.method === 'CONNECT';
+    request.upgrade = upgrade;
     const hasBody = chunked || contentLength > 0;
 
-    if (!hasBody || (request.upgrade && request.method === 'CONNECT')) {
+    // What follows CONNECT is the tunnel's, whatever its head said of a body.
+    if (!hasBody || request.method === 'CONNECT') {
       this.#out.push(request);
       this.#messageDone(request);
       return;
@@ -827,7 +823,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       this.#chunks.reset();
       this.#parts = [];
       this.#bodySize = 0;
-      this.#pos = 0;
     } else {
       this.#mode = M_BODY;
       this.#remaining = contentLength;
@@ -836,6 +831,18 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
 
   /** A request from the request line and the field lines scanned so far. */
   #requestSoFar(buf: Buffer): HttpRequest {
+    const target = latin1(buf, this.#targetStart, this.#targetEnd);
+    const request = new HttpRequest(this.#method, collapseSlashes(target), this.#fieldLines(buf));
+    request.target = target;
+    request.protocol = protocolName(this.#proto, this.#major, this.#minor);
+    return request;
+  }
+
+  /**
+   * The field lines scanned so far (the head's, or the trailer section's), taken as they are:
+   * the scanner has checked every name and value.
+   */
+  #fieldLines(buf: Buffer): HttpHeaders {
     const f = this.#fields;
     const names: string[] = new Array<string>(f.length >> 2);
     const values: string[] = new Array<string>(f.length >> 2);
@@ -843,11 +850,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       names[k] = latin1(buf, f[i]!, f[i + 1]!);
       values[k] = latin1(buf, f[i + 2]!, f[i + 3]!);
     }
-    const target = latin1(buf, this.#targetStart, this.#targetEnd);
-    const request = new HttpRequest(this.#method, collapseSlashes(target), trustedHeaders(names, values));
-    request.target = target;
-    request.protocol = protocolName(this.#proto, this.#major, this.#minor);
-    return request;
+    return trustedHeaders(names, values);
   }
 
   /** llhttp's keep-alive rule (llhttp_should_keep_alive). */
@@ -868,7 +871,10 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     // Connection tokens outlive the head: trailers may add to them (llhttp).
   }
 
-  /** After a complete request: next request, closed connection, or another protocol. */
+  /**
+   * After a complete request: next request, closed connection, or another protocol. The head
+   * scanner was reset when the head (or trailer section) was complete.
+   */
   #messageDone(request: HttpRequest): void {
     this.#request = undefined;
     this.#parts = [];
@@ -876,9 +882,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#close = false;
     this.#keepAliveToken = false;
     this.#upgradeToken = false;
-    this.#trailing = false;
-    this.#pos = 0;
-    this.#state = H_START;
     if (request.upgrade) this.#mode = M_UPGRADED;
     else this.#mode = close ? M_CLOSED : M_HEAD;
   }
@@ -915,12 +918,11 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     const chunks = this.#chunks;
     const buf = q.view();
     const verdict = chunks.scan(buf, 0, buf.length);
-    if (verdict === CHUNK_DATA) return this.#chunkData(chunks);
     if (verdict === CHUNK_BAD) return this.#failed(chunks.status, chunks.reason);
     q.consume(chunks.at);
+    if (verdict === CHUNK_DATA) return this.#chunkData(chunks);
     if (verdict === CHUNK_LAST) {
       this.#mode = M_TRAILERS;
-      this.#trailing = true;
       this.#state = H_FIELD_START;
       this.#pos = 0;
       this.#lineStart = 0;
@@ -949,12 +951,7 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   /** The trailer section is complete, and with it the request. */
   #trailersComplete(): void {
     const q = this.#q;
-    const buf = q.view();
-    const f = this.#fields;
-    const trailers = new HttpHeaders();
-    for (let i = 0; i < f.length; i += 4) {
-      trailers.pushHeader(latin1(buf, f[i]!, f[i + 1]!), latin1(buf, f[i + 2]!, f[i + 3]!));
-    }
+    const trailers = this.#fieldLines(q.view());
     q.consume(this.#pos);
     this.#resetHead();
     const request = this.#request!;

@@ -10,10 +10,9 @@ import { CLASS, CR, C_QDTEXT, C_VALUE, HEX, LF, SP } from './syntax.js';
 
 /** What {@link ChunkScanner.scan} found. */
 export const CHUNK_MORE = 0; // every byte up to `at` was framing, and there is no more
-export const CHUNK_SIZE_LINE = 1; // a chunk-size line ended at `at`: the chunk's data follows
-export const CHUNK_DATA = 2; // the chunk's data starts at `at`; `remaining` bytes of it are due
-export const CHUNK_LAST = 3; // the last chunk's size line ended at `at`: the trailer section follows
-export const CHUNK_BAD = 4; // the body is malformed: `status` and `reason` say how
+export const CHUNK_DATA = 1; // framing up to `at`, where the chunk's data starts; `remaining` bytes of it are due
+export const CHUNK_LAST = 2; // the last chunk's size line ended at `at`: the trailer section follows
+export const CHUNK_BAD = 3; // the body is malformed: `status` and `reason` say how
 
 // Where a scan can stop and resume.
 const K_SIZE_START = 0; // before a chunk size
@@ -74,7 +73,7 @@ export class ChunkScanner {
 
   /**
    * Scans `buf[pos, end)`. The framing before a verdict's `at` needs no keeping; chunk data
-   * (CHUNK_DATA) is the caller's to take, then to report with {@link took}.
+   * (CHUNK_DATA, from `at`) is the caller's to take, then to report with {@link took}.
    */
   scan(buf: Buffer, pos: number, end: number): number {
     while (pos < end) {
@@ -205,7 +204,7 @@ export class ChunkScanner {
     this.remaining = this.#size;
     this.#size = 0;
     this.#state = K_DATA;
-    return this.#stop(CHUNK_SIZE_LINE, pos + 1);
+    return pos + 1;
   }
 
   /** The CRLF after a chunk's data. */

@@ -8,7 +8,7 @@ export type ContentInit = string | Buffer | Uint8Array;
 const EMPTY = Buffer.alloc(0);
 
 /** Bytes of a content value; strings become UTF-8. */
-export function contentBytes(value: unknown, what: string): Buffer {
+function contentBytes(value: unknown, what: string): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (typeof value === 'string') return value.length === 0 ? EMPTY : Buffer.from(value, 'utf8');
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -17,7 +17,7 @@ export function contentBytes(value: unknown, what: string): Buffer {
 }
 
 /** The media type of a Content-Type value, lower-cased, parameters removed (HTTP::Headers's rule). */
-export function mediaType(value: string | undefined): string | undefined {
+function mediaType(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const semi = value.indexOf(';');
   return (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();

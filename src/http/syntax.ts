@@ -3,25 +3,22 @@
  * parser: character classes, the methods llhttp knows, and readers of the field values that
  * frame a message. Not exported from the package.
  */
-import { TOKEN_CHARS } from './headers.js';
-
 export const CR = 13;
 export const LF = 10;
 export const SP = 32;
 export const HT = 9;
 
-// Character classes, one bit each (RFC 9110/9112, as llhttp applies them).
-export const C_TOKEN = 1; // header names, chunk extension names and values
-export const C_PATH = 2; // request-target path: visible ASCII but '?' and '#'
-export const C_QUERY = 4; // query: visible ASCII but '#'
-export const C_VCHAR = 8; // fragment: any visible ASCII
-export const C_SERVER = 16; // authority: userinfo, host, port
-export const C_VALUE = 32; // field values: HTAB, SP, VCHAR, obs-text
-export const C_ALPHA = 64; // URL scheme
-export const C_QDTEXT = 128; // quoted-string text
+// Character classes, one bit each (RFC 9110/9112, as llhttp applies them); tokens are
+// headers.ts's TOKEN_CHARS.
+export const C_PATH = 1; // request-target path: visible ASCII but '?' and '#'
+export const C_QUERY = 2; // query: visible ASCII but '#'
+export const C_VCHAR = 4; // fragment: any visible ASCII
+export const C_SERVER = 8; // authority: userinfo, host, port
+export const C_VALUE = 16; // field values: HTAB, SP, VCHAR, obs-text
+export const C_ALPHA = 32; // URL scheme
+export const C_QDTEXT = 64; // quoted-string text
 export const CLASS: Uint8Array = (() => {
   const t = new Uint8Array(256);
-  for (let c = 0; c < 256; c++) if (TOKEN_CHARS[c] === 1) t[c]! |= C_TOKEN;
   for (let c = 0x21; c <= 0x7e; c++) {
     t[c]! |= C_VCHAR | C_VALUE;
     if (c !== 0x23) t[c]! |= C_QUERY;
