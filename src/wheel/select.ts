@@ -54,11 +54,11 @@ const watchers = new WeakMap<object, [Watcher | undefined, Watcher | undefined]>
 let nextWatcher = 1;
 
 function activeSession(kernel: Kernel, what: string): Session {
-  if (!Kernel.isKernel(kernel)) {
+  if (!(kernel instanceof Kernel)) {
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${what}\` to be given a kernel first, got ${describe(kernel)}`);
   }
   const active = kernel.getActiveSession();
-  if (Kernel.isKernel(active)) {
+  if (active instanceof Kernel) {
     throw new PoeError('ERR_POE_KERNEL_NOT_IN_SESSION', `${what} must be called from a session's handler`);
   }
   return active;

@@ -20,9 +20,9 @@ export type WheelOwner<E> = Context<E, unknown> | Session<E, unknown>;
 /** The session behind a handler context or a session (either build of poe-ts), or undefined. */
 function ownerSession(value: unknown): Session | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  if (Kernel.isKernel((value as { _kernel?: unknown })._kernel)) return value as Session;
+  if ((value as { _kernel?: unknown })._kernel instanceof Kernel) return value as Session;
   const ctx = value as { kernel?: unknown; session?: unknown };
-  return Kernel.isKernel(ctx.kernel) ? ownerSession(ctx.session) : undefined;
+  return ctx.kernel instanceof Kernel ? ownerSession(ctx.session) : undefined;
 }
 
 /**
@@ -138,7 +138,7 @@ export abstract class Wheel {
   protected constructor(className: string, owner?: Session) {
     const kernel = Kernel.current();
     const active = kernel.getActiveSession();
-    if (Kernel.isKernel(active)) {
+    if (active instanceof Kernel) {
       throw new PoeError('ERR_POE_WHEEL_NO_SESSION', `${className} must be created inside a session's handler`);
     }
     if (owner !== undefined && owner !== active) {
