@@ -217,6 +217,15 @@ export function positiveInt(name: string, value: unknown, fallback: number): num
   return value;
 }
 
+/** A boolean option, or `fallback` when it is undefined. */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${name}\` to be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** A function option, or undefined. */
 export function optionalFunction<F>(name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;

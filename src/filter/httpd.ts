@@ -9,7 +9,7 @@ import {
   CLASS, CR, C_ALPHA, C_PATH, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HT, HTTP_METHODS, LF, METHOD_NAME, METHOD_NEXT,
   METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
 } from '../http/syntax.js';
-import { ByteQueue, DEFAULT_MAX_BUFFER, checkOptions, expectArray, optionalFunction, positiveInt, toBuffer } from './bytes.js';
+import { ByteQueue, DEFAULT_MAX_BUFFER, booleanOption, checkOptions, expectArray, optionalFunction, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
 
 /** Options of the {@link HTTPD} filter. POE: `POE::Filter::HTTPD->new(%params)`. */
@@ -216,9 +216,9 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.maxHeaderSize = positiveInt('maxHeaderSize', o.maxHeaderSize, 16 * 1024);
     this.maxHeaders = positiveInt('maxHeaders', o.maxHeaders, 100);
     this.maxBuffer = positiveInt('maxBuffer', o.maxBuffer, DEFAULT_MAX_BUFFER);
-    this.streaming = boolOption('streaming', o.streaming, false);
-    this.requireHost = boolOption('requireHost', o.requireHost, true);
-    this.expectContinue = boolOption('expectContinue', o.expectContinue, false);
+    this.streaming = booleanOption('streaming', o.streaming, false);
+    this.requireHost = booleanOption('requireHost', o.requireHost, true);
+    this.expectContinue = booleanOption('expectContinue', o.expectContinue, false);
     this.#now = optionalFunction<() => number>('now', o.now) ?? Date.now;
     this.#chunks = new ChunkScanner(this.maxHeaderSize);
     if (this.maxBuffer < this.maxContent + String(this.maxContent).length + 1) {
@@ -991,14 +991,6 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#fail(status, details);
     return true;
   }
-}
-
-function boolOption(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') {
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${name}\` to be a boolean, got ${describe(value)}`);
-  }
-  return value;
 }
 
 /** POE collapses a leading `//+` in the request-target to `/`. */

@@ -1,6 +1,6 @@
-import { PoeArgumentError, describe } from '../errors.js';
+import { PoeArgumentError } from '../errors.js';
 import { FilterBase } from './filter.js';
-import { checkOptions, expectArray, positiveInt } from './bytes.js';
+import { booleanOption, checkOptions, expectArray, positiveInt } from './bytes.js';
 
 /** Options of the {@link RecordBlock} filter. POE: `POE::Filter::RecordBlock->new(%params)`. */
 export interface RecordBlockOptions {
@@ -37,7 +37,7 @@ export class RecordBlock<T = unknown> extends FilterBase<T[], readonly T[]> {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', 'Expected `blockSize` to be a positive integer, got `undefined` (undefined)');
     }
     this.#blockSize = positiveInt('blockSize', o.blockSize, 1);
-    this.#checkPut = checkBoolean(o.checkPut);
+    this.#checkPut = booleanOption('checkPut', o.checkPut, false);
   }
 
   getOneStart(records: readonly unknown[]): void {
@@ -90,7 +90,7 @@ export class RecordBlock<T = unknown> extends FilterBase<T[], readonly T[]> {
 
   /** Gets, or sets when given, the `checkPut` flag. POE: `checkput`. */
   checkPut(value?: boolean): boolean {
-    if (value !== undefined) this.#checkPut = checkBoolean(value);
+    if (value !== undefined) this.#checkPut = booleanOption('checkPut', value, false);
     return this.#checkPut;
   }
 
@@ -107,12 +107,4 @@ export class RecordBlock<T = unknown> extends FilterBase<T[], readonly T[]> {
   checkput(value?: boolean): boolean {
     return this.checkPut(value);
   }
-}
-
-function checkBoolean(value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') {
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`checkPut\` to be a boolean, got ${describe(value)}`);
-  }
-  return value;
 }

@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { FilterBase, FilterLimitError } from './filter.js';
-import { DEFAULT_MAX_BUFFER, DEFAULT_MAX_LENGTH, checkOptions, conflict, expectArray, positiveInt, toBuffer } from './bytes.js';
+import { DEFAULT_MAX_BUFFER, DEFAULT_MAX_LENGTH, booleanOption, checkOptions, conflict, expectArray, positiveInt, toBuffer } from './bytes.js';
 import { FrameReader, decodeDefault, encodeDefault } from './length-prefix.js';
 
 /** A custom serializer for {@link Reference}. POE: a `Serializer` object with `freeze`/`thaw`. */
@@ -86,10 +86,7 @@ export class Reference<T = unknown> extends FilterBase<T | string, T> {
     if (this.maxBuffer < this.maxLength + maxDigits + 1) {
       conflict('Reference', `\`maxBuffer\` (${this.maxBuffer}) must hold a \`maxLength\` (${this.maxLength}) frame and its header`);
     }
-    if (o.noFatals !== undefined && typeof o.noFatals !== 'boolean') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`noFatals\` to be a boolean, got ${describe(o.noFatals)}`);
-    }
-    this.noFatals = o.noFatals ?? false;
+    this.noFatals = booleanOption('noFatals', o.noFatals, false);
     const s: unknown = o.serializer ?? 'json';
     if (s === 'json') this.#serializer = JSON_SERIALIZER;
     else if (s === 'v8') this.#serializer = V8_SERIALIZER;

@@ -1,5 +1,5 @@
 import { constants as osConstants } from 'node:os';
-import { type Filter, FilterLimitError } from '../filter/filter.js';
+import type { Filter } from '../filter/filter.js';
 
 /**
  * Feeding a wheel's input filter and dispatching its records: the read closure POE's
@@ -8,11 +8,6 @@ import { type Filter, FilterLimitError } from '../filter/filter.js';
 
 /** The errno an input record over a filter's limit is reported with: "Message too long". */
 export const EMSGSIZE = osConstants.errno.EMSGSIZE ?? 90;
-
-/** True for a framing filter's size-limit error (branded: either build's FilterLimitError). */
-export function isFilterLimit(err: unknown): err is FilterLimitError {
-  return err instanceof FilterLimitError;
-}
 
 function hasGetOne(filter: Filter): boolean {
   return typeof filter.getOneStart === 'function' && typeof filter.getOne === 'function';

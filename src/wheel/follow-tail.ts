@@ -3,10 +3,10 @@ import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { PoeArgumentError, describe } from '../errors.js';
 import { describeIoError } from '../driver/driver.js';
-import { isFilter, type Filter } from '../filter/filter.js';
+import { FilterLimitError, isFilter, type Filter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
 import type { EventName, Untyped } from '../session/types.js';
-import { EMSGSIZE, isFilterLimit } from './feed.js';
+import { EMSGSIZE } from './feed.js';
 import { Wheel, type WheelOwner, wheelArgs } from './wheel.js';
 
 /** A Node stream FollowTail can watch (POE's select mode): pipes, sockets, terminals. */
@@ -479,7 +479,7 @@ export class FollowTail<E = Untyped> extends Wheel {
         for (const record of records) this.emit(this.#inputEvent, record, id);
       }
     } catch (err) {
-      if (!isFilterLimit(err)) throw err;
+      if (!(err instanceof FilterLimitError)) throw err;
       this.emit(this.#errorEvent, 'read', EMSGSIZE, err.message, id);
       this.#stop();
       return false;

@@ -3,9 +3,9 @@ import type { Driver, DriverWatch, DuplexHandle, InputHandle, OutputHandle } fro
 import { describeIoError, isDriver, isInputHandle, isOutputHandle } from '../driver/driver.js';
 import { StreamDriver } from '../driver/stream.js';
 import type { Filter } from '../filter/filter.js';
-import { isFilter } from '../filter/filter.js';
+import { FilterLimitError, isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
-import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
+import { EMSGSIZE, feedFilter } from './feed.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
@@ -430,7 +430,7 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
    * handler exception, as in POE.
    */
   readonly #readFailed = (err: unknown): void => {
-    if (!isFilterLimit(err)) throw err;
+    if (!(err instanceof FilterLimitError)) throw err;
     this.emit(this.#errorEvent, 'read', EMSGSIZE, err.message, this.ID);
     this.#stopReading();
   };

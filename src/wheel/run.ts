@@ -8,10 +8,10 @@ import type { Driver, DriverWatch, InputHandle, OutputHandle } from '../driver/d
 import { describeIoError, isDriver } from '../driver/driver.js';
 import { StreamDriver } from '../driver/stream.js';
 import type { Filter } from '../filter/filter.js';
-import { isFilter } from '../filter/filter.js';
+import { FilterLimitError, isFilter } from '../filter/filter.js';
 import { Line } from '../filter/line.js';
 import { strerror } from '../errno.js';
-import { EMSGSIZE, feedFilter, isFilterLimit } from './feed.js';
+import { EMSGSIZE, feedFilter } from './feed.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { Wheel, type WheelId, type WheelOwner, wheelArgs } from './wheel.js';
 
@@ -659,7 +659,7 @@ export class Run<Stdout = unknown, Stdin = unknown, Stderr = unknown, E = Untype
    * handler. Anything else a filter throws is a handler exception, as in POE.
    */
   #readFailed(pipe: OutputPipe, err: unknown): void {
-    if (!isFilterLimit(err)) throw err;
+    if (!(err instanceof FilterLimitError)) throw err;
     this.#ended(pipe, EMSGSIZE, err.message);
     this.closeHandle(pipe.handle, 'destroy');
   }
