@@ -33,7 +33,7 @@ export function hasDualStack(): Promise<boolean> {
     const server = net.createServer((socket) => socket.destroy());
     server.once('error', () => resolve(false));
     server.listen({ host: '::', port: 0 }, () => {
-      const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+      const client = net.connect({ host: '127.0.0.1', port: portOf(server) });
       const done = (ok: boolean): void => {
         client.destroy();
         server.close(() => resolve(ok));
