@@ -106,11 +106,11 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string | (() =
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Resolves once `check()` holds, polling every 20 ms; rejects after `ms`. */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+/** Resolves once `check()` holds, polling every 20 ms; rejects after `ms`; `what` is read when it times out. */
+export async function until(check: () => boolean, ms: number, what: string | (() => string)): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -210,12 +210,8 @@ function rawClient(port: number) {
 }
 
 /** Waits until none of `list` is alive; bounded. */
-async function allGone(list: number[], ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (list.some(alive)) {
-    if (Date.now() > end) throw new Error(`still alive after ${ms} ms: ${list.filter(alive).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function allGone(list: number[], ms = 10_000): Promise<void> {
+  return poll(() => !list.some(alive), ms, () => `every process to exit; still alive: ${list.filter(alive).join(', ')}`);
 }
 
 /** Ctrl-C: SIGINT to the whole process group; resolves with the parent's exit. */
