@@ -123,8 +123,8 @@ export interface Program {
   stderr: string[];
   /** Resolves with the first line matching `re` (already seen or still to come). */
   line: (re: RegExp, ms?: number) => Promise<RegExpExecArray>;
-  /** Resolves once `check()` holds, checked again at each line; rejects after `ms` (10 s). */
-  until: (check: () => boolean, what: string, ms?: number) => Promise<void>;
+  /** Resolves once `check()` holds, checked again at each line; rejects after `ms`. */
+  until: (check: () => boolean, ms: number, what: string) => Promise<void>;
   /** Resolves with `(code, signal)` when the program exits. */
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
@@ -215,7 +215,7 @@ export function run(name: string, args: string[] = [], options: RunOptions = {})
       });
     });
   };
-  const until = (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
+  const until = (check: () => boolean, ms: number, what: string): Promise<void> => {
     if (check()) return Promise.resolve();
     const done = new Promise<void>((resolve) => checks.push({ check, resolve }));
     return bounded(done, ms, () => `${name}: ${what}; got:\n${lines.join('\n')}`);

@@ -65,7 +65,7 @@ function hangUp(b: Burst): void {
 
 /** Resolves once the program has printed `count` lines equal to `text`; rejects after 10 s. */
 function lines(p: Program, text: string, count: number): Promise<void> {
-  return p.until(() => p.lines.filter((l) => l === text).length >= count, `${count} "${text}" lines`);
+  return p.until(() => p.lines.filter((l) => l === text).length >= count, 10_000, `${count} "${text}" lines`);
 }
 
 /** Counts of each outcome, for whole-burst comparisons. */

@@ -187,7 +187,7 @@ describe('samples/line-echo as a program', () => {
     const p = run(built, [], { fdLimit: 64, env: { PORT: '0', HOST: '127.0.0.1' } });
     const { lines } = p;
     /** Resolves once `count` lines match `re`, checked as each line arrives; rejects after 10 s. */
-    const seen = (re: RegExp, count = 1): Promise<void> => p.until(() => lines.filter((l) => re.test(l)).length >= count, `${count} lines matching ${re}`);
+    const seen = (re: RegExp, count = 1): Promise<void> => p.until(() => lines.filter((l) => re.test(l)).length >= count, 10_000, `${count} lines matching ${re}`);
     const port = Number((await p.line(LISTENING))[1]);
     const flood = Array.from({ length: 150 }, () => client(port));
     await seen(/^accept error /);
