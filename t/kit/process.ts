@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root directory. */
@@ -17,11 +17,11 @@ export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtu
 export const builtSample = (name: string): string => join(root, 'build', 'samples', `${name}.js`);
 
 /**
- * Runs `npm run build` unless `path` (relative to the root) exists: `npm test` builds first,
- * `vitest run` on its own may not have. For a `beforeAll` with a long timeout.
+ * Runs `npm run build` unless `path` (absolute, or relative to the root) exists: `npm test`
+ * builds first, `vitest run` on its own may not have. For a `beforeAll` with a long timeout.
  */
 export function ensureBuilt(path: string): void {
-  if (!existsSync(join(root, path))) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+  if (!existsSync(resolvePath(root, path))) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
 }
 
 /** Every pid a test learned about; `cleanup` kills whatever of them still runs. */

@@ -12,6 +12,8 @@ import * as net from 'node:net';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { alive, bounded, builtSample, ensureBuilt, killLeftovers, type Program, run } from '../kit/index.js';
 
+const built = builtSample('line-echo');
+
 const MiB = 1024 * 1024;
 /** One flood line: 99 octets and LF; the server answers it upper-cased, octet for octet as long. */
 const LINE = `${'abcdefghij'.repeat(9)}abcdefghi\n`;
@@ -50,7 +52,7 @@ function rssOf(pid: number): number | undefined {
 
 /** The built sample with a 256 MB heap, once it listens, and its port. */
 async function startServer(): Promise<Program & { port: number }> {
-  const p = run(builtSample('line-echo'), [], { nodeArgs: ['--max-old-space-size=256'], env: { PORT: '0', HOST: '127.0.0.1' } });
+  const p = run(built, [], { nodeArgs: ['--max-old-space-size=256'], env: { PORT: '0', HOST: '127.0.0.1' } });
   const [, port] = await p.line(/^line-echo listening on 127\.0\.0\.1:(\d+)$/);
   return { ...p, port: Number(port) };
 }
@@ -132,7 +134,7 @@ function talker(socket: net.Socket) {
 const linux = process.platform === 'linux';
 
 describe.skipIf(!linux)('samples/line-echo under a client that never reads (issue 9)', () => {
-  beforeAll(() => ensureBuilt('build/samples/line-echo.js'), 120_000);
+  beforeAll(() => ensureBuilt(built), 120_000);
 
   afterEach(async () => {
     expect(await killLeftovers(), 'processes left behind').toEqual([]);

@@ -179,7 +179,7 @@ describe('samples/line-echo', () => {
 });
 
 describe('samples/line-echo as a program', () => {
-  beforeAll(() => ensureBuilt('build/samples/line-echo.js'), 120_000);
+  beforeAll(() => ensureBuilt(built), 120_000);
   afterEach(cleanup);
 
   test('out of descriptors: the accept error is logged once, and the server answers again when connections close', async () => {

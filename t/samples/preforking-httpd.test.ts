@@ -23,7 +23,7 @@ import { alive, bounded, builtSample, ensureBuilt, expectNoLeaks, killLeftovers,
 
 const built = builtSample('preforking-httpd');
 
-beforeAll(() => ensureBuilt('build/samples/preforking-httpd.js'), 120_000);
+beforeAll(() => ensureBuilt(built), 120_000);
 
 /** Every pid a server's log named in this test (all are tracked too, so afterEach kills them). */
 const pids = new Set<number>();

@@ -4,7 +4,7 @@ import { builtSample, cleanup, ensureBuilt, exitOf, expectNoLeaks, makeKernel, r
 
 const built = builtSample('tick-tock');
 
-beforeAll(() => ensureBuilt('build/samples/tick-tock.js'), 120_000);
+beforeAll(() => ensureBuilt(built), 120_000);
 afterEach(cleanup);
 
 describe('samples/tick-tock', () => {
