@@ -19,7 +19,7 @@ import { constants } from 'node:os';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
-import { alive, bounded, builtSample, ensureBuilt, expectNoLeaks, killLeftovers, nodeCommand, onLines, track, trackChild, until as poll } from '../kit/index.js';
+import { alive, bounded, builtSample, ensureBuilt, expectNoLeaks, killLeftovers, listeningServer, nodeCommand, onLines, portOf, track, trackChild, until as poll } from '../kit/index.js';
 
 const built = builtSample('preforking-httpd');
 
@@ -399,9 +399,8 @@ describe('samples/preforking-httpd', () => {
   });
 
   test('a port in use goes through got_error with a clear message, and the server exits', async () => {
-    const holder = net.createServer();
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    const port = (holder.address() as net.AddressInfo).port;
+    const holder = await listeningServer();
+    const port = portOf(holder);
     try {
       const server = await startServer({ PORT: String(port) }, { children: 0, listening: false });
       const pid = server.pid;
