@@ -46,6 +46,39 @@ export function ratio(a, b) {
   return Number((a / b).toPrecision(4));
 }
 
+/** A monotonic clock reading, for {@link secondsSince}. */
+export const now = () => process.hrtime.bigint();
+
+/** Seconds since the reading `t0` of {@link now}. */
+export const secondsSince = (t0) => Number(now() - t0) / 1e9;
+
+/** `x` rounded to 4 significant digits when it is a number; anything else as it is. */
+export const round4 = (x) => (typeof x === 'number' ? Number(x.toPrecision(4)) : x);
+
+/**
+ * Runs the measurements `sides` (async functions, one per side) RUNS times in ABBA order: the
+ * order flips every run, so that no side always goes first.
+ */
+export async function alternate(sides) {
+  for (let i = 0; i < RUNS; i++) {
+    for (const side of i % 2 === 0 ? sides : [...sides].reverse()) await side();
+  }
+}
+
+/**
+ * The cases of `suite` that `selected` names (every case when it names none), or null once it
+ * has said which names it does not know and set exit status 2.
+ */
+export function selectCases(suite, cases, selected) {
+  const unknown = selected.filter((s) => !cases.some((c) => c.name === s));
+  if (unknown.length) {
+    note(`${suite}: unknown case(s) ${unknown.join(', ')}; cases: ${cases.map((c) => c.name).join(', ')}`);
+    process.exitCode = 2;
+    return null;
+  }
+  return selected.length ? cases.filter((c) => selected.includes(c.name)) : cases;
+}
+
 /** Path of an anchor program in bench/anchors/ (see its README.md), or null if it is not there. */
 export function anchorPath(name) {
   const p = fileURLToPath(new URL(`./anchors/${name}`, import.meta.url));

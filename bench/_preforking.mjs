@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { RUNS, N_SCALE, anchorPath, emit, median, note, ratio, runJsonChild } from './_lib.mjs';
+import { N_SCALE, alternate, anchorPath, emit, median, note, ratio, runJsonChild } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const SAMPLE = fileURLToPath(new URL('../build/samples/preforking-httpd.js', import.meta.url));
@@ -204,10 +204,8 @@ export async function measurePreforking(name) {
   const runs = Object.fromEntries(sides.map((s) => [s, []]));
   const requests = [];
   const errors = [];
-  for (let i = 0; i < RUNS; i++) {
-    // ABBA...: the order of the sides flips every run.
-    const order = i % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) {
+  await alternate(
+    sides.map((side) => async () => {
       try {
         const r = await runSide(side, useWrk);
         if (r.perSecond !== null) runs[side].push(r.perSecond);
@@ -216,8 +214,8 @@ export async function measurePreforking(name) {
       } catch (e) {
         errors.push(`${side}: ${e instanceof Error ? e.message : String(e)}`);
       }
-    }
-  }
+    }),
+  );
   const perSecond = median(runs['poe-ts']);
   const baselinePerSecond = median(runs.node ?? []);
   const record = {

@@ -17,7 +17,7 @@ import { createServer } from 'node:http';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { HTTPD, HttpRequest } from '../dist/index.js';
-import { RUNS, N_SCALE, emit, median, note, ratio, runJsonChild, scaled } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 import { measurePreforking } from './_preforking.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -54,13 +54,11 @@ function buildPosts(n) {
 // ------------------------------------------------------------------------------------------
 // worker side: one measurement, printed as one JSON object
 
-const now = () => process.hrtime.bigint();
-
 /** One pass of the filter over the buffer; resolves with the seconds it took. */
 function filterRound(buf, n, post) {
   const t0 = now();
   const records = new HTTPD().get([buf]);
-  const sec = Number(now() - t0) / 1e9;
+  const sec = secondsSince(t0);
   let count = 0;
   for (const r of records) {
     if (!(r instanceof HttpRequest)) throw new Error(`filter: unexpected record ${r?.constructor?.name}`);
@@ -93,7 +91,7 @@ function nodeRound(buf, n) {
     });
     const onRequest = (req) => {
       if (req.socket !== socket || ++count !== n) return;
-      const sec = Number(now() - t0) / 1e9;
+      const sec = secondsSince(t0);
       server.off('request', onRequest);
       socket.on('close', () => setImmediate(() => resolve(sec)));
       socket.destroy();
@@ -131,16 +129,7 @@ async function measure(c) {
     if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
     else into.push(r.perSecond);
   };
-  for (let i = 0; i < RUNS; i++) {
-    // ABBA: filter, node, node, filter, ... so neither side always goes first.
-    if (i % 2 === 0) {
-      await run('poe', poeRuns);
-      await run('node', nodeRuns);
-    } else {
-      await run('node', nodeRuns);
-      await run('poe', poeRuns);
-    }
-  }
+  await alternate([() => run('poe', poeRuns), () => run('node', nodeRuns)]);
   const perSecond = median(poeRuns);
   const baselinePerSecond = median(nodeRuns);
   const record = {
@@ -160,13 +149,8 @@ async function measure(c) {
 }
 
 async function main(selected) {
-  const unknown = selected.filter((s) => !CASES.some((c) => c.name === s));
-  if (unknown.length) {
-    note(`http: unknown case(s) ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
-    process.exitCode = 2;
-    return;
-  }
-  const cases = selected.length ? CASES.filter((c) => selected.includes(c.name)) : CASES;
+  const cases = selectCases('http', CASES, selected);
+  if (cases === null) return;
   let ok = true;
   for (const c of cases) {
     if (c.measure !== undefined) {

@@ -15,7 +15,7 @@ import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
-import { CHILD_TIMEOUT_MS, RUNS, N_SCALE, emit, median, note, ratio, runJsonChild, scaled } from './_lib.mjs';
+import { CHILD_TIMEOUT_MS, RUNS, N_SCALE, alternate, emit, median, note, now, ratio, round4, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const HOST = '127.0.0.1';
@@ -27,9 +27,6 @@ const CASES = [
   { name: 'io.line_filter', base: 64 * 1024 * 1024, unit: 'MB parsed' },
   { name: 'io.line_echo_rss', base: 1000, unit: 'connections' },
 ];
-
-const now = () => process.hrtime.bigint();
-const secondsSince = (t0) => Number(now() - t0) / 1e9;
 
 // ------------------------------------------------------------------------------------------
 // servers (child side)
@@ -348,8 +345,6 @@ async function rssRun(kind, n) {
   }
 }
 
-const round4 = (x) => (typeof x === 'number' ? Number(x.toPrecision(4)) : x);
-
 async function measure(c) {
   const n = scaled(c.base);
   const poeRuns = [];
@@ -367,16 +362,7 @@ async function measure(c) {
     if (r.error !== undefined) errors.push(`${kind}: ${r.error}`);
     else into.push(r);
   };
-  for (let run = 0; run < RUNS; run++) {
-    // ABBA: poe, baseline, baseline, poe, ... so neither side always goes first.
-    if (run % 2 === 0) {
-      await one('poe', poeRuns);
-      await one('baseline', baseRuns);
-    } else {
-      await one('baseline', baseRuns);
-      await one('poe', poeRuns);
-    }
-  }
+  await alternate([() => one('poe', poeRuns), () => one('baseline', baseRuns)]);
   const perSecond = median(poeRuns.map((r) => r.perSecond));
   const baselinePerSecond = median(baseRuns.map((r) => r.perSecond));
   const record = {
@@ -419,13 +405,8 @@ async function measure(c) {
 }
 
 async function main(selected) {
-  const unknown = selected.filter((s) => !CASES.some((c) => c.name === s));
-  if (unknown.length) {
-    note(`io: unknown case(s) ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
-    process.exitCode = 2;
-    return;
-  }
-  const cases = selected.length ? CASES.filter((c) => selected.includes(c.name)) : CASES;
+  const cases = selectCases('io', CASES, selected);
+  if (cases === null) return;
   let ok = true;
   for (const c of cases) {
     note(`io: ${c.name} (n=${scaled(c.base)}, ${RUNS} run(s) per side${N_SCALE !== 1 ? `, scale ${N_SCALE}` : ''})`);

@@ -8,7 +8,7 @@
 // the median of RUNS (default 3) runs per side is reported. Env: BENCH_N_SCALE, BENCH_RUNS.
 import { fileURLToPath } from 'node:url';
 import { Kernel, Session } from '../dist/index.js';
-import { RUNS, N_SCALE, anchorPath, emit, median, note, ratio, runJsonChild, scaled } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, anchorPath, emit, median, note, now, ratio, round4, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** delay_burst spreads its alarms over this many seconds, as the yardstick does (SPREAD). */
@@ -24,9 +24,6 @@ const CASES = [
 
 // ------------------------------------------------------------------------------------------
 // worker side: one measurement, printed as one JSON object
-
-const now = () => process.hrtime.bigint();
-const secondsSince = (t0) => Number(now() - t0) / 1e9;
 
 function expectCount(what, count, n) {
   if (count !== n) throw new Error(`${what}: ${count} events handled, expected ${n}`);
@@ -185,8 +182,6 @@ async function worker(name, n) {
 // ------------------------------------------------------------------------------------------
 // orchestrator side
 
-const round4 = (x) => (typeof x === 'number' ? Number(x.toPrecision(4)) : x);
-
 async function measure(c, yardstick) {
   const n = scaled(c.base);
   const poeRuns = [];
@@ -206,17 +201,7 @@ async function measure(c, yardstick) {
     else ysRuns.push(r);
   };
   const withBaseline = c.yardstick !== undefined && yardstick !== null;
-  for (let run = 0; run < RUNS; run++) {
-    // ABBA: poe, yardstick, yardstick, poe, ... so neither side always goes first.
-    if (!withBaseline) await poe();
-    else if (run % 2 === 0) {
-      await poe();
-      await ys();
-    } else {
-      await ys();
-      await poe();
-    }
-  }
+  await alternate(withBaseline ? [poe, ys] : [poe]);
   const perSecond = median(poeRuns.map((r) => r.perSecond));
   const baselinePerSecond = withBaseline ? median(ysRuns.map((r) => r.per_sec)) : null;
   const record = {
@@ -248,13 +233,8 @@ async function measure(c, yardstick) {
 }
 
 async function main(selected) {
-  const unknown = selected.filter((s) => !CASES.some((c) => c.name === s));
-  if (unknown.length) {
-    note(`kernel: unknown case(s) ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
-    process.exitCode = 2;
-    return;
-  }
-  const cases = selected.length ? CASES.filter((c) => selected.includes(c.name)) : CASES;
+  const cases = selectCases('kernel', CASES, selected);
+  if (cases === null) return;
   const yardstick = anchorPath('yardstick-kernel.mjs');
   if (yardstick === null) note('kernel: yardstick-kernel.mjs not found; baselines will be null');
   let ok = true;

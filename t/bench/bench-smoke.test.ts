@@ -2,24 +2,16 @@
  * Smoke test of the benchmark harness: `node bench/run.mjs kernel` (and `io`) at a tiny scale
  * prints one JSON line per case with the right shape. It asserts shape only, never speed.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { ensureBuilt, root } from '../kit/index.js';
 
 const KERNEL_CASES = ['kernel.yield', 'kernel.post', 'kernel.delay_burst', 'kernel.delay_chain', 'kernel.idle_session_heap'];
 const IO_CASES = ['io.line_echo', 'io.line_filter', 'io.line_echo_rss'];
 
 describe('bench harness', () => {
-  beforeAll(() => {
-    // `npm test` builds first; `vitest run` on its own may not have.
-    if (!existsSync(join(root, 'dist', 'index.js'))) {
-      execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-    }
-  }, 120_000);
+  beforeAll(() => ensureBuilt('dist/index.js'), 120_000);
 
   it('prints one JSON line per kernel case', () => {
     const r = spawnSync(process.execPath, [join(root, 'bench', 'run.mjs'), 'kernel'], {

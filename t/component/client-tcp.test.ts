@@ -7,16 +7,11 @@
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { constants } from 'node:os';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { ClientTCP, Line, PoeArgumentError, ReadWrite, Session, SocketFactory, type ClientTCPOptions } from '../../src/index.js';
 import { expectNoLeaks, listeningServer, portOf, realKernel, runBounded, tempDir } from '../kit/index.js';
 
 const E = constants.errno;
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const fn of cleanups.splice(0)) fn();
-});
 
 /** A raw server: `onConnection` gets each socket (latin1); closed after the test. */
 async function rawServer(onConnection: (socket: net.Socket, n: number) => void): Promise<{ server: net.Server; port: number; received: string[]; ended: Promise<void>[] }> {
@@ -36,7 +31,7 @@ async function rawServer(onConnection: (socket: net.Socket, n: number) => void):
     socket.on('end', () => socket.end());
     onConnection(socket, i);
   });
-  cleanups.push(() => server.close());
+  onTestFinished(() => void server.close());
   return { server, port: portOf(server), received, ended };
 }
 
@@ -60,7 +55,7 @@ async function blackhole(): Promise<number> {
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const sockets: net.Socket[] = [];
-  cleanups.push(() => {
+  onTestFinished(() => {
     for (const s of sockets) s.destroy();
     child.kill('SIGKILL');
   });
@@ -176,7 +171,7 @@ describe('Client::TCP over a unix socket', () => {
     ['remotePort: 0', 0],
   ])('%s: connects to the path; Connected gets the path and no port', async (_name, remotePort) => {
     const dir = tempDir();
-    cleanups.push(dir.cleanup);
+    onTestFinished(dir.cleanup);
     const path = dir.path('srv.sock');
     const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       socket.on('error', () => undefined);
@@ -184,7 +179,7 @@ describe('Client::TCP over a unix socket', () => {
       socket.end('hello\r\n');
     });
     await new Promise<void>((resolve) => server.listen(path, resolve));
-    cleanups.push(() => server.close());
+    onTestFinished(() => void server.close());
     const { kernel, warnings, log } = realKernel();
     ClientTCP.create({
       kernel,

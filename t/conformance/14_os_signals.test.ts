@@ -10,16 +10,13 @@
  * probe's short delays; the only wait is `run()` itself, bounded.
  */
 import { expect, test } from 'vitest';
-import { Kernel, Session } from '../../src/index.js';
-import { expectedLines, expectNoLeaks, probeExpected } from '../kit/index.js';
+import { Session } from '../../src/index.js';
+import { expectedLines, expectNoLeaks, probeExpected, realKernel, runBounded } from '../kit/index.js';
 
 const expected = expectedLines(probeExpected('14_os_signals'));
 
 test('14_os_signals: real SIGUSR1 is benign; an unhandled real SIGINT stops every session', async () => {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
-  const log: string[] = [];
-  const say = (...parts: unknown[]) => void log.push(parts.map(String).join(''));
+  const { kernel, warnings, log, say } = realKernel();
   // Whatever listeners the test runner has; the kernel's own must come on top of these, or
   // the kill below would take the default action (for SIGINT: end the process).
   const baseline = { SIGUSR1: process.listenerCount('SIGUSR1'), SIGINT: process.listenerCount('SIGINT') };
@@ -79,16 +76,7 @@ test('14_os_signals: real SIGUSR1 is benign; an unhandled real SIGINT stops ever
   expect(process.listenerCount('SIGUSR1')).toBe(baseline.SIGUSR1 + 1);
   expect(process.listenerCount('SIGINT')).toBe(baseline.SIGINT + 1);
 
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error('probe 14: run() did not return within 5 s')), 5000);
-  });
-  try {
-    await Promise.race([kernel.run(), bound]);
-  } finally {
-    clearTimeout(timer);
-    if (kernel.sessionCount > 0) kernel.stop();
-  }
+  await runBounded(kernel);
   say('run returned');
 
   expect(log).toEqual(expected);

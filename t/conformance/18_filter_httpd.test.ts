@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { HTTPD, HttpResponse } from '../../src/index.js';
 import type { HTTPDOptions, HttpRequest } from '../../src/index.js';
-import { probeExpected } from '../kit/index.js';
+import { probeExpected, visible } from '../kit/index.js';
 
 const PROBE = probeExpected('18_filter_httpd');
 
@@ -36,7 +36,7 @@ function runCase(name: string, chunks: readonly string[], options: HTTPDOptions)
   for (const r of got) out.push(`  -> ${desc(r)}`);
   if (got.length === 0) out.push('  (nothing)');
   const p = f.getPending();
-  if (p) out.push(`  pending: '${p[0]!.toString('latin1').replace(/\r/g, '\\r').replace(/\n/g, '\\n')}'`);
+  if (p) out.push(`  pending: '${visible(p[0]!.toString('latin1'))}'`);
   return out;
 }
 

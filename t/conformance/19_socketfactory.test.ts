@@ -18,8 +18,8 @@
  */
 import type * as net from 'node:net';
 import { expect, test } from 'vitest';
-import { Kernel, Session, SocketFactory, inetNtoa } from '../../src/index.js';
-import { expectedLines, expectNoLeaks, newHeap, probeExpected, runBounded } from '../kit/index.js';
+import { Session, SocketFactory, inetNtoa } from '../../src/index.js';
+import { expectedLines, expectNoLeaks, newHeap, probeExpected, realKernel, runBounded } from '../kit/index.js';
 
 interface Heap {
   srv?: SocketFactory;
@@ -31,10 +31,7 @@ interface Heap {
 }
 
 test('19_socketfactory: accept/connect args, bind failure yielded after the I/O events, ECONNREFUSED', async () => {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
-  const out: string[] = [];
-  const say = (...parts: unknown[]) => void out.push(parts.map(String).join(''));
+  const { kernel, warnings, log: out, say } = realKernel();
 
   Session.create({
     kernel,

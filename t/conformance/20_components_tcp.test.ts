@@ -27,14 +27,11 @@
  * client2's one line may come before `server ClientDisconnected` / `server Stopped`.
  */
 import { expect, test } from 'vitest';
-import { ClientTCP, Kernel, ServerTCP, Session } from '../../src/index.js';
-import { expectedLines, expectNoLeaks, probeExpected, runBounded } from '../kit/index.js';
+import { ClientTCP, ServerTCP, Session } from '../../src/index.js';
+import { expectedLines, expectNoLeaks, probeExpected, realKernel, runBounded } from '../kit/index.js';
 
 test('20_components_tcp: Server::TCP and Client::TCP callback sequence', async () => {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
-  const out: string[] = [];
-  const say = (...parts: unknown[]) => void out.push(parts.map(String).join(''));
+  const { kernel, warnings, log: out, say } = realKernel();
   let port = 0;
 
   const sid = ServerTCP.create({

@@ -13,14 +13,11 @@
  * The expected lines need no translation.
  */
 import { expect, test } from 'vitest';
-import { ClientTCP, Kernel, ServerTCP, Session } from '../../src/index.js';
-import { expectedLines, expectNoLeaks, probeExpected, runBounded } from '../kit/index.js';
+import { ClientTCP, ServerTCP, Session } from '../../src/index.js';
+import { expectedLines, expectNoLeaks, probeExpected, realKernel, runBounded } from '../kit/index.js';
 
 test('34_server_concurrency_zero: the first connection is accepted, then accept pauses', async () => {
-  const warnings: string[] = [];
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
-  const out: string[] = [];
-  const say = (...parts: unknown[]) => void out.push(parts.map(String).join(''));
+  const { kernel, warnings, log: out, say } = realKernel();
   let port = 0;
 
   ServerTCP.create({

@@ -9,13 +9,12 @@
  * .out exactly, and a ```ts block that looks like a whole program (an import from 'poe-ts' and a
  * `run(` call) cannot be left unmarked. Links between the documents must land on a heading.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, posix } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { ensureBuilt, root } from '../kit/index.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXAMPLES = 'docs/examples';
 const DOCS = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 /** Documents whose links to headings are checked: the docs and the change log. */
@@ -189,10 +188,7 @@ describe('each example runs by itself and prints its .out exactly', () => {
 });
 
 describe('the first program is JavaScript too', () => {
-  beforeAll(() => {
-    // `npm test` builds first; `vitest run` on its own may not have.
-    if (!existsSync(join(root, 'dist', 'index.js'))) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-  }, 60_000);
+  beforeAll(() => ensureBuilt('dist/index.js'), 60_000);
 
   test('plain node runs its text as an ES module (what `node first.mjs` does), importing the built package by name', () => {
     // Module code on stdin resolves from the working directory: inside this package, where

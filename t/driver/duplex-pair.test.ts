@@ -5,10 +5,9 @@
  */
 import { once } from 'node:events';
 import { constants } from 'node:os';
-import type { Duplex } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { PoeArgumentError, duplexPair } from '../../src/index.js';
-import { tcpPair } from '../kit/index.js';
+import { streamPairs } from '../kit/index.js';
 
 /** Resolves with every chunk `stream` emits until its 'end'. */
 function collect(stream: NodeJS.ReadableStream): Promise<string[]> {
@@ -78,10 +77,7 @@ describe('duplexPair', () => {
 
   // POE regression ton-stop-corruption: a reader that only watches for readiness must see
   // an EOF that came with no data. The socket pair alongside is the behaviour to match.
-  test.each([
-    ['duplexPair', (): Promise<[Duplex, Duplex]> => Promise.resolve(duplexPair())],
-    ['a TCP socket pair', tcpPair],
-  ])('end() with nothing written: over %s, a reader that never reads still gets readable, then end', async (_name, makePair) => {
+  test.each(streamPairs)('end() with nothing written: over %s, a reader that never reads still gets readable, then end', async (_name, makePair) => {
     const [a, b] = await makePair();
     const seen: string[] = [];
     b.on('readable', () => seen.push(`readable, ${b.readableLength} buffered`));

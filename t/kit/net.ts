@@ -1,13 +1,15 @@
 /**
- * Sockets for tests: a connected loopback TCP pair, a listening server, a raw peer that records
- * what it reads, a temporary directory for unix sockets, and whether this machine has IPv6.
+ * Sockets for tests: a connected loopback TCP pair (and the in-memory pair beside it), a listening
+ * server, a raw peer that records what it reads, a temporary directory for unix sockets, and
+ * whether this machine has IPv6.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { ServerTCPListenerContext } from '../../src/index.js';
+import type { Duplex } from 'node:stream';
+import { duplexPair, type ServerTCPListenerContext } from '../../src/index.js';
 
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(): { dir: string; path: (name: string) => string; cleanup: () => void } {
@@ -33,7 +35,7 @@ export function hasDualStack(): Promise<boolean> {
     const server = net.createServer((socket) => socket.destroy());
     server.once('error', () => resolve(false));
     server.listen({ host: '::', port: 0 }, () => {
-      const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+      const client = net.connect({ host: '127.0.0.1', port: portOf(server) });
       const done = (ok: boolean): void => {
         client.destroy();
         server.close(() => resolve(ok));
@@ -77,6 +79,15 @@ export async function tcpPair(options: net.ServerOpts = {}): Promise<[net.Socket
   server.close();
   return [client, peer];
 }
+
+/**
+ * The in-memory pair and a loopback TCP pair, named, for `test.each`: a test of what duplexPair()
+ * does runs over the sockets too, whose behaviour duplexPair() must match.
+ */
+export const streamPairs: [name: string, make: () => Promise<[Duplex, Duplex]>][] = [
+  ['duplexPair', () => Promise.resolve(duplexPair())],
+  ['a TCP socket pair', () => tcpPair()],
+];
 
 /** Shows CR and LF the way the probes print them. */
 export function visible(s: string | Buffer): string {

@@ -1,12 +1,28 @@
 /**
- * Fixture programs as real processes: start one with its output piped, wait for its lines with
- * bounded timeouts, and make sure no process outlives the test (`cleanup` in `afterEach`).
+ * Programs as real processes (fixtures and the built samples): start one with its output
+ * piped, wait for its lines with bounded timeouts, and make sure no process outlives the test
+ * (`cleanup` in `afterEach`). Also the build those programs need.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The repository's root directory. */
+export const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
 export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** The built sample `name`: `build/samples/<name>.js`. */
+export const builtSample = (name: string): string => join(root, 'build', 'samples', `${name}.js`);
+
+/**
+ * Runs `npm run build` unless `path` (absolute, or relative to the root) exists: `npm test`
+ * builds first, `vitest run` on its own may not have. For a `beforeAll` with a long timeout.
+ */
+export function ensureBuilt(path: string): void {
+  if (!existsSync(resolvePath(root, path))) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+}
 
 /** Every pid a test learned about; `cleanup` kills whatever of them still runs. */
 const pids = new Set<number>();
@@ -90,11 +106,11 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string | (() =
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Resolves once `check()` holds, polling every 20 ms; rejects after `ms`. */
-export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+/** Resolves once `check()` holds, polling every 20 ms; rejects after `ms`; `what` is read when it times out. */
+export async function until(check: () => boolean, ms: number, what: string | (() => string)): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -107,6 +123,8 @@ export interface Program {
   stderr: string[];
   /** Resolves with the first line matching `re` (already seen or still to come). */
   line: (re: RegExp, ms?: number) => Promise<RegExpExecArray>;
+  /** Resolves once `check()` holds, checked again at each line; rejects after `ms`. */
+  until: (check: () => boolean, ms: number, what: string) => Promise<void>;
   /** Resolves with `(code, signal)` when the program exits. */
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
@@ -130,24 +148,35 @@ export function onLines(stream: NodeJS.ReadableStream, fn: (line: string) => voi
 export interface RunOptions {
   /** Start the program under this limit on open descriptors (`ulimit -n`, soft and hard). */
   fdLimit?: number;
+  /** Node's own options, before the script (`--max-old-space-size=256`). */
+  nodeArgs?: string[];
+  /** Variables set over this process's environment. */
+  env?: Record<string, string>;
 }
 
 /**
- * Runs `node t/fixtures/<name> ...args` with piped output; its pid is tracked. With `fdLimit`,
- * a shell sets the limit and then becomes the program (`exec`), so the pid is still node's.
+ * The command that runs `node ...nodeArgs script ...args`. With `fdLimit`, a shell sets the
+ * limit and then becomes node (`exec`), so the pid is still node's.
+ */
+export function nodeCommand(script: string, args: string[] = [], { fdLimit, nodeArgs = [] }: RunOptions = {}): [string, ...string[]] {
+  const argv: [string, ...string[]] = [process.execPath, ...nodeArgs, script, ...args];
+  return fdLimit === undefined ? argv : ['/bin/sh', '-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(fdLimit), ...argv];
+}
+
+/**
+ * Runs `node t/fixtures/<name> ...args` (or the script at the absolute path `name`, such as a
+ * {@link builtSample}) with piped output, as {@link nodeCommand} says; its pid is tracked.
  */
 export function run(name: string, args: string[] = [], options: RunOptions = {}): Program {
-  const argv = [process.execPath, fixture(name), ...args];
-  const child =
-    options.fdLimit === undefined
-      ? spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(options.fdLimit), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...rest] = nodeCommand(isAbsolute(name) ? name : fixture(name), args, options);
+  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env && { ...process.env, ...options.env } });
   running.add(child);
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   track(child.pid);
   const lines: string[] = [];
   const stderr: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const checks: { check: () => boolean; resolve: () => void }[] = [];
   onLines(child.stdout, (line) => {
     lines.push(line);
     for (const w of [...waiters]) {
@@ -155,6 +184,12 @@ export function run(name: string, args: string[] = [], options: RunOptions = {})
       if (m) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(m);
+      }
+    }
+    for (const c of [...checks]) {
+      if (c.check()) {
+        checks.splice(checks.indexOf(c), 1);
+        c.resolve();
       }
     }
   });
@@ -180,7 +215,12 @@ export function run(name: string, args: string[] = [], options: RunOptions = {})
       });
     });
   };
-  return { child, pid: child.pid, lines, stderr, line, exited };
+  const until = (check: () => boolean, ms: number, what: string): Promise<void> => {
+    if (check()) return Promise.resolve();
+    const done = new Promise<void>((resolve) => checks.push({ check, resolve }));
+    return bounded(done, ms, () => `${name}: ${what}; got:\n${lines.join('\n')}`);
+  };
+  return { child, pid: child.pid, lines, stderr, line, until, exited };
 }
 
 /** Waits for `p` to exit within `ms`. */

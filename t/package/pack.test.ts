@@ -5,13 +5,12 @@
  * Runs on the built package (`npm test` builds first).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ensureBuilt, root } from '../kit/index.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** Members marked `@internal` in src/ that a user must not see (a sample, not the full list). */
@@ -20,8 +19,7 @@ const INTERNAL_NAMES = ['_hold', '_register', '_ioDispatch', '_handlers', '_kern
 let packed: string[] = [];
 
 beforeAll(() => {
-  // `npm test` builds first; `vitest run` on its own may not have.
-  if (!existsSync(join(root, 'dist', 'index.d.cts'))) execFileSync(npm, ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+  ensureBuilt('dist/index.d.cts');
   const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
   packed = pack.files.map((f) => f.path).sort();

@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import { constants } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
 import { strerror } from '../../src/index.js';
-import { cleanup, exitOf, type Program, run, track, until } from '../kit/index.js';
+import { cleanup, exitOf, type Program, run, track } from '../kit/index.js';
 
 afterEach(cleanup);
 
@@ -65,7 +65,7 @@ function hangUp(b: Burst): void {
 
 /** Resolves once the program has printed `count` lines equal to `text`; rejects after 10 s. */
 function lines(p: Program, text: string, count: number): Promise<void> {
-  return until(() => p.lines.filter((l) => l === text).length >= count, 10_000, `${count} "${text}" lines`);
+  return p.until(() => p.lines.filter((l) => l === text).length >= count, 10_000, `${count} "${text}" lines`);
 }
 
 /** Counts of each outcome, for whole-burst comparisons. */

@@ -9,13 +9,11 @@
  * is killed after it; waits are on events or bounded polls.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Kernel, Session } from '../../src/index.js';
-import { alive, cleanup, exitOf, expectNoLeaks, processGroup, realKernel, run, runBounded, track, until } from '../kit/index.js';
+import { alive, cleanup, exitOf, expectNoLeaks, processGroup, realKernel, run, runBounded, tempDir, track, until } from '../kit/index.js';
 
 afterEach(cleanup);
 
@@ -389,9 +387,9 @@ describe('listeners are inherited, never proxied', () => {
 
 describe('listeners over unix sockets', () => {
   test('a unix listener is inherited too; parent and children all accept on it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'poe-ts-fork-'));
+    const dir = tempDir();
     try {
-      const path = join(dir, 'sock');
+      const path = dir.path('sock');
       // "shared": the parent keeps its listener, as the seed does (closing it would unlink
       // the path for everyone).
       const p = run('fork-listener.mjs', ['2', 'shared', path]);
@@ -419,7 +417,7 @@ describe('listeners over unix sockets', () => {
       await exitOf(p);
       for (const pid of children) await until(() => !alive(pid), 8000, `child ${pid} to exit after its parent`);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      dir.cleanup();
     }
   });
 });

@@ -7,15 +7,12 @@
  * nothing. Before ReadWrite paused reading on a full output queue, the server read the flood
  * without limit and queued its replies until the heap ran out.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { alive, bounded, killLeftovers, onLines, trackChild } from '../kit/index.js';
+import { alive, bounded, builtSample, ensureBuilt, killLeftovers, type Program, run } from '../kit/index.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const built = fileURLToPath(new URL('../../build/samples/line-echo.js', import.meta.url));
+const built = builtSample('line-echo');
 
 const MiB = 1024 * 1024;
 /** One flood line: 99 octets and LF; the server answers it upper-cased, octet for octet as long. */
@@ -53,38 +50,11 @@ function rssOf(pid: number): number | undefined {
   }
 }
 
-interface Server {
-  child: ChildProcess;
-  pid: number;
-  port: number;
-  lines: string[];
-  stderr: string[];
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
-
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--max-old-space-size=256', built], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  trackChild(child);
-  const lines: string[] = [];
-  const stderr: string[] = [];
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
-  onLines(child.stderr, (line) => stderr.push(line));
-  const port = await bounded(
-    new Promise<number>((resolve, reject) => {
-      onLines(child.stdout, (line) => {
-        lines.push(line);
-        const m = /^line-echo listening on 127\.0\.0\.1:(\d+)$/.exec(line);
-        if (m) resolve(Number(m[1]));
-      });
-      void exited.then(([code, signal]) => reject(new Error(`line-echo exited (${code ?? signal}) before listening: ${stderr.join('\n')}`)));
-    }),
-    10_000,
-    () => `line-echo to listen; stdout: ${lines.join('\n')}`,
-  );
-  return { child, pid: child.pid!, port, lines, stderr, exited };
+/** The built sample with a 256 MB heap, once it listens, and its port. */
+async function startServer(): Promise<Program & { port: number }> {
+  const p = run(built, [], { nodeArgs: ['--max-old-space-size=256'], env: { PORT: '0', HOST: '127.0.0.1' } });
+  const [, port] = await p.line(/^line-echo listening on 127\.0\.0\.1:(\d+)$/);
+  return { ...p, port: Number(port) };
 }
 
 function connect(port: number): Promise<net.Socket> {
@@ -164,9 +134,7 @@ function talker(socket: net.Socket) {
 const linux = process.platform === 'linux';
 
 describe.skipIf(!linux)('samples/line-echo under a client that never reads (issue 9)', () => {
-  beforeAll(() => {
-    if (!existsSync(built)) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-  }, 120_000);
+  beforeAll(() => ensureBuilt(built), 120_000);
 
   afterEach(async () => {
     expect(await killLeftovers(), 'processes left behind').toEqual([]);

@@ -4,17 +4,14 @@
  * clients that vanish mid-line and mid-reply, a line over the limit, stop(), and the built
  * program under `node`.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { start, type LineEcho } from '../../samples/line-echo.js';
-import { expectNoLeaks } from '../kit/index.js';
+import { builtSample, cleanup, ensureBuilt, exitOf, expectNoLeaks, realKernel, run } from '../kit/index.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const built = fileURLToPath(new URL('../../build/samples/line-echo.js', import.meta.url));
+const built = builtSample('line-echo');
+const LISTENING = /^line-echo listening on 127\.0\.0\.1:(\d+)$/;
 
 /** A client: what it reads, and a promise of everything read once the server closes. */
 function client(port: number) {
@@ -47,9 +44,7 @@ function client(port: number) {
 async function server(options: { maxLineLength?: number } = {}) {
   const log: string[] = [];
   const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
-  const warnings: string[] = [];
-  const { Kernel } = await import('../../src/index.js');
-  const kernel = new Kernel({ log: (line) => warnings.push(line) });
+  const { kernel, warnings } = realKernel();
   const s: LineEcho = await start({
     ...options,
     port: 0,
@@ -176,8 +171,7 @@ describe('samples/line-echo', () => {
 
   test('start() rejects when the port is taken', async () => {
     const { s, finish } = await server();
-    const { Kernel } = await import('../../src/index.js');
-    const kernel = new Kernel({ log: () => undefined });
+    const { kernel } = realKernel();
     await expect(start({ port: s.port, host: '127.0.0.1', kernel })).rejects.toThrow(`line-echo: cannot listen on 127.0.0.1:${s.port}: bind error ${constants.errno.EADDRINUSE} (Address already in use)`);
     expectNoLeaks(kernel);
     await finish();
@@ -185,51 +179,16 @@ describe('samples/line-echo', () => {
 });
 
 describe('samples/line-echo as a program', () => {
-  beforeAll(() => {
-    // `npm test` builds first; `vitest run` on its own may not have.
-    if (!existsSync(built)) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-  }, 120_000);
+  beforeAll(() => ensureBuilt(built), 120_000);
+  afterEach(cleanup);
 
   test('out of descriptors: the accept error is logged once, and the server answers again when connections close', async () => {
     // Issue 9: Node closed the connections it had no descriptor for and nothing was logged.
-    const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$@"', 'sh', process.execPath, built], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const lines: string[] = [];
+    const p = run(built, [], { fdLimit: 64, env: { PORT: '0', HOST: '127.0.0.1' } });
+    const { lines } = p;
     /** Resolves once `count` lines match `re`, checked as each line arrives; rejects after 10 s. */
-    const waiters: { check: () => boolean; resolve: () => void }[] = [];
-    const matching = (re: RegExp): string[] => lines.filter((l) => re.test(l));
-    const seen = (re: RegExp, count = 1): Promise<void> => {
-      const check = (): boolean => matching(re).length >= count;
-      if (check()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const bound = setTimeout(() => reject(new Error(`no ${count} lines matching ${re} within 10 s; got:\n${lines.join('\n')}`)), 10_000);
-        waiters.push({
-          check,
-          resolve: () => {
-            clearTimeout(bound);
-            resolve();
-          },
-        });
-      });
-    };
-    let buffered = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        lines.push(buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
-      }
-      for (const w of [...waiters]) if (w.check()) waiters.splice(waiters.indexOf(w), 1)[0]!.resolve();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const listening = /^line-echo listening on 127\.0\.0\.1:(\d+)$/;
-    await seen(listening);
-    const port = Number(listening.exec(matching(listening)[0]!)![1]);
+    const seen = (re: RegExp, count = 1): Promise<void> => p.until(() => lines.filter((l) => re.test(l)).length >= count, 10_000, `${count} lines matching ${re}`);
+    const port = Number((await p.line(LISTENING))[1]);
     const flood = Array.from({ length: 150 }, () => client(port));
     await seen(/^accept error /);
     const accepted = lines.filter((l) => l.startsWith('connection from ')).length;
@@ -246,39 +205,21 @@ describe('samples/line-echo as a program', () => {
     const c = client(port);
     c.socket.write('after\nquit\n');
     expect(await c.closed).toBe('AFTER\n');
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    clearTimeout(timer);
+    p.child.kill('SIGINT');
+    const [code] = await exitOf(p);
+    expect(code).toBe(0);
     expect(lines.filter((l) => l.startsWith('accept error '))).toHaveLength(1);
   });
 
   test('node build/samples/line-echo.js: PORT sets the port, SIGINT stops it', async () => {
-    const child = spawn(process.execPath, [built], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines: string[] = [];
-    let buffered = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const listening = new Promise<number>((resolve) => {
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          lines.push(line);
-          const m = /^line-echo listening on 127\.0\.0\.1:(\d+)$/.exec(line);
-          if (m) resolve(Number(m[1]));
-        }
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const port = await listening;
+    const p = run(built, [], { env: { PORT: '0', HOST: '127.0.0.1' } });
+    const { lines } = p;
+    const port = Number((await p.line(LISTENING))[1]);
     const c = client(port);
     c.socket.write('from the program\r\nquit\n');
     expect(await c.closed).toBe('FROM THE PROGRAM\r\n');
-    child.kill('SIGINT');
-    const code = await exited;
-    clearTimeout(timer);
+    p.child.kill('SIGINT');
+    const [code] = await exitOf(p);
     expect(code).toBe(0);
     expect(lines[0]).toBe(`line-echo listening on 127.0.0.1:${port}`);
     expect(lines).toContain(`127.0.0.1:${c.socket.localPort} disconnected`);

@@ -12,24 +12,18 @@
  * tracked; afterEach kills any still alive and fails the test if there was one. Waits are on
  * log lines and socket events, each bounded.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Kernel } from '../../src/index.js';
 import { gmtime, start } from '../../samples/preforking-httpd.js';
-import { alive, bounded, expectNoLeaks, killLeftovers, onLines, track, trackChild, until as poll } from '../kit/index.js';
+import { alive, bounded, builtSample, ensureBuilt, expectNoLeaks, killLeftovers, listeningServer, nodeCommand, onLines, portOf, track, trackChild, until as poll } from '../kit/index.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const built = fileURLToPath(new URL('../../build/samples/preforking-httpd.js', import.meta.url));
+const built = builtSample('preforking-httpd');
 
-beforeAll(() => {
-  // `npm test` builds first; `vitest run` on its own may not have.
-  if (!existsSync(built)) execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
-}, 120_000);
+beforeAll(() => ensureBuilt(built), 120_000);
 
 /** Every pid a server's log named in this test (all are tracked too, so afterEach kills them). */
 const pids = new Set<number>();
@@ -66,8 +60,8 @@ async function startServer(
   env: Record<string, string> = {},
   { children = 2, fdLimit, listening = true }: { children?: number; fdLimit?: number; listening?: boolean } = {},
 ): Promise<Server> {
-  const argv = fdLimit === undefined ? [process.execPath, built] : ['/bin/sh', '-c', 'ulimit -n "$1" && shift && exec "$@"', 'sh', String(fdLimit), process.execPath, built];
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const [command, ...args] = nodeCommand(built, [], { fdLimit });
+  const child = spawn(command, args, {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, DEBUG: '1', MAX_PROCESSES: '2', PORT: '0', BIND_ADDRESS: '127.0.0.1', TESTING_CHURN: '0', ...env },
@@ -216,12 +210,8 @@ function rawClient(port: number) {
 }
 
 /** Waits until none of `list` is alive; bounded. */
-async function allGone(list: number[], ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (list.some(alive)) {
-    if (Date.now() > end) throw new Error(`still alive after ${ms} ms: ${list.filter(alive).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function allGone(list: number[], ms = 10_000): Promise<void> {
+  return poll(() => !list.some(alive), ms, () => `every process to exit; still alive: ${list.filter(alive).join(', ')}`);
 }
 
 /** Ctrl-C: SIGINT to the whole process group; resolves with the parent's exit. */
@@ -409,9 +399,8 @@ describe('samples/preforking-httpd', () => {
   });
 
   test('a port in use goes through got_error with a clear message, and the server exits', async () => {
-    const holder = net.createServer();
-    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-    const port = (holder.address() as net.AddressInfo).port;
+    const holder = await listeningServer();
+    const port = portOf(holder);
     try {
       const server = await startServer({ PORT: String(port) }, { children: 0, listening: false });
       const pid = server.pid;

@@ -6,14 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Kernel, ReadWrite, Session, duplexPair, errno, type Context, type DieInfo, type SessionOrKernel } from '../../src/index.js';
-import { id, makeKernel } from '../kit/index.js';
-
-/** A promise and its resolve function: what a handler awaits, settled by the test. */
-function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => (open = resolve));
-  return { promise, open };
-}
+import { gate, id, makeKernel, settle } from '../kit/index.js';
 
 describe('async handlers act for their session after await', () => {
   test("the issue's example: `_start: async (ctx) => { await x; ctx.kernel.yield('next') }` reaches `next`", async () => {
@@ -96,7 +89,7 @@ describe('async handlers act for their session after await', () => {
       },
     });
     const done = run();
-    await new Promise((resolve) => setImmediate(resolve));
+    await settle(1);
     x.open();
     await done;
     expect(log).toEqual([
@@ -139,7 +132,7 @@ describe('async handlers act for their session after await', () => {
       },
     });
     const done = run();
-    await new Promise((resolve) => setImmediate(resolve));
+    await settle(1);
     x.open();
     await done;
     expect(log).toEqual(['wheel session is mine: true', 'got one', 'got two', 'err read 0']);
@@ -281,7 +274,7 @@ describe('async handlers: errors and sessions that stop first', () => {
     });
     await run();
     await x.promise;
-    await new Promise((resolve) => setImmediate(resolve));
+    await settle(1);
     expect(log).toEqual(['_stop', 'yield -> undefined errno ESRCH', 'delay -> ESRCH']);
     expect(warnings).toEqual(["poe-ts: yield after an await in async handler '_start' of session 1, which has stopped: it acts for no session"]);
   });

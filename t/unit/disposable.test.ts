@@ -4,12 +4,11 @@
  */
 import { expect, test } from 'vitest';
 import { ReadWrite, Session, TimerHandle, duplexPair } from '../../src/index.js';
-import { makeKernel } from '../kit/index.js';
+import { gate, makeKernel } from '../kit/index.js';
 
 test('kernel.timer() with `using`: the timer is removed when the block ends unless it fired', async () => {
   const { kernel, log, say, run } = makeKernel();
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
+  const answered = gate();
   Session.create({
     kernel,
     inlineStates: {
@@ -18,14 +17,14 @@ test('kernel.timer() with `using`: the timer is removed when the block ends unle
           using timeout = ctx.kernel.timer('timed_out', 10, 'first');
           say(`handle: ${timeout instanceof TimerHandle}, pending ${String(timeout?.pending)}`);
           ctx.kernel.delay('answer', 1);
-          await gate;
+          await answered.promise;
           say(`answered; timeout still pending ${String(timeout?.pending)}`);
         }
         say(`after the block: event count ${ctx.kernel.getEventCount()}`);
         const fires = ctx.kernel.timer('timed_out', 2, 'second')!;
         ctx.kernel.yield('later', fires);
       },
-      answer: () => open(),
+      answer: () => answered.open(),
       later: (_ctx, handle) => say(`second pending ${String((handle as TimerHandle).pending)}`),
       timed_out: (_ctx, which, handle) => {
         say(`timed out: ${String(which)}`);

@@ -5,29 +5,29 @@
  */
 import { closeSync, createReadStream, openSync, fstatSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { duplexPair, fileno } from '../../src/index.js';
+import { listeningServer, portOf, tempDir } from '../kit/index.js';
 
 test('stdio, fs streams, sockets and servers have one; a duplexPair end and a closed socket do not', async () => {
   expect(fileno(process.stdin)).toBe(0);
   expect(fileno(process.stdout)).toBe(1);
   expect(fileno(process.stderr)).toBe(2);
-  const path = join(tmpdir(), `poe-ts-fileno-${process.pid}`);
+  const tmp = tempDir();
+  onTestFinished(tmp.cleanup);
+  const path = tmp.path('file');
   closeSync(openSync(path, 'w'));
   const file = createReadStream(path);
   await new Promise((resolve) => file.once('open', resolve));
   expect(fstatSync(fileno(file)!).isFile()).toBe(true);
   file.destroy();
 
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await listeningServer();
   const serverFd = fileno(server);
   expect(serverFd).toEqual(expect.any(Number));
   expect(fstatSync(serverFd!).isSocket()).toBe(true);
   const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const client = net.connect(portOf(server), '127.0.0.1');
   await new Promise((resolve) => client.once('connect', resolve));
   const peer = await accepted;
   const fds = [fileno(client), fileno(peer)];

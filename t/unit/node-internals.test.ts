@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { LISTEN_ERROR_CHANNEL, handleFd, listenError, listenOnAddress } from '../../src/driver/node-internals.js';
-import { tempDir } from '../kit/index.js';
+import { portOf, tempDir } from '../kit/index.js';
 
 const open: (net.Server | net.Socket)[] = [];
 afterEach(async () => {
@@ -31,7 +31,7 @@ test("handleFd: a server's and its sockets' descriptors (`_handle.fd`), -1 once 
   const listener = server();
   listener.listen(0, '127.0.0.1');
   await nextEvent(listener, 'listening');
-  const client = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+  const client = net.connect(portOf(listener), '127.0.0.1');
   open.push(client);
   const [peer] = await Promise.all([nextEvent<net.Socket>(listener, 'connection'), nextEvent(client, 'connect')]);
   open.push(peer);
@@ -71,7 +71,7 @@ test('listenOnAddress: bound and listening on the address asked for before it re
 test(`listenError: a failed listen is published on ${LISTEN_ERROR_CHANNEL} inside listen(), for an address, a path and an fd`, async () => {
   const taken = server();
   listenOnAddress(taken, '127.0.0.1', 0, 511);
-  const port = (taken.address() as net.AddressInfo).port;
+  const port = portOf(taken);
   const sock = tempDir();
   writeFileSync(sock.path('in-use'), '');
   const file = openSync(sock.path('in-use'), 'r');

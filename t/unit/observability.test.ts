@@ -3,11 +3,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { Kernel, ManualClock, Session, channels } from '../../src/index.js';
-import { id, makeKernel } from '../kit/index.js';
+import { Session, channels, type Kernel } from '../../src/index.js';
+import { fixture, id, makeKernel, type ManualTestKernel } from '../kit/index.js';
 
 const run = promisify(execFile);
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 describe('kernel.ps() says what keeps each session alive', () => {
   test('aliases, timers, children, extrefs, pending posts', async () => {
@@ -102,15 +101,15 @@ describe('traces', () => {
     const saved = { ...process.env };
     process.env.POE_TRACE_EVENTS = '1';
     process.env.POE_TRACE_SESSIONS = '1';
-    const lines: string[] = [];
-    let kernel: Kernel;
+    let k: ManualTestKernel;
     try {
-      kernel = new Kernel({ clock: new ManualClock({ autoAdvance: true }), log: (l) => lines.push(l) });
+      k = makeKernel();
     } finally {
       delete process.env.POE_TRACE_EVENTS;
       delete process.env.POE_TRACE_SESSIONS;
       Object.assign(process.env, saved);
     }
+    const { kernel, warnings: lines } = k;
     Session.create({ kernel, inlineStates: { _start: (ctx) => void ctx.kernel.yield('hi'), hi: () => 0 } });
     await kernel.run();
     expect(lines).toEqual([

@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import { constants } from 'node:os';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { ListenAccept, PoeArgumentError, Session, inetNtoa } from '../../src/index.js';
 import type { Context, ListenAcceptOptions, PoeError } from '../../src/index.js';
 import { expectNoLeaks, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir, thrownInSession } from '../kit/index.js';
@@ -18,15 +18,10 @@ function knock(options: net.NetConnectOpts): void {
   c.on('connect', () => c.destroy());
 }
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
 describe('ListenAccept', () => {
   test('AcceptEvent(socket, packed peer address, id) per connection; destroy leaves the server listening', async () => {
     const server = await listeningServer();
-    cleanups.push(() => server.close());
+    onTestFinished(() => void server.close());
     const port = portOf(server);
     const { kernel, log, say, warnings } = realKernel();
     Session.create({
@@ -67,7 +62,7 @@ describe('ListenAccept', () => {
 
   test('a unix server gives an undefined peer address', async () => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    onTestFinished(tmp.cleanup);
     const path = tmp.path('la.sock');
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(path, resolve));
@@ -95,7 +90,7 @@ describe('ListenAccept', () => {
 
   test('a server that fails to listen: ErrorEvent(listen, EADDRINUSE, ...) and the session is let go', async () => {
     const taken = await listeningServer();
-    cleanups.push(() => taken.close());
+    onTestFinished(() => void taken.close());
     const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
@@ -143,7 +138,7 @@ describe('ListenAccept', () => {
 
   test('event() renames AcceptEvent and unsets ErrorEvent; AcceptEvent cannot be unset', async () => {
     const server = await listeningServer();
-    cleanups.push(() => server.close());
+    onTestFinished(() => void server.close());
     const { kernel, log, say } = realKernel();
     Session.create({
       kernel,

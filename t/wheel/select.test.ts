@@ -13,10 +13,9 @@ import {
   selectResumeRead,
   selectWrite,
   select_read,
-  duplexPair,
   type PoeError,
 } from '../../src/index.js';
-import { expectNoLeaks, makeKernel, runBounded, settle, tcpPair } from '../kit/index.js';
+import { expectNoLeaks, makeKernel, runBounded, settle, streamPairs } from '../kit/index.js';
 
 test('a paused watcher alone keeps its session alive (G26); removing it lets the session stop', async () => {
   const { kernel, log, say, run } = makeKernel({ autoAdvance: false });
@@ -84,10 +83,7 @@ test('the end of the stream is readable: read() returns null, and it fires until
 // POE regression ton-stop-corruption: the peer ends without writing anything. select_read
 // must fire once the EOF arrives (read() then returns null), or the watcher holds the session
 // and the kernel never stops. The TCP pair is the behaviour the in-memory pair must match.
-test.each([
-  ['duplexPair', (): Promise<[Duplex, Duplex]> => Promise.resolve(duplexPair())],
-  ['a TCP socket pair', tcpPair],
-])('over %s, an EOF with no data before it is readable: the watcher fires and can be removed', async (_name, makePair) => {
+test.each(streamPairs)('over %s, an EOF with no data before it is readable: the watcher fires and can be removed', async (_name, makePair) => {
   const [peer, watched] = await makePair();
   const { kernel, log, say } = makeKernel();
   Session.create({

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { constants } from 'node:os';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { PoeArgumentError, Session, SocketFactory, inetAton, inetNtoa } from '../../src/index.js';
 import type { Context, PoeError, SocketFactoryOptions } from '../../src/index.js';
 import { expectNoLeaks, hasIPv6Loopback, id, listeningServer, newHeap, portOf, realKernel, runBounded, tempDir, thrownInSession } from '../kit/index.js';
@@ -38,11 +38,6 @@ function senderIsSelf(ctx: Context): string {
 let ipv6 = false;
 beforeAll(async () => {
   ipv6 = await hasIPv6Loopback();
-});
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
 });
 
 describe('TCP', () => {
@@ -176,7 +171,7 @@ describe('TCP', () => {
   test('bind to a port in use: new returns, FailureEvent(bind, EADDRINUSE) is yielded from new', async () => {
     const { kernel, log, say } = realKernel();
     const other = await listeningServer();
-    cleanups.push(() => other.close());
+    onTestFinished(() => void other.close());
     Session.create({
       kernel,
       heap: newHeap<{ dup?: SocketFactory }>(),
@@ -235,7 +230,7 @@ describe('TCP', () => {
   test('a client may bind its local end (packed bindAddress) before connecting', async () => {
     const { kernel, log, say } = realKernel();
     const server = await listeningServer();
-    cleanups.push(() => server.close());
+    onTestFinished(() => void server.close());
     server.on('connection', (s: net.Socket) => s.destroy());
     Session.create({
       kernel,
@@ -486,7 +481,7 @@ describe('unix sockets', () => {
     ['bindPort 0 and remotePort 0', { bindPort: 0 }, { remotePort: '0' }],
   ])('server and client on a path (%s): accept gives (socket, undef, undef), connect gives the path', async (_name, serverPort, clientPort) => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    onTestFinished(tmp.cleanup);
     const path = tmp.path('sf.sock');
     const { kernel, log, say } = realKernel();
     Session.create({
@@ -529,7 +524,7 @@ describe('unix sockets', () => {
 
   test('bind on an existing path: bind EADDRINUSE; connect to a missing path: connect ENOENT; both yielded', async () => {
     const tmp = tempDir();
-    cleanups.push(tmp.cleanup);
+    onTestFinished(tmp.cleanup);
     const taken = tmp.path('taken');
     writeFileSync(taken, '');
     const { kernel, log, say } = realKernel();
@@ -661,7 +656,7 @@ describe('UDP', () => {
 describe('adopting a listener (handle)', () => {
   test('a listening net.Server is accepted on and closed by destroy(); listener is that server', async () => {
     const server = await listeningServer({ allowHalfOpen: true });
-    cleanups.push(() => server.close());
+    onTestFinished(() => void server.close());
     const { kernel, log, say } = realKernel();
     Session.create({
       kernel,
@@ -693,7 +688,7 @@ describe('running out of descriptors', () => {
   // limit); where a Node does report accept EMFILE or ENFILE, each episode is reported once.
   test('accept errors Node reports: EMFILE and ENFILE once until a connection is accepted again, others every time', async () => {
     const server = await listeningServer({ allowHalfOpen: true });
-    cleanups.push(() => server.close());
+    onTestFinished(() => void server.close());
     const { kernel, log, say } = realKernel();
     const acceptError = (code: string): Error => Object.assign(new Error(`accept ${code}`), { code, errno: -constants.errno[code as 'EMFILE'], syscall: 'accept' });
     Session.create({
