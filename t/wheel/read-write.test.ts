@@ -154,7 +154,11 @@ describe.each(named(transports))('ReadWrite, the same on both transports: %s', (
     expect(s.log).toEqual(['in(1) hello', "err(1) read ECONNRESET 'Connection reset by peer'", '_stop']);
   });
 
-  test('replies put by the InputEvent are written when their read is done, in one flush, before anything else runs', async () => {
+  /**
+   * The peer writes `sent` and ends once it has read back `replies`; `onIn` is the wheel's
+   * InputEvent (FlushedEvent is logged). Returns the log and what the peer read.
+   */
+  async function replies(sent: string, replies: string, onIn: (ctx: Ctx, line: string, say: Scene['say']) => void): Promise<{ log: string[]; received: string }> {
     let received = '';
     const s = await story({
       pair,
@@ -163,47 +167,35 @@ describe.each(named(transports))('ReadWrite, the same on both transports: %s', (
         a.setEncoding('latin1');
         a.on('data', (chunk: string) => {
           received += chunk;
-          if (received === 'A\r\nB\r\n') a.end();
+          if (received === replies) a.end();
         });
-        a.write('a\r\nb\r\n');
+        a.write(sent);
       },
-      instead: ({ say }) => ({
-        in(ctx, line: string) {
-          const w = rw(ctx, 'w');
-          w.put(line.toUpperCase());
-          say(`in ${line}, queued ${w.getDriverOutOctets()}`);
-          // A microtask runs once the read's callback returned: the reply has left the queue.
-          if (line === 'b') queueMicrotask(() => say(`after the read, queued ${w.getDriverOutOctets()}`));
-        },
-      }),
+      instead: ({ say }) => ({ in: (ctx, line: string) => onIn(ctx, line, say) }),
+    });
+    return { log: s.log, received };
+  }
+
+  test('replies put by the InputEvent are written when their read is done, in one flush, before anything else runs', async () => {
+    const s = await replies('a\r\nb\r\n', 'A\r\nB\r\n', (ctx, line, say) => {
+      const w = rw(ctx, 'w');
+      w.put(line.toUpperCase());
+      say(`in ${line}, queued ${w.getDriverOutOctets()}`);
+      // A microtask runs once the read's callback returned: the reply has left the queue.
+      if (line === 'b') queueMicrotask(() => say(`after the read, queued ${w.getDriverOutOctets()}`));
     });
     expect(s.log).toEqual(['in a, queued 3', 'in b, queued 6', 'flushed(1)', 'after the read, queued 0', "err(1) read 0 ''", '_stop']);
-    expect(received).toBe('A\r\nB\r\n');
+    expect(s.received).toBe('A\r\nB\r\n');
   });
 
   test('a reply the InputEvent put and flush()ed itself is flushed once: one FlushedEvent, none from the end of the read', async () => {
-    let received = '';
-    const s = await story({
-      pair,
-      options: { flushedEvent: 'flushed' },
-      begin(_ctx, { a }) {
-        a.setEncoding('latin1');
-        a.on('data', (chunk: string) => {
-          received += chunk;
-          if (received === 'A\r\n') a.end();
-        });
-        a.write('a\r\n');
-      },
-      instead: ({ say }) => ({
-        in(ctx, line: string) {
-          const w = rw(ctx, 'w');
-          w.put(line.toUpperCase());
-          say(`in ${line}, flush left ${w.flush()}`);
-        },
-      }),
+    const s = await replies('a\r\n', 'A\r\n', (ctx, line, say) => {
+      const w = rw(ctx, 'w');
+      w.put(line.toUpperCase());
+      say(`in ${line}, flush left ${w.flush()}`);
     });
     expect(s.log).toEqual(['flushed(1)', 'in a, flush left 0', "err(1) read 0 ''", '_stop']);
-    expect(received).toBe('A\r\n');
+    expect(s.received).toBe('A\r\n');
   });
 });
 
