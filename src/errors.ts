@@ -28,7 +28,12 @@ export type PoeErrorCode =
   | 'ERR_POE_WHEEL_WRONG_SESSION'
   | 'ERR_POE_WHEEL_DESTROYED'
   | 'ERR_POE_WHEEL_NO_STDIN'
-  | 'ERR_POE_WHEEL_SPAWN';
+  | 'ERR_POE_WHEEL_SPAWN'
+  | 'ERR_POE_WAIT_TIMEOUT'
+  | 'ERR_POE_WAIT_STOPPED'
+  | 'ERR_POE_SEMAPHORE_OVERFLOW'
+  | 'ERR_POE_CHANNEL_SHUTDOWN'
+  | 'ERR_POE_TASK_NOT_IN_TASK';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for
@@ -114,6 +119,24 @@ export class PoeStallError extends PoeError {
   constructor(message: string) {
     super('ERR_POE_KERNEL_STALLED', message);
     this.name = 'PoeStallError';
+  }
+}
+
+/**
+ * A wait on a kernel primitive (a semaphore's `down`, a channel's `get`, a task's `next`) did
+ * not end the way it was waiting for: it timed out (`ERR_POE_WAIT_TIMEOUT`), or the kernel
+ * stopped with it pending (`ERR_POE_WAIT_STOPPED`). `waitingOn` names the wait.
+ */
+export class PoeWaitError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeWaitError');
+  }
+
+  readonly waitingOn: string;
+  constructor(code: 'ERR_POE_WAIT_TIMEOUT' | 'ERR_POE_WAIT_STOPPED', waitingOn: string, message: string) {
+    super(code, message);
+    this.name = 'PoeWaitError';
+    this.waitingOn = waitingOn;
   }
 }
 

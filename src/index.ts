@@ -5,10 +5,11 @@
 import { Kernel } from './kernel/kernel.js';
 
 export { Kernel } from './kernel/kernel.js';
-export type { AlarmId, KernelRunOptions, RemovedAlarm } from './kernel/kernel.js';
+export type { AlarmId, IntervalSpec, KernelRunOptions, RemovedAlarm } from './kernel/kernel.js';
 export type { DieInfo, SessionReport } from './kernel/report.js';
+export { formatPs } from './kernel/report.js';
 export type { KernelOptions } from './kernel/options.js';
-export { TimerHandle } from './kernel/timer-handle.js';
+export { IdleHandle, TimerHandle } from './kernel/timer-handle.js';
 export { SystemClock, ManualClock } from './kernel/clock.js';
 export type { Clock, ClockTimer, ManualClockOptions } from './kernel/clock.js';
 export { errno, errnoName } from './errno.js';
@@ -33,8 +34,18 @@ export type {
   StatesList,
   Untyped,
 } from './session/types.js';
-export { PoeError, PoeArgumentError, PoeErrnoError, PoeSpawnError, PoeStallError } from './errors.js';
+export { PoeError, PoeArgumentError, PoeErrnoError, PoeSpawnError, PoeStallError, PoeWaitError } from './errors.js';
 export type { PoeErrorCode } from './errors.js';
+// tasks and their primitives (Coro, AnyEvent)
+export { Task, task, cede, current } from './task/task.js';
+export type { TaskOptions } from './task/task.js';
+export { Semaphore } from './task/semaphore.js';
+export type { SemaphoreGuard, SemaphoreOptions } from './task/semaphore.js';
+export { Channel } from './task/channel.js';
+export type { ChannelOptions } from './task/channel.js';
+export { CondVar } from './task/condvar.js';
+export type { CondVarOptions } from './task/condvar.js';
+export type { WaitOptions } from './task/wait.js';
 // filters
 export { FilterBase, FilterLimitError, isFilter } from './filter/filter.js';
 export type { Filter } from './filter/filter.js';

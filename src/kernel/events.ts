@@ -20,6 +20,11 @@ export class Events {
   readonly timers = new TimerHeap<Target>();
   /** Timers made by `alarm_set`/`delay_set`: the only ones a program can name by id. */
   readonly #byId = new Map<number, Item>();
+  /**
+   * Repeating timers (`kernel.interval`): each firing n is due at base + n * period, so
+   * intervals do not drift and two with common multiples fire in the order they were set.
+   */
+  readonly intervals = new Map<Item, { base: number; period: number; n: number }>();
   readonly #kernel: Kernel;
   readonly #released: (session: Session) => void;
   #seq = 0;
@@ -69,6 +74,40 @@ export class Events {
     return item;
   }
 
+  /**
+   * Queues a wake-up (ItemKind.Wake) due at `due` in the timer heap: a wait's timeout. Not one
+   * of the session's timers (alarm_remove_all does not see it); its wait removes it.
+   */
+  addWake(dest: Target, due: number, fn: () => unknown): Item {
+    const item = new QueueItem<Target>(due, ++this.#seq, ItemKind.Wake, dest, this.#kernel, 'wake', [fn], undefined, undefined, undefined);
+    this.#count(item);
+    this.timers.push(item);
+    return item;
+  }
+
+  /** Makes the addressable timer `item` repeat every `period` seconds after its first firing. */
+  repeat(item: Item, period: number): void {
+    this.intervals.set(item, { base: item.prio, period, n: 0 });
+  }
+
+  /**
+   * A repeating timer is being dispatched: it goes back into the queue for its next firing
+   * first, with the same id, so its handler can remove it (AnyEvent's `undef $w`).
+   */
+  rearm(item: Item, session: Session): void {
+    const iv = this.intervals.get(item);
+    if (iv === undefined) return;
+    iv.n++;
+    item.prio = iv.base + iv.n * iv.period;
+    item.wall += iv.period;
+    item.dest = session;
+    this.#count(item);
+    this.timers.push(item);
+    this.#byId.set(item.seq, item);
+    (session._timers ??= []).push(item);
+    session._timerCount++;
+  }
+
   /** The timer `id` (from alarm_set or delay_set) if it is still pending. */
   timer(id: number): Item | undefined {
     return this.#byId.get(id);
@@ -78,7 +117,8 @@ export class Events {
   removeTimer(item: Item): void {
     this.timers.remove(item);
     this.#byId.delete(item.seq);
-    this.#left(item.dest as Session);
+    if (this.intervals.size !== 0) this.intervals.delete(item);
+    if (item.kind === ItemKind.Timer) this.#left(item.dest as Session);
     this.uncount(item);
     item.dest = null;
   }
@@ -87,7 +127,7 @@ export class Events {
   popTimer(): Item {
     const item = this.timers.pop()!;
     this.#byId.delete(item.seq);
-    this.#left(item.dest as Session);
+    if (item.kind === ItemKind.Timer) this.#left(item.dest as Session);
     return item;
   }
 
@@ -172,6 +212,7 @@ export class Events {
     this.fifo.clear();
     this.timers.clear();
     this.#byId.clear();
+    this.intervals.clear();
     this.user = 0;
     this.gc = 0;
   }

@@ -25,11 +25,11 @@ import { type KernelOptions, checkOptions, checkPath, envOn } from './options.js
 export type { DieInfo, SessionReport } from './report.js';
 import { errno as E, errnoName } from '../errno.js';
 import { type Item, Events, type Target } from './events.js';
-import { TimerHandle } from './timer-handle.js';
+import { IdleHandle, TimerHandle } from './timer-handle.js';
 import { Extrefs } from './extrefs.js';
 import { Holds } from './holds.js';
 import { Processes } from './processes.js';
-import { type DieInfo, type SessionReport, aliveReasons } from './report.js';
+import { type DieInfo, type SessionReport, aliveReasons, waitingOn } from './report.js';
 import { ItemKind } from './queue.js';
 import { Sessions, WheelIds } from './sessions.js';
 import { Soon } from './soon.js';
@@ -41,6 +41,12 @@ export type AlarmId = number & { readonly __brand?: 'AlarmId' };
 
 /** What `alarmRemove` returns: POE's `(name, time, \@args)`. */
 export type RemovedAlarm = [name: string, time: number, args: unknown[]];
+
+/** When a repeating timer (`kernel.interval`) fires: every `every` seconds, the first time after `after` (default `every`). */
+export interface IntervalSpec {
+  after?: number;
+  every: number;
+}
 
 const DEFAULT_KERNEL_KEY = Symbol.for('poe-ts.kernel.v1');
 const KERNEL_BRAND = 'poe-ts.kernel.brand';
@@ -199,7 +205,22 @@ export class Kernel<E = Untyped> {
    */
   #kernelSlicePending = false;
   #wakeScheduled = false;
+  /** A setImmediate(#onImmediate) is outstanding (one at a time, whoever asked for it). */
+  #immediate = false;
   #inPump = false;
+  /**
+   * The dispatch just made resolved a promise some code awaits (a task's `cede`, a semaphore's
+   * `down`): the slice stops after it, so that code runs on before the next event, as a Coro
+   * thread runs until it cedes or blocks.
+   */
+  #handoff = false;
+  /** The slice stopped for a handoff: the woken code's next wait (or its end) resumes it. */
+  #awaitingPark = false;
+  /** Resumptions left before the kernel lets Node's loop turn (I/O, timers) once more. */
+  #chain = 0;
+  /** Idle watchers (`idle()`), by id. */
+  readonly #idlers = new Map<number, { session: Session; event: string; args: unknown[]; _holdName: string; destroy(): void }>();
+  #idleSeq = 0;
   #clockTimer: ClockTimer | undefined = undefined;
   #clockTimerDue = Infinity;
   #beforeExitInstalled = false;
@@ -470,17 +491,55 @@ export class Kernel<E = Untyped> {
 
   #scheduleWake(): void {
     this.#wakeScheduled = true;
-    setImmediate(this.#pump);
+    if (!this.#immediate) {
+      this.#immediate = true;
+      setImmediate(this.#onImmediate);
+    }
   }
+
+  readonly #onImmediate = (): void => {
+    this.#immediate = false;
+    this.#chain = this.#batchLimit;
+    this.#pump();
+  };
+
+  /**
+   * @internal A dispatch resolved a promise that code awaits (promise-form waits, `cede`):
+   * that code runs before the next event. Outside the loop (an I/O callback) it runs before
+   * the loop's next batch anyway.
+   */
+  _handoff(): void {
+    if (this.#inPump) this.#handoff = true;
+  }
+
+  /**
+   * @internal The code a handoff woke waits again, or has ended: the slice goes on (in a
+   * microtask, after that code's synchronous run). Code that awaits something outside the
+   * kernel never parks; the setImmediate armed at the handoff resumes the loop then.
+   */
+  _parked(): void {
+    if (!this.#awaitingPark) return;
+    this.#awaitingPark = false;
+    if (this.#chain > 0) {
+      this.#chain--;
+      queueMicrotask(this.#resume);
+    }
+  }
+
+  readonly #resume = (): void => {
+    if (!this.#inPump && this.#mode !== undefined) this.#pump();
+  };
 
   readonly #onClockTimer = (): void => {
     this.#clockTimer = undefined;
     this.#clockTimerDue = Infinity;
+    this.#chain = this.#batchLimit;
     if (!this.#wakeScheduled) this.#pump();
   };
 
   readonly #pump = (): void => {
     this.#wakeScheduled = false;
+    this.#awaitingPark = false;
     const mode = this.#mode;
     if (mode === undefined || this.#inPump) return;
     this.#inPump = true;
@@ -493,6 +552,14 @@ export class Kernel<E = Untyped> {
           break;
         }
         const n = this.#slice();
+        if (this.#handoff) {
+          // The woken code runs now; its next wait resumes the loop (#resume), or the
+          // setImmediate armed here does if it went to await something else.
+          this.#handoff = false;
+          this.#awaitingPark = true;
+          if (mode.cond !== undefined && !mode.cond()) paused = true;
+          break;
+        }
         if (n === 0 || this.#mode !== mode) break;
         if (mode.kind === 'slices' && --mode.slices <= 0) {
           paused = true;
@@ -507,12 +574,22 @@ export class Kernel<E = Untyped> {
     if (this.#mode !== mode) return;
     if (this.#sessions.size === 0) this.#finish();
     else if (paused) this.#settle(1);
+    else if (this.#awaitingPark) this.#scheduleWake();
     else this.#arm();
   };
 
   /** Arranges the next wake-up: at once for queued work, else at the next timer. */
   #arm(): void {
     if (this.#wakeScheduled) return;
+    if (this.#idlers.size > 0 && this.#events.fifo.length === 0) {
+      const top = this.#events.timers.peek();
+      if (top === undefined || top.prio > this.#clock.now()) {
+        // Nothing to do before the next timer or I/O: each idle watcher gets its event.
+        for (const w of this.#idlers.values()) this.#enqueueFromKernel(ItemKind.Post, w.session, w.event, w.args);
+        this.#scheduleWake();
+        return;
+      }
+    }
     if (this.#events.fifo.length > 0) {
       this.#scheduleWake();
       return;
@@ -586,7 +663,7 @@ export class Kernel<E = Untyped> {
       n++;
       this.#dispatchItem(item);
       if (this.#hasException && !this.#stopping) this.#stopAll();
-      if (this.#stopping) break; // stop() or an unhandled exception ends the slice
+      if (this.#stopping || this.#handoff) break; // stop() or an unhandled exception ends the slice; so does a handoff
     }
     fifo.compact();
     this.#sweep();
@@ -601,6 +678,8 @@ export class Kernel<E = Untyped> {
       case ItemKind.Post:
       case ItemKind.Timer:
         if (dest !== this) {
+          (dest as Session)._uses++;
+          if (item.kind === ItemKind.Timer && this.#events.intervals.size !== 0) this.#repeat(item, dest as Session);
           const ret = this.#invoke(dest as Session, item.source as SessionOrKernel, item.name, item.args, item.file, item.line, item.fromState);
           if (ret !== undefined && isThenable(ret)) this.#pending(ret, dest as Session, item.source as SessionOrKernel, item.name, false, item.file, item.line, item.fromState);
         }
@@ -608,6 +687,9 @@ export class Kernel<E = Untyped> {
       case ItemKind.Signal:
         if (dest === this && this.#osPending.size > 0) this.#osPending.delete(item);
         this.#dispatchSignal(dest, item.name, item.args);
+        break;
+      case ItemKind.Wake:
+        this.#runWake(dest, item.args[0] as () => unknown);
         break;
       default:
         break; // GC marker: its only job was to hold the session until now
@@ -646,6 +728,99 @@ export class Kernel<E = Untyped> {
     }
   }
 
+  /** A repeating timer fires: its next firing is queued before its handler runs, unless its session has stopped. */
+  #repeat(item: Item, session: Session): void {
+    if (session._phase === Phase.Running) this.#events.rearm(item, session);
+    else this.#events.intervals.delete(item);
+  }
+
+  /**
+   * A wake-up (ItemKind.Wake): runs `fn` as `dest`'s turn, with `dest` active and the exception
+   * trap; a promise it returns (a task's body) is followed as an async handler's.
+   */
+  #runWake(dest: Target, fn: () => unknown): void {
+    if (dest !== this) {
+      const s = dest as Session;
+      if (s._phase === Phase.Stopped) return;
+      s._uses++;
+    }
+    const prevActive = this.#active;
+    const prevEvent = this.#activeEvent;
+    const prevKernel = Kernel.#dispatching;
+    this.#active = dest;
+    this.#activeEvent = '';
+    Kernel.#dispatching = this;
+    this.#depth++;
+    let ret: unknown;
+    try {
+      ret = fn();
+    } catch (err) {
+      if (dest === this) this.#recordException(err);
+      else this.#handlerFailed(err, dest as Session, this, 'task', undefined, undefined, undefined);
+      return;
+    } finally {
+      this.#depth--;
+      this.#active = prevActive;
+      this.#activeEvent = prevEvent;
+      Kernel.#dispatching = prevKernel;
+    }
+    if (dest !== this && ret !== undefined && isThenable(ret)) this.#pending(ret, dest as Session, this, 'task', false, undefined, undefined, undefined);
+  }
+
+  /**
+   * @internal The session a wait made now is for: the one dispatching, or the one whose async
+   * handler (or task) runs on after an `await`; undefined for the program's main line.
+   */
+  _waiter(): Session | undefined {
+    const a = this.#active;
+    if (a !== this) return a as Session;
+    const scope = currentScope();
+    return scope !== undefined && scope.kernel === this && scope.session._phase !== Phase.Stopped ? scope.session : undefined;
+  }
+
+  /** @internal Queues `fn` to run as `dest`'s turn (the kernel's, for the main line) at the end of the FIFO. */
+  _wakeSoon(dest: Session | undefined, fn: () => unknown): void {
+    this.#enqueueFromKernel(ItemKind.Wake, dest ?? this, 'wake', [fn]);
+  }
+
+  /** @internal Runs `fn` as `dest`'s turn `seconds` from now (a wait's timeout); `_dropWake` cancels it. */
+  _wakeAt(dest: Session | undefined, seconds: number, fn: () => unknown): Item {
+    const now = (this.#now = this.#clock.now());
+    const item = this.#events.addWake(dest ?? this, now + seconds, fn);
+    if (item.prio < this.#clockTimerDue) this.#wake();
+    return item;
+  }
+
+  /** @internal Cancels a `_wakeAt` that has not run. */
+  _dropWake(item: Item): void {
+    if (item.heapIndex >= 0) this.#events.removeTimer(item);
+  }
+
+  /**
+   * @internal The program's main line waits on a kernel primitive: if the kernel is not
+   * running, it runs until `done()` (Coro's main thread blocking, AnyEvent's `recv`). Settles
+   * with `promise` once the kernel has paused; if every session ended first, nothing can
+   * satisfy the wait, and `stalled` is told why.
+   */
+  _runMain<T>(what: string, done: () => boolean, promise: Promise<T>, stalled: (err: Error) => void): Promise<T> {
+    if (this.#mode !== undefined) return promise;
+    return this.runWhile(() => !done()).then(
+      () => {
+        if (!done()) stalled(new PoeStallError(`The kernel stalled: the main program waits on ${what}, but no session is left that could end the wait`));
+        return promise;
+      },
+      (err: unknown) => {
+        if (!done()) stalled(err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      },
+    );
+  }
+
+  /** @internal Whether callers' file and line are recorded (`callerInfo`). */
+  get _callerInfo(): boolean {
+    return this.#callerInfo;
+  }
+
   /**
    * A dispatch the kernel makes itself (`_start`, `_stop`, `_child`, `_parent`, signal
    * watchers): trapped, and a promise the handler returns is the kernel's to follow.
@@ -678,6 +853,7 @@ export class Kernel<E = Untyped> {
     const done = (): void => {
       running.splice(running.lastIndexOf(event), 1);
       this.#holds.adjust(session, -1);
+      this._parked();
     };
     if (callerOwns) {
       return promise.then(
@@ -1084,6 +1260,69 @@ export class Kernel<E = Untyped> {
   }
 
   /** @internal A TimerHandle's timer is still pending. */
+  /**
+   * A repeating timer of the current session (AnyEvent's `timer` with `interval`): `event`
+   * with `args` every `every` seconds, the first time after `after` seconds (default: `every`).
+   * Firings are due at fixed multiples of `every` from the first, so they do not drift. It
+   * keeps the session alive, like any timer, until removed: through the handle (`using`,
+   * `remove()`), or by id with `alarmRemove` and the other `alarm_*` calls. Not in POE.
+   */
+  interval(event: EventName<E>, every: number | IntervalSpec, ...args: unknown[]): TimerHandle | undefined {
+    const scope = this.#scoped('interval');
+    if (scope !== undefined) return this.#again(scope, this.interval, [event, every, ...args]);
+    const spec = typeof every === 'number' ? { every } : every;
+    if (spec === null || typeof spec !== 'object') {
+      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_TIME', `Expected interval \`every\` to be a number of seconds or { after, every }, got ${describe(every)}`);
+    }
+    const period = spec.every;
+    if (typeof period !== 'number' || !(period > 0) || period === Infinity) {
+      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_TIME', `Expected interval \`every\` to be a number of seconds > 0, got ${describe(period)}`);
+    }
+    const id = this.#setTimer(TIMER.delaySet, event, spec.after ?? period, args, this.interval);
+    if (id === undefined) return undefined;
+    this.#events.repeat(this.#events.timer(id)!, period);
+    return new TimerHandle(this as Kernel, id);
+  }
+
+  /**
+   * An idle watcher of the current session (AnyEvent's `idle`): `event` with `args` is posted
+   * each time the kernel has nothing else to do (no queued event, no timer due), again and
+   * again until it is removed (the handle's `remove()` or `using`, or `idleRemove(id)`). It
+   * keeps the session alive. Not in POE.
+   */
+  idle(event: EventName<E>, ...args: unknown[]): IdleHandle | undefined {
+    const scope = this.#scoped('idle');
+    if (scope !== undefined) return this.#again(scope, this.idle, [event, ...args]);
+    checkEvent(event, 'idle');
+    const s = this.#activeSession('idle');
+    if (s === undefined) return undefined;
+    const id = ++this.#idleSeq;
+    const idlers = this.#idlers;
+    const watcher = {
+      session: s,
+      event,
+      args,
+      _holdName: `idle(${event})`,
+      // The session is freed: the kernel drops its holds itself.
+      destroy: (): void => void idlers.delete(id),
+    };
+    this.#idlers.set(id, watcher);
+    (s._owned ??= new Set()).add(watcher);
+    this.#holds.adjust(s, 1);
+    this.#wake();
+    return new IdleHandle(this as Kernel, id);
+  }
+
+  /** Removes idle watcher `id` (any session may); true if it was there. */
+  idleRemove(id: number): boolean {
+    const w = this.#idlers.get(id);
+    if (w === undefined) return false;
+    this.#idlers.delete(id);
+    if (w.session._owned?.delete(w) === true) this.#holds.adjust(w.session, -1);
+    return true;
+  }
+
+  /** @internal */
   _timerPending(id: AlarmId): boolean {
     return this.#events.timer(id) !== undefined;
   }
@@ -1582,7 +1821,10 @@ export class Kernel<E = Untyped> {
    * `aliveBecause` is empty will be collected at the next sweep.
    */
   ps(): SessionReport[] {
-    return this.#sessions.descendants(undefined).map((s) => ({
+    const running = this._waiter();
+    return this.#sessions.descendants(undefined).map((s) => {
+      const waits = waitingOn(s);
+      return {
       id: s._id,
       parent: s._parent?._id ?? 'kernel',
       aliases: this.#aliases.list(s),
@@ -1594,7 +1836,13 @@ export class Kernel<E = Untyped> {
       extrefs: Object.fromEntries(s._extrefs ?? []),
       holds: s._holds,
       aliveBecause: aliveReasons(s, this.#processes.watchedPids(s)),
-    }));
+      state: s === running ? 'running' : s._evTo > 0 ? 'ready' : waits.length > 0 || s._holds > 0 ? 'waiting' : 'idle',
+      waitingOn: waits,
+      uses: s._uses,
+      desc: s._desc,
+      where: s._where,
+      };
+    });
   }
 
   /**
@@ -1652,7 +1900,7 @@ export class Kernel<E = Untyped> {
     // from an I/O callback or a promise job, where one setImmediate would run before Node's
     // next poll phase; the second hop makes the first batch wait for one.
     this.#wakeScheduled = true;
-    setImmediate(() => setImmediate(this.#pump));
+    setImmediate(() => setImmediate(this.#onImmediate));
     return promise;
   }
 
@@ -1686,7 +1934,8 @@ export class Kernel<E = Untyped> {
   /** Every session is gone: check the tables, reset for a later run, settle run(). */
   #finish(): void {
     for (const leak of this.leaks()) this.#log(`poe-ts: leak at kernel stop: ${leak}`);
-    this.#events.fifo.clear();
+    // What is left is the kernel's own: wake-ups of the main line's waits, which _runMain ends.
+    this.#events.clear();
     this.#osPending.clear();
     this.#processes.settleChildRole();
     this.#marked = [];

@@ -17,6 +17,11 @@ export const enum ItemKind {
   Signal = 2,
   /** the deferred garbage-collection marker queued to each new session */
   Gc = 3,
+  /**
+   * a kernel primitive's wake-up (a task's `cede`, a semaphore or channel waiter's turn, a
+   * wait's timeout): args[0] is the function to run with dest as the active session
+   */
+  Wake = 4,
 }
 
 /** One queued event. A plain class so every item has one shape. */

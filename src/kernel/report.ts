@@ -38,6 +38,47 @@ export interface SessionReport {
   holds: number;
   /** Why the kernel keeps this session; empty means it will be collected. */
   aliveBecause: string[];
+  /**
+   * What it is doing: `running` (its code runs now), `ready` (events are queued to it),
+   * `waiting` (on what `waitingOn` names), or `idle` (nothing; it will be collected).
+   */
+  state: 'running' | 'ready' | 'waiting' | 'idle';
+  /** What it waits on: kernel primitives (`Semaphore.down`, `next('go')`), wheels, async handlers. */
+  waitingOn: string[];
+  /** Times the kernel has dispatched a queued event to it: Coro::Debug's USES. */
+  uses: number;
+  /** A task's description (Coro's `desc`). */
+  desc: string | undefined;
+  /** Where it began its current wait (file:line), when the kernel's `callerInfo` is on. */
+  where: string | undefined;
+}
+
+/** What `ps()` lists about what a session waits on: the names of what holds it. */
+export function waitingOn(s: Session): string[] {
+  const names: string[] = [];
+  if (s._async !== undefined) for (const event of s._async) if (event !== 'task') names.push(`async handler ${event}`);
+  for (const thing of s._owned ?? []) if (thing._holdName !== undefined) names.push(thing._holdName);
+  return names;
+}
+
+const STATE_LETTER = { running: 'U', ready: 'R', waiting: 'W', idle: 'I' } as const;
+
+/**
+ * `ps()` as a table in the manner of Coro::Debug's `ps`: ID, SC (state: r[U]nning, [R]eady,
+ * [W]aiting, [I]dle), USES, Description (a task's desc, else the session's aliases) and Where
+ * (what it waits on, and file:line with `callerInfo`).
+ */
+export function formatPs(rows: readonly SessionReport[]): string {
+  const lines = [['ID', 'SC', 'USES', 'Description', 'Where']];
+  for (const r of rows) {
+    const desc = r.desc ?? (r.aliases.length > 0 ? `[${r.aliases.join(', ')}]` : '-');
+    const where = [r.where === undefined ? '' : `[${r.where}]`, r.waitingOn.join(', ')].filter((x) => x !== '').join(' ') || '-';
+    lines.push([String(r.id), `${STATE_LETTER[r.state]}-`, String(r.uses), desc, where]);
+  }
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  return lines
+    .map((l) => l.map((cell, i) => (i === 0 || i === 2 ? cell.padStart(widths[i]!) : i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join(' '))
+    .join('\n');
 }
 
 /** Why the kernel keeps a session (`ps()`, stall reports): POE's reference count, by what holds it. */

@@ -32,3 +32,29 @@ export class TimerHandle {
     this.remove();
   }
 }
+
+/**
+ * An idle watcher as an object (`kernel.idle(event)`): disposing of it (`using`, `remove()`)
+ * removes the watcher. The id works with `kernel.idleRemove` too.
+ */
+export class IdleHandle {
+  readonly #kernel: Kernel;
+  /** The watcher's id. */
+  readonly id: number;
+
+  /** @internal Made by `kernel.idle()`. */
+  constructor(kernel: Kernel, id: number) {
+    this.#kernel = kernel;
+    this.id = id;
+  }
+
+  /** Removes the watcher; true if it was still there. Any session may call it. */
+  remove(): boolean {
+    return this.#kernel.idleRemove(this.id);
+  }
+
+  /** Removes the watcher. */
+  [Symbol.dispose](): void {
+    this.remove();
+  }
+}

@@ -117,6 +117,12 @@ export class Session<out E = Untyped, H = unknown> {
   _owned: Set<Owned> | undefined = undefined;
   /** @internal the events of this session's async handlers still running (each one holds it) */
   _async: string[] | undefined = undefined;
+  /** @internal times the kernel dispatched a queued event to it (ps's USES, as Coro::Debug counts) */
+  _uses = 0;
+  /** @internal a description for `ps()` (a task's `desc`, Coro's `$coro->{desc}`) */
+  _desc: string | undefined = undefined;
+  /** @internal where the session last began to wait on a kernel primitive (file:line, with `callerInfo`) */
+  _where: string | undefined = undefined;
   /** @internal */ _phase: Phase = Phase.Running;
   /** @internal */ _gcMarked = false;
 
