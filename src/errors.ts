@@ -30,7 +30,6 @@ export type PoeErrorCode =
   | 'ERR_POE_WHEEL_NO_STDIN'
   | 'ERR_POE_WHEEL_SPAWN'
   | 'ERR_POE_WAIT_TIMEOUT'
-  | 'ERR_POE_WAIT_STOPPED'
   | 'ERR_POE_SEMAPHORE_OVERFLOW'
   | 'ERR_POE_CHANNEL_SHUTDOWN'
   | 'ERR_POE_TASK_NOT_IN_TASK';
@@ -133,7 +132,7 @@ export class PoeWaitError extends PoeError {
   }
 
   readonly waitingOn: string;
-  constructor(code: 'ERR_POE_WAIT_TIMEOUT' | 'ERR_POE_WAIT_STOPPED', waitingOn: string, message: string) {
+  constructor(code: 'ERR_POE_WAIT_TIMEOUT', waitingOn: string, message: string) {
     super(code, message);
     this.name = 'PoeWaitError';
     this.waitingOn = waitingOn;
