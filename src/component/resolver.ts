@@ -245,11 +245,15 @@ export class Resolver {
   readonly #tries: number;
   readonly #max: number;
   readonly #channels = new Map<string, Channel>();
+  /** The channel of the spawn-time settings, which most requests use. */
+  #default: Channel | undefined;
   readonly #pending = new Map<ResolverRequestId, Pending>();
   /** Requests waiting for a slot, oldest first; cancelled ones are skipped when reached. */
   #queue: Pending[] = [];
   #head = 0;
   #inFlight = 0;
+  /** The session's hold, taken while any query is on the wire. */
+  #held = false;
   #nextId = 0;
   #shutdown = false;
 
@@ -279,6 +283,7 @@ export class Resolver {
           this.#shutdown = true;
           ctx.kernel.aliasRemove(this.#alias);
         },
+        got_bad_request: (_ctx: Ctx, p: Pending, error: string) => this.#deliver(p, error, undefined),
         got_dns_response: (_ctx: Ctx, p: Pending, err: NodeJS.ErrnoException | null, answers: unknown) => this.#answered(p, err, answers),
         _stop: () => this.#stopped(),
       },
@@ -343,9 +348,7 @@ export class Resolver {
     if (!(active instanceof Session)) {
       throw new PoeError('ERR_POE_KERNEL_NOT_IN_SESSION', `${WHAT}: resolve with \`event\` must be called from a session's handler (the response goes to that session); without \`event\` it returns a promise`);
     }
-    if (sessionStopped(this.#session)) return this.#submit(request, active, undefined);
-    // As POE: a call into the component's session, whose SENDER is the requester.
-    return this.#kernel.call(this.#session, 'resolve', request) as ResolverRequestId;
+    return this.#submit(request, active, undefined);
   }
 
   /**
@@ -406,6 +409,7 @@ export class Resolver {
   }
 
   #channel(timeout: number, servers: string[]): Channel {
+    if (timeout === this.#timeout && servers === this.#servers && this.#default !== undefined) return this.#default;
     const key = `${timeout}\0${servers.join(',')}`;
     let ch = this.#channels.get(key);
     if (ch === undefined) {
@@ -414,6 +418,7 @@ export class Resolver {
       ch = { resolver, flight: 0, live: 0 };
       this.#channels.set(key, ch);
     }
+    if (timeout === this.#timeout && servers === this.#servers) this.#default = ch;
     return ch;
   }
 
@@ -445,8 +450,10 @@ export class Resolver {
       done: false,
     };
     if (error !== undefined) {
-      // Never sent: answered at once, through the queue for the event form.
-      this.#deliver(p, error, undefined);
+      // Never sent: answered at once, through the queue for the event form, and from the
+      // component's session as every response is (POE's SENDER), unless it is gone.
+      if (sender === undefined || sessionStopped(this.#session) || this.#kernel.getActiveSession() === this.#session) this.#deliver(p, error, undefined);
+      else this.#kernel.call(this.#session, 'got_bad_request', p, error);
       return id;
     }
     if (sender !== undefined) p.held = this.#kernel.refcountIncrement(sender.ID, TAG) !== undefined;
@@ -466,10 +473,14 @@ export class Resolver {
 
   #send(p: Pending): void {
     p.sent = true;
+    // One hold while anything is on the wire, as a wheel holds its session while it watches.
     this.#inFlight++;
+    if (!this.#held) {
+      this.#held = true;
+      this.#kernel._hold(this.#session, 1);
+    }
     p.channel.flight++;
     p.channel.live++;
-    this.#kernel._hold(this.#session, 1);
     const session = this.#session;
     const kernel = this.#kernel;
     try {
@@ -495,8 +506,11 @@ export class Resolver {
       p.channel.live--;
       this.#deliver(p, err ? (err.code ?? 'EFORMERR') : undefined, err ? undefined : answers);
     }
-    this.#kernel._hold(this.#session, -1);
     this.#pump();
+    if (this.#inFlight === 0 && this.#held) {
+      this.#held = false;
+      this.#kernel._hold(this.#session, -1);
+    }
   }
 
   #pump(): void {
@@ -553,5 +567,6 @@ export class Resolver {
     for (const ch of this.#channels.values()) if (ch.flight > 0) ch.resolver.cancel();
     this.#queue = [];
     this.#head = 0;
+    this.#held = false; // the kernel drops a stopped session's holds
   }
 }

@@ -182,8 +182,9 @@ describe('Resolver: bad requests are error responses, never exceptions', () => {
           resolver.resolve({ event: 'answer', host: 42 as unknown as string, context: 7 });
           resolver.resolve({ event: 'answer', host: 'host.test', type: 'mx' as 'MX', context: 8 });
         },
-        answer: (_ctx: Ctx, r: ResolverResponse) => {
-          k.say(`${String(r.context)} ${r.error ?? JSON.stringify(r.response)}`);
+        answer: (ctx: Ctx, r: ResolverResponse) => {
+          // From the component's session, as every response (POE's SENDER).
+          k.say(`${String(r.context)} ${r.error ?? JSON.stringify(r.response)}${(ctx.sender as Session).ID === resolver.ID ? '' : ' (wrong sender)'}`);
           if (r.context === 8) resolver.shutdown();
         },
       },
