@@ -166,7 +166,9 @@ export async function measureDns(c, self) {
   }
   const perSecond = median(runs.poe.map((r) => r.perSecond));
   const baselinePerSecond = median(runs.base.map((r) => r.perSecond));
-  const resolved = new Set([...runs.poe, ...runs.base, ...runs.poco].map((r) => r.resolved));
+  // POE::Component::Client::DNS sends every query at once and may lose replies under load
+  // (what maxOutstanding is for): its count is reported, not checked.
+  const resolved = new Set([...runs.poe, ...runs.base].map((r) => r.resolved));
   if (resolved.size > 1) errors.push(`the sides resolved different counts: ${[...resolved].join(' vs ')}`);
   const record = {
     case: c.name,
@@ -187,6 +189,7 @@ export async function measureDns(c, self) {
     const poco = median(runs.poco.map((r) => r.perSecond));
     record.poeClientDnsPerSecond = poco;
     record.vsPoe = ratio(perSecond, poco);
+    record.poeClientDnsResolved = runs.poco.map((r) => r.resolved);
     if (!withPoe) record.poeClientDnsMissing = fallback ?? 'perl with POE::Component::Client::DNS is missing';
   }
   if (errors.length) record.errors = errors;
