@@ -137,6 +137,19 @@ export type { ClientTCPConnectedContext, ClientTCPConnectedHeap, ClientTCPContex
 export type { FilterClass, FilterSpec } from './component/options.js';
 export type { WheelId, WheelOwner } from './wheel/wheel.js';
 // end components
+// components: Resolver (Client::DNS)
+export { Resolver } from './component/resolver.js';
+export type {
+  ResolverAnswers,
+  ResolverEventRequest,
+  ResolverOptions,
+  ResolverPromiseRequest,
+  ResolverRequestFields,
+  ResolverRequestId,
+  ResolverResponse,
+  ResolverType,
+} from './component/resolver.js';
+// end Resolver
 
 /**
  * The process's default kernel, shared by the ESM and CJS builds of poe-ts.
