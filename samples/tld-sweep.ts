@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Kernel, Resolver } from '../src/index.js';
+import { CondVar, Kernel, Resolver } from '../src/index.js';
 
 export interface TldSweepOptions {
   /** The name looked up under each TLD. */
@@ -29,20 +29,6 @@ export interface TldSweepOptions {
   out?: (line: string) => void;
   /** The kernel to run in. @default a new Kernel */
   kernel?: Kernel;
-}
-
-/** What AnyEvent's condvar does with begin/end: `wait` settles once every begin has its end. */
-// TODO(condvar): a stand-in until poe-ts has CondVar; swap it in (begin, end, wait) when it lands.
-function condvar(): { begin: () => void; end: () => void; wait: () => Promise<void> } {
-  let count = 0;
-  let wake: (() => void) | undefined;
-  return {
-    begin: () => void count++,
-    end: () => {
-      if (--count === 0) wake?.();
-    },
-    wait: () => (count === 0 ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve))),
-  };
 }
 
 /** Perl's `split("\n", $text)`: no trailing empty fields. */
@@ -68,7 +54,7 @@ export function start(options: TldSweepOptions): { kernel: Kernel; done: Promise
     // ignore the comment and the test TLDs
     const domains = split(domainlist).filter((d) => !/^(#|XN--)/.test(d));
 
-    const c = condvar();
+    const c = new CondVar({ kernel });
 
     const domainresults: Record<string, string> = {};
 
