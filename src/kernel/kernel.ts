@@ -1822,6 +1822,11 @@ export class Kernel<E = Untyped> {
    */
   ps(): SessionReport[] {
     const running = this._waiter();
+    // The running session is where ps() was called from, as Coro::Debug shows it.
+    if (running !== undefined && this.#callerInfo) {
+      const [file, line] = callerOf(this.ps);
+      running._where = file === undefined ? undefined : `${file}:${line ?? '?'}`;
+    }
     return this.#sessions.descendants(undefined).map((s) => {
       const waits = waitingOn(s);
       return {

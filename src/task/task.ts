@@ -3,7 +3,7 @@ import { AsyncScope, runInScope } from '../kernel/async-scope.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { EventArgs, EventName, InlineStates, Untyped } from '../session/types.js';
-import { Wait, type WaitOptions } from './wait.js';
+import { Wait, type WaitOptions, whereOf } from './wait.js';
 
 /** Options of `task()`. */
 export interface TaskOptions<E = Untyped, H = Record<string, unknown>> {
@@ -212,6 +212,7 @@ export function task<R, E = Untyped, H = Record<string, unknown>>(body: (task: T
 export function cede(): Promise<void> {
   const kernel = Kernel.current();
   const session = kernel._waiter();
+  if (session !== undefined && kernel._callerInfo) session._where = whereOf(cede);
   let done = false;
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));

@@ -106,10 +106,7 @@ export class Wait<T> implements Owned {
     if (s === undefined) return;
     this.kernel._hold(s, 1);
     (s._owned ??= new Set()).add(this);
-    if (this.kernel._callerInfo) {
-      const [file, line] = callerOf(skip);
-      s._where = file === undefined ? undefined : `${file}:${line ?? '?'}`;
-    }
+    if (this.kernel._callerInfo) s._where = whereOf(skip);
   }
 
   #release(): void {
@@ -228,4 +225,10 @@ export class Wait<T> implements Owned {
 /** True for `(session, event, ...)` arguments: the event form of a wait. */
 export function isEventForm(args: readonly unknown[]): boolean {
   return args.length > 0 && args[0] instanceof Session;
+}
+
+/** `file:line` of the code that called `skip`, for `ps()`'s Where. */
+export function whereOf(skip: (...args: never[]) => unknown): string | undefined {
+  const [file, line] = callerOf(skip);
+  return file === undefined ? undefined : `${file}:${line ?? '?'}`;
 }
