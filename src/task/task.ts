@@ -1,5 +1,6 @@
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 import { AsyncScope, runInScope } from '../kernel/async-scope.js';
+import { callerOf } from '../kernel/caller.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { EventArgs, EventName, InlineStates, Untyped } from '../session/types.js';
@@ -212,6 +213,11 @@ export function task<R, E = Untyped, H = Record<string, unknown>>(body: (task: T
 export function cede(): Promise<void> {
   const kernel = Kernel.current();
   const session = kernel._waiter();
+  if (session !== undefined && kernel._callerInfo) {
+    // ps() shows where a task ceded, as it shows where one waits on a primitive.
+    const [file, line] = callerOf(cede);
+    session._where = file === undefined ? undefined : `${file}:${line ?? '?'}`;
+  }
   let done = false;
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
