@@ -188,6 +188,11 @@ export class Kernel<E = Untyped> {
   #activeEvent = '';
   /** Nesting of trapped dispatches; without the trap an exception unwinds to the outermost. */
   #depth = 0;
+  /** Counts dispatches (handlers and wake-ups), so `interval()` knows when one began. */
+  #turn = 0;
+  /** The dispatch whose clock reading `#intervalBase` holds. */
+  #baseTurn = -1;
+  #intervalBase = 0;
   #marked: Session[] = [];
   #exception: unknown = undefined;
   #hasException = false;
@@ -454,7 +459,7 @@ export class Kernel<E = Untyped> {
   }
 
   /** One path for the six timer calls (see TimerCall): POE's checks, errno and return values. */
-  #setTimer(call: TimerCall, event: string | undefined, time: number | undefined, args: unknown[], skip: (...args: never[]) => unknown): number | undefined {
+  #setTimer(call: TimerCall, event: string | undefined, time: number | undefined, args: unknown[], skip: (...args: never[]) => unknown, base?: number): number | undefined {
     if (event === undefined || event === null || (!call.replaces && (time === undefined || time === null))) {
       const what = call.epoch ? 'time' : 'delay';
       const message =
@@ -470,7 +475,7 @@ export class Kernel<E = Untyped> {
       if (time === undefined || time === null) return 0;
     }
     const t = time as number;
-    const now = (this.#now = this.#clock.now());
+    const now = base ?? (this.#now = this.#clock.now());
     const due = call.epoch ? t - this.#clock.wall(now) + now : now + t;
     const wall = call.epoch ? t : this.#clock.wall(now) + t;
     const caller = this.#callerInfo ? callerOf(skip) : NO_CALLER;
@@ -712,6 +717,7 @@ export class Kernel<E = Untyped> {
     this.#activeEvent = event;
     Kernel.#dispatching = this;
     this.#depth++;
+    this.#turn++;
     try {
       return session._invoke(this as Kernel, sender, event, args, file, line, fromState);
     } catch (err) {
@@ -751,6 +757,7 @@ export class Kernel<E = Untyped> {
     this.#activeEvent = '';
     Kernel.#dispatching = this;
     this.#depth++;
+    this.#turn++;
     let ret: unknown;
     try {
       ret = fn();
@@ -1265,7 +1272,9 @@ export class Kernel<E = Untyped> {
    * with `args` every `every` seconds, the first time after `after` seconds (default: `every`).
    * Firings are due at fixed multiples of `every` from the first, so they do not drift. It
    * keeps the session alive, like any timer, until removed: through the handle (`using`,
-   * `remove()`), or by id with `alarmRemove` and the other `alarm_*` calls. Not in POE.
+   * `remove()`), or by id with `alarmRemove` and the other `alarm_*` calls. As AnyEvent's
+   * `after` counts from the loop's time, intervals made in one handler count from one clock
+   * reading, so they keep in step. Not in POE.
    */
   interval(event: EventName<E>, every: number | IntervalSpec, ...args: unknown[]): TimerHandle | undefined {
     const scope = this.#scoped('interval');
@@ -1278,10 +1287,25 @@ export class Kernel<E = Untyped> {
     if (typeof period !== 'number' || !(period > 0) || period === Infinity) {
       throw new PoeArgumentError('ERR_POE_KERNEL_BAD_TIME', `Expected interval \`every\` to be a number of seconds > 0, got ${describe(period)}`);
     }
-    const id = this.#setTimer(TIMER.delaySet, event, spec.after ?? period, args, this.interval);
+    const id = this.#setTimer(TIMER.delaySet, event, spec.after ?? period, args, this.interval, this.#startOfTurn());
     if (id === undefined) return undefined;
     this.#events.repeat(this.#events.timer(id)!, period);
     return new TimerHandle(this as Kernel, id);
+  }
+
+  /**
+   * What intervals made now count from: one clock reading per dispatch, so the watchers a
+   * handler makes one after another start together and fire together at every common multiple
+   * of their periods (AnyEvent's timers count from the loop's cached `now`). Outside any
+   * dispatch (code after an `await`) each reads the clock.
+   */
+  #startOfTurn(): number | undefined {
+    if (this.#depth === 0) return undefined;
+    if (this.#baseTurn !== this.#turn) {
+      this.#baseTurn = this.#turn;
+      this.#intervalBase = this.#now = this.#clock.now();
+    }
+    return this.#intervalBase;
   }
 
   /**
