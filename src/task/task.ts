@@ -49,6 +49,8 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
 
   /** @internal Made by `task()`. */
   constructor(body: (task: Task<R, E, H>) => R | PromiseLike<R>, options: TaskOptions<E, H>) {
+    // Checked before the session exists: a bad option must not leave a started session behind.
+    if (options.desc !== undefined) checkDesc(options.desc);
     const kernel = options.kernel ?? Kernel.current();
     this.kernel = kernel;
     const alias = options.alias;
@@ -95,9 +97,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
     return (this.session as Session)._desc;
   }
   set desc(value: string | undefined) {
-    if (value !== undefined && typeof value !== 'string') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected task \`desc\` to be a string, got ${describe(value)}`);
-    }
+    if (value !== undefined) checkDesc(value);
     (this.session as Session)._desc = value;
   }
 
@@ -187,6 +187,10 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
   cede(): Promise<void> {
     return cede();
   }
+}
+
+function checkDesc(value: unknown): void {
+  if (typeof value !== 'string') throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected task \`desc\` to be a string, got ${describe(value)}`);
 }
 
 /**
