@@ -216,6 +216,9 @@ export function task<R, E = Untyped, H = Record<string, unknown>>(body: (task: T
 export function cede(): Promise<void> {
   const kernel = Kernel.current();
   const session = kernel._waiter();
+  // The main line with no session left: nothing to cede to, and a wake queued now would stay
+  // in the kernel's queue (a leak) until some later run dispatched it.
+  if (session === undefined && kernel.sessionCount === 0) return Promise.resolve();
   let done = false;
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
