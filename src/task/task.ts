@@ -3,7 +3,7 @@ import { AsyncScope, runInScope } from '../kernel/async-scope.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { EventArgs, EventName, InlineStates, Untyped } from '../session/types.js';
-import { Wait, type WaitOptions } from './wait.js';
+import { Wait, type WaitOptions, resolvedNow } from './wait.js';
 
 /** Options of `task()`. */
 export interface TaskOptions<E = Untyped, H = Record<string, unknown>> {
@@ -149,7 +149,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
     if (kept !== undefined) {
       const args = kept.shift()!;
       if (kept.length === 0) this.#inbox.delete(event);
-      return Promise.resolve(args as EventArgs<E, K>);
+      return resolvedNow(this.kernel, args as EventArgs<E, K>);
     }
     const list = this.#nexts.get(event) ?? [];
     const { wait, promise } = Wait.promise<unknown[]>(
