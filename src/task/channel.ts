@@ -30,7 +30,14 @@ export class Channel<T> {
   readonly #putters: Wait<undefined>[] = [];
   #shutdown = false;
   readonly #leaveGet = (w: Wait<T | undefined>): void => leave(this.#getters, w);
-  readonly #leavePut = (w: Wait<undefined>): void => leave(this.#putters, w);
+  readonly #leavePut = (w: Wait<undefined>): void => {
+    const i = this.#putters.indexOf(w);
+    if (i < 0) return;
+    // A put that gives up (timeout, abort, its session freed) takes its item back: the waiting
+    // puts' items are the last ones, in the same order.
+    this.#items.splice(this.#items.length - this.#putters.length + i, 1);
+    this.#putters.splice(i, 1);
+  };
 
   constructor(maxsize = 0, options: ChannelOptions = {}) {
     if (!Number.isInteger(maxsize) || maxsize < 0) {
