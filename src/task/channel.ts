@@ -1,7 +1,7 @@
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm } from './wait.js';
+import { Wait, type WaitOptions, isEventForm, resolvedNow } from './wait.js';
 
 /** Options of `new Channel(maxsize, options)`. */
 export interface ChannelOptions {
@@ -30,7 +30,14 @@ export class Channel<T> {
   readonly #putters: Wait<undefined>[] = [];
   #shutdown = false;
   readonly #leaveGet = (w: Wait<T | undefined>): void => leave(this.#getters, w);
-  readonly #leavePut = (w: Wait<undefined>): void => leave(this.#putters, w);
+  readonly #leavePut = (w: Wait<undefined>): void => {
+    const i = this.#putters.indexOf(w);
+    if (i < 0) return;
+    // A put that gives up (timeout, abort, its session freed) takes its item back: the waiting
+    // puts' items are the last ones, in the same order.
+    this.#items.splice(this.#items.length - this.#putters.length + i, 1);
+    this.#putters.splice(i, 1);
+  };
 
   constructor(maxsize = 0, options: ChannelOptions = {}) {
     if (!Number.isInteger(maxsize) || maxsize < 0) {
@@ -66,7 +73,7 @@ export class Channel<T> {
       // A get was waiting: it takes the item now, so the put has its get.
       getter.settle(item);
       if (eventForm) Wait.event<undefined>(this.kernel, 'Channel.put', this.#leavePut, rest[0], rest[1], rest.slice(2), this.put).settle(undefined);
-      else return Promise.resolve();
+      else return resolvedNow(this.kernel, undefined);
       return;
     }
     this.#items.push(item);
@@ -78,7 +85,7 @@ export class Channel<T> {
       else wait.settle(undefined);
       return;
     }
-    if (!blocks) return Promise.resolve();
+    if (!blocks) return resolvedNow(this.kernel, undefined);
     const { wait, promise } = Wait.promise<undefined>(this.kernel, 'Channel.put', this.#leavePut, rest[0] as WaitOptions | undefined, this.put);
     if (wait.waiting) this.#putters.push(wait);
     return promise;
@@ -95,7 +102,7 @@ export class Channel<T> {
     const eventForm = isEventForm(args);
     if (this.size > 0 || this.#shutdown) {
       const item = this.#take();
-      if (!eventForm) return Promise.resolve(item);
+      if (!eventForm) return resolvedNow(this.kernel, item);
       Wait.event<T | undefined>(this.kernel, 'Channel.get', this.#leaveGet, args[0], args[1], args.slice(2), this.get).settle(item);
       return;
     }

@@ -1,7 +1,7 @@
 import { PoeArgumentError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm } from './wait.js';
+import { Wait, type WaitOptions, isEventForm, rejectedNow, resolvedNow } from './wait.js';
 
 /** Options of `new CondVar(options)`. */
 export interface CondVarOptions<T> {
@@ -97,9 +97,7 @@ export class CondVar<T = unknown> {
       else wait.settle(this.#value as T);
       return;
     }
-    // AnyEvent croaks with any value: the error is whatever was given to croak().
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (this.#ready) return this.#croaked ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
+    if (this.#ready) return this.#croaked ? rejectedNow(this.kernel, this.#error) : resolvedNow(this.kernel, this.#value as T);
     const { wait, promise } = Wait.promise<T>(this.kernel, 'CondVar.recv', this.#leave, args[0] as WaitOptions | undefined, this.recv);
     if (wait.waiting) this.#waiters.push(wait);
     return promise;

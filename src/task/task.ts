@@ -3,7 +3,7 @@ import { AsyncScope, runInScope } from '../kernel/async-scope.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { EventArgs, EventName, InlineStates, Untyped } from '../session/types.js';
-import { Wait, type WaitOptions, whereOf } from './wait.js';
+import { Wait, type WaitOptions, resolvedNow, whereOf } from './wait.js';
 
 /** Options of `task()`. */
 export interface TaskOptions<E = Untyped, H = Record<string, unknown>> {
@@ -49,6 +49,8 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
 
   /** @internal Made by `task()`. */
   constructor(body: (task: Task<R, E, H>) => R | PromiseLike<R>, options: TaskOptions<E, H>) {
+    // Checked before the session exists: a bad option must not leave a started session behind.
+    if (options.desc !== undefined) checkDesc(options.desc);
     const kernel = options.kernel ?? Kernel.current();
     this.kernel = kernel;
     const alias = options.alias;
@@ -95,9 +97,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
     return (this.session as Session)._desc;
   }
   set desc(value: string | undefined) {
-    if (value !== undefined && typeof value !== 'string') {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected task \`desc\` to be a string, got ${describe(value)}`);
-    }
+    if (value !== undefined) checkDesc(value);
     (this.session as Session)._desc = value;
   }
 
@@ -149,7 +149,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
     if (kept !== undefined) {
       const args = kept.shift()!;
       if (kept.length === 0) this.#inbox.delete(event);
-      return Promise.resolve(args as EventArgs<E, K>);
+      return resolvedNow(this.kernel, args as EventArgs<E, K>);
     }
     const list = this.#nexts.get(event) ?? [];
     const { wait, promise } = Wait.promise<unknown[]>(
@@ -189,6 +189,10 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
   }
 }
 
+function checkDesc(value: unknown): void {
+  if (typeof value !== 'string') throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected task \`desc\` to be a string, got ${describe(value)}`);
+}
+
 /**
  * Makes a task: a session running `body` (Coro's `async { ... }`). The body starts at its turn
  * in the kernel's queue. Returns the Task (its session, `desc`, `next`, `join`).
@@ -213,6 +217,9 @@ export function cede(): Promise<void> {
   const kernel = Kernel.current();
   const session = kernel._waiter();
   if (session !== undefined && kernel._callerInfo) session._where = whereOf(cede);
+  // The main line with no session left: nothing to cede to, and a wake queued now would stay
+  // in the kernel's queue (a leak) until some later run dispatched it.
+  if (session === undefined && kernel.sessionCount === 0) return Promise.resolve();
   let done = false;
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));

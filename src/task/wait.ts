@@ -70,6 +70,8 @@ export class Wait<T> implements Owned {
     const wait = new Wait<T>(kernel, session, name, undefined, [], leave);
     wait.#hold(skip);
     if (options !== undefined) wait.#limits(options);
+    // Already over (an aborted signal): its code goes on before the next event, as after a wait.
+    if (!wait.waiting) kernel._handoff();
     kernel._parked();
     const inner = wait.promise!;
     const promise = session === undefined ? kernel._runMain(name, () => wait.#mainDone, inner, (err) => wait.#fail(err, false)) : inner;
@@ -220,6 +222,24 @@ export class Wait<T> implements Owned {
     this.#leave(this);
     this.#release();
   }
+}
+
+/**
+ * A promise-form wait that is over as it begins (a free unit, a kept item, a ready condvar):
+ * the code awaiting it goes on before the next queued event, as it does after a wait, and
+ * not only once the kernel's whole batch has run.
+ */
+export function resolvedNow<T>(kernel: Kernel, value: T): Promise<T> {
+  kernel._handoff();
+  return Promise.resolve(value);
+}
+
+/** {@link resolvedNow} for a wait that fails as it begins (a croaked condvar). */
+export function rejectedNow<T>(kernel: Kernel, err: unknown): Promise<T> {
+  kernel._handoff();
+  // What was given to croak(), whatever it is, is what the waiter gets.
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+  return Promise.reject(err);
 }
 
 /** True for `(session, event, ...)` arguments: the event form of a wait. */

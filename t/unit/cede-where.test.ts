@@ -1,7 +1,7 @@
 /**
  * ps() shows where each task waits (Coro::Debug's Where column) when the kernel records
  * callers: a task that ceded is shown at its `cede()`, as one waiting on a primitive is shown
- * at its `down()` or `get()`.
+ * at its `down()` or `get()`, and the running one at the line that called `ps()`.
  */
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
@@ -17,11 +17,12 @@ test('a task that ceded is shown in ps() at the line of its cede()', async () =>
   let line = 0;
   let rows: { id: number; state: string; where: string | undefined }[] = [];
   task(async () => { line = here(); await cede(); }, { kernel, desc: 'cedes' });
-  task(() => { rows = kernel.ps().map(({ id, state, where }) => ({ id, state, where })); }, { kernel, desc: 'looks' });
+  let psLine = 0;
+  task(() => { psLine = here(); rows = kernel.ps().map(({ id, state, where }) => ({ id, state, where })); }, { kernel, desc: 'looks' });
   await run();
   expect(line).toBeGreaterThan(0);
   expect(rows).toEqual([
     { id: 1, state: 'ready', where: `${file}:${line}` },
-    { id: 2, state: 'running', where: undefined },
+    { id: 2, state: 'running', where: `${file}:${psLine}` },
   ]);
 });
