@@ -1,7 +1,7 @@
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm } from './wait.js';
+import { RESOLVED, Wait, type WaitOptions, isEventForm } from './wait.js';
 
 /** Options of `new Channel(maxsize, options)`. */
 export interface ChannelOptions {
@@ -66,7 +66,7 @@ export class Channel<T> {
       // A get was waiting: it takes the item now, so the put has its get.
       getter.settle(item);
       if (eventForm) Wait.event<undefined>(this.kernel, 'Channel.put', this.#leavePut, rest[0], rest[1], rest.slice(2), this.put).settle(undefined);
-      else return Promise.resolve();
+      else return RESOLVED;
       return;
     }
     this.#items.push(item);
@@ -78,7 +78,7 @@ export class Channel<T> {
       else wait.settle(undefined);
       return;
     }
-    if (!blocks) return Promise.resolve();
+    if (!blocks) return RESOLVED;
     const { wait, promise } = Wait.promise<undefined>(this.kernel, 'Channel.put', this.#leavePut, rest[0] as WaitOptions | undefined, this.put);
     if (wait.waiting) this.#putters.push(wait);
     return promise;

@@ -1,7 +1,7 @@
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm } from './wait.js';
+import { RESOLVED, Wait, type WaitOptions, isEventForm } from './wait.js';
 
 /** Options of `new Semaphore(count, options)`. */
 export interface SemaphoreOptions {
@@ -84,7 +84,7 @@ export class Semaphore {
     }
     if (this.#count > 0 && this.#waiters.length === 0) {
       this.#count--;
-      return Promise.resolve();
+      return RESOLVED;
     }
     const { wait, promise } = Wait.promise<undefined>(this.kernel, 'Semaphore.down', this.#leave, args[0] as WaitOptions | undefined, this.down);
     if (wait.waiting) this.#waiters.push(wait);
