@@ -212,21 +212,30 @@ export function task<R, E = Untyped, H = Record<string, unknown>>(body: (task: T
 export function cede(): Promise<void> {
   const kernel = Kernel.current();
   const session = kernel._waiter();
-  let done = false;
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  kernel._wakeSoon(session, () => {
-    done = true;
-    resolve();
-    kernel._handoff();
-  });
+  const turn = new CedeTurn(kernel);
+  kernel._wakeSoon(session, turn);
   kernel._parked();
-  if (session !== undefined) return promise;
-  return kernel._runMain('cede', () => done, promise, () => {
+  if (session !== undefined) return turn.promise;
+  return kernel._runMain('cede', () => turn.done, turn.promise, () => {
     // Every session ended before the turn came: there is nothing left to cede to.
-    done = true;
-    resolve();
+    turn.done = true;
+    turn.resolve();
   });
+}
+
+/** A `cede`'s turn in the kernel's queue: its promise resolves, and its code runs next (the handoff). */
+class CedeTurn {
+  done = false;
+  resolve!: () => void;
+  readonly promise: Promise<void>;
+  constructor(readonly kernel: Kernel) {
+    this.promise = new Promise<void>((r) => (this.resolve = r));
+  }
+  _turn(): void {
+    this.done = true;
+    this.resolve();
+    this.kernel._handoff();
+  }
 }
 
 /** The task whose code is running (its body, or a handler of its session), if any. Coro: `$Coro::current`. */
