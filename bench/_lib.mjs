@@ -86,13 +86,14 @@ export function anchorPath(name) {
 }
 
 /**
- * Runs `node [...nodeArgs] script ...args` with a time limit and resolves with the last JSON
- * object the child printed on stdout, or `{ error }` (the child's stderr tail, exit status or
- * the timeout). Never rejects.
+ * Runs `node [...nodeArgs] script ...args` (or `interpreter script ...args`, e.g. `perl`) with a
+ * time limit and resolves with the last JSON object the child printed on stdout, or `{ error }`
+ * (the child's stderr tail, exit status or the timeout). Never rejects.
  */
-export function runJsonChild(script, args, { nodeArgs = [], env = process.env, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
+export function runJsonChild(script, args, { nodeArgs = [], interpreter, env = process.env, timeoutMs = CHILD_TIMEOUT_MS } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = interpreter === undefined ? [process.execPath, ...nodeArgs, script, ...args] : [interpreter, script, ...args];
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timedOut = false;

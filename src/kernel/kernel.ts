@@ -111,6 +111,14 @@ const TIMER: Readonly<Record<'alarm' | 'alarmAdd' | 'delay' | 'delayAdd' | 'alar
 };
 
 /** The caller's file and line when `callerInfo` is off: one shared tuple, no array per event. */
+/**
+ * What a wake-up (ItemKind.Wake) runs: a function, or an object whose `_turn` it calls (a
+ * wait wakes through itself, with no closure made per wake-up).
+ */
+export type WakeFn = (() => unknown) | { _turn(): unknown };
+
+/** Settled once: `_parked` queues its microtask as a reaction to it. */
+const RESOLVED = Promise.resolve();
 const NO_CALLER: readonly [undefined, undefined] = [undefined, undefined];
 
 function checkEvent(event: unknown, what: string): asserts event is string {
@@ -527,7 +535,9 @@ export class Kernel<E = Untyped> {
     this.#awaitingPark = false;
     if (this.#chain > 0) {
       this.#chain--;
-      queueMicrotask(this.#resume);
+      // A reaction on a settled promise, not queueMicrotask: with async context tracking on
+      // (any async handler or task turns it on) queueMicrotask makes an AsyncResource per call.
+      void RESOLVED.then(this.#resume);
     }
   }
 
@@ -694,7 +704,7 @@ export class Kernel<E = Untyped> {
         this.#dispatchSignal(dest, item.name, item.args);
         break;
       case ItemKind.Wake:
-        this.#runWake(dest, item.args[0] as () => unknown);
+        this.#runWake(dest, item.args[0] as WakeFn);
         break;
       default:
         break; // GC marker: its only job was to hold the session until now
@@ -744,7 +754,7 @@ export class Kernel<E = Untyped> {
    * A wake-up (ItemKind.Wake): runs `fn` as `dest`'s turn, with `dest` active and the exception
    * trap; a promise it returns (a task's body) is followed as an async handler's.
    */
-  #runWake(dest: Target, fn: () => unknown): void {
+  #runWake(dest: Target, fn: WakeFn): void {
     if (dest !== this) {
       const s = dest as Session;
       if (s._phase === Phase.Stopped) return;
@@ -760,7 +770,7 @@ export class Kernel<E = Untyped> {
     this.#turn++;
     let ret: unknown;
     try {
-      ret = fn();
+      ret = typeof fn === 'function' ? fn() : fn._turn();
     } catch (err) {
       if (dest === this) this.#recordException(err);
       else this.#handlerFailed(err, dest as Session, this, 'task', undefined, undefined, undefined);
@@ -785,8 +795,11 @@ export class Kernel<E = Untyped> {
     return scope !== undefined && scope.kernel === this && scope.session._phase !== Phase.Stopped ? scope.session : undefined;
   }
 
-  /** @internal Queues `fn` to run as `dest`'s turn (the kernel's, for the main line) at the end of the FIFO. */
-  _wakeSoon(dest: Session | undefined, fn: () => unknown): void {
+  /**
+   * @internal Queues `fn` (or `fn._turn()`) to run as `dest`'s turn (the kernel's, for the main
+   * line) at the end of the FIFO.
+   */
+  _wakeSoon(dest: Session | undefined, fn: WakeFn): void {
     this.#enqueueFromKernel(ItemKind.Wake, dest ?? this, 'wake', [fn]);
   }
 

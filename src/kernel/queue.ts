@@ -78,8 +78,13 @@ export class Fifo<S> {
   /** Drops consumed slots. Call only when no batch cutoff is outstanding. */
   compact(): void {
     if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
+      // Truncating frees the backing store and the next push allocates one again: on a queue
+      // drained one item per batch (task handoffs) that is most of a batch's cost, so the
+      // spent slots stay until there are a few of them.
+      if (this.head >= 256) {
+        this.items.length = 0;
+        this.head = 0;
+      }
     } else if (this.head > 4096 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;

@@ -220,21 +220,30 @@ export function cede(): Promise<void> {
   // The main line with no session left: nothing to cede to, and a wake queued now would stay
   // in the kernel's queue (a leak) until some later run dispatched it.
   if (session === undefined && kernel.sessionCount === 0) return Promise.resolve();
-  let done = false;
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  kernel._wakeSoon(session, () => {
-    done = true;
-    resolve();
-    kernel._handoff();
-  });
+  const turn = new CedeTurn(kernel);
+  kernel._wakeSoon(session, turn);
   kernel._parked();
-  if (session !== undefined) return promise;
-  return kernel._runMain('cede', () => done, promise, () => {
+  if (session !== undefined) return turn.promise;
+  return kernel._runMain('cede', () => turn.done, turn.promise, () => {
     // Every session ended before the turn came: there is nothing left to cede to.
-    done = true;
-    resolve();
+    turn.done = true;
+    turn.resolve();
   });
+}
+
+/** A `cede`'s turn in the kernel's queue: its promise resolves, and its code runs next (the handoff). */
+class CedeTurn {
+  done = false;
+  resolve!: () => void;
+  readonly promise: Promise<void>;
+  constructor(readonly kernel: Kernel) {
+    this.promise = new Promise<void>((r) => (this.resolve = r));
+  }
+  _turn(): void {
+    this.done = true;
+    this.resolve();
+    this.kernel._handoff();
+  }
 }
 
 /** The task whose code is running (its body, or a handler of its session), if any. Coro: `$Coro::current`. */

@@ -4,6 +4,14 @@ import type { Item } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { Phase, Session, type Owned } from '../session/session.js';
 
+/**
+ * What a wait that is over at once resolves with: one settled promise for all of them (a
+ * `put` or `down` that does not wait makes no promise; `await` works on a shared one as well).
+ */
+export const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
+
+const NO_EXTRA: unknown[] = [];
+
 /** How long a promise-form wait may take, and a signal that cancels it. */
 export interface WaitOptions {
   /** Seconds on the kernel's clock (a ManualClock too); then the promise rejects with `ERR_POE_WAIT_TIMEOUT`. */
@@ -32,6 +40,8 @@ export class Wait<T> implements Owned {
   /** Event form: ARG1 is the error (undefined for a value), as CondVar's event form has it. */
   readonly #errorSlot: boolean;
   #resolve: ((value: T) => void) | undefined = undefined;
+  /** Promise form: what `_turn` resolves with. */
+  #value: T | undefined = undefined;
   #reject: ((err: unknown) => void) | undefined = undefined;
   readonly #leave: (w: Wait<T>) => void;
   #timer: Item | undefined = undefined;
@@ -67,7 +77,7 @@ export class Wait<T> implements Owned {
    */
   static promise<T>(kernel: Kernel, name: string, leave: (w: Wait<T>) => void, options: WaitOptions | undefined, skip: (...args: never[]) => unknown): { wait: Wait<T>; promise: Promise<T> } {
     const session = kernel._waiter();
-    const wait = new Wait<T>(kernel, session, name, undefined, [], leave);
+    const wait = new Wait<T>(kernel, session, name, undefined, NO_EXTRA, leave);
     wait.#hold(skip);
     if (options !== undefined) wait.#limits(options);
     // Already over (an aborted signal): its code goes on before the next event, as after a wait.
@@ -183,12 +193,17 @@ export class Wait<T> implements Owned {
       else this.kernel.post(this.session!, event, value, ...this.#extra);
       return;
     }
-    const resolve = this.#resolve!;
-    this.kernel._wakeSoon(this.session, () => {
-      this.#mainDone = true;
-      resolve(value);
-      this.kernel._handoff();
-    });
+    this.#value = value;
+    this.kernel._wakeSoon(this.session, this);
+  }
+
+  /** @internal The wake-up `settle` queued: the promise resolves and its code runs next (the handoff). */
+  _turn(): void {
+    const value = this.#value as T;
+    this.#value = undefined;
+    this.#mainDone = true;
+    this.#resolve!(value);
+    this.kernel._handoff();
   }
 
   /**
@@ -231,7 +246,7 @@ export class Wait<T> implements Owned {
  */
 export function resolvedNow<T>(kernel: Kernel, value: T): Promise<T> {
   kernel._handoff();
-  return Promise.resolve(value);
+  return value === undefined ? (RESOLVED as Promise<T>) : Promise.resolve(value);
 }
 
 /** {@link resolvedNow} for a wait that fails as it begins (a croaked condvar). */
