@@ -1,6 +1,7 @@
-// Coro suite: sessions that wait on something outside themselves. For now the DNS cases
-// (bench/_dns.mjs: poe-ts's Resolver against AnyEvent::DNS and POE::Component::Client::DNS);
-// the coro.* cases (channel, rendezvous, semaphore) join them here.
+// Coro suite: tasks and what they wait on. The coro.* cases (bench/_coro-primitives.mjs:
+// Channel unbounded and rendezvous, Semaphore, against bare promises and Coro) and the DNS
+// cases (bench/_dns.mjs: poe-ts's Resolver against AnyEvent::DNS and
+// POE::Component::Client::DNS).
 //
 //   node bench/coro.mjs [case ...]                   every case (or the named ones), one JSON line each
 //   node bench/coro.mjs --worker dns N SERVER        the poe-ts side of a DNS case (used internally)
@@ -10,13 +11,15 @@
 import { fileURLToPath } from 'node:url';
 import { RUNS, N_SCALE, note, scaled, selectCases } from './_lib.mjs';
 import { DNS_CASES, dnsWorker, measureDns } from './_dns.mjs';
+import { CASES as PRIMITIVE_CASES } from './_coro-primitives.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
 const CASES = [
   // ---- DNS (bench/_dns.mjs) ----
   ...DNS_CASES.map((c) => ({ ...c, measure: (x) => measureDns(x, SELF) })),
-  // ---- coro.* ----
+  // ---- coro.* (bench/_coro-primitives.mjs) ----
+  ...PRIMITIVE_CASES,
 ];
 
 async function main(selected) {

@@ -92,6 +92,34 @@ export class Channel<T> {
   }
 
   /**
+   * Adds `item` if that needs no wait: a `get` is waiting for it, or the channel has room
+   * (`put` would resolve at once). Returns false, adding nothing, when a `put` would wait.
+   * Throws `ERR_POE_CHANNEL_SHUTDOWN` after `shutdown()`. Not in Coro: the non-blocking path,
+   * so a producer that rarely waits makes no promise per item.
+   */
+  tryPut(item: T): boolean {
+    if (this.#shutdown) throw new PoeError('ERR_POE_CHANNEL_SHUTDOWN', 'Channel.tryPut after shutdown(): the channel takes no more items');
+    if (this.size === 0) {
+      const getter = this.#getters.shift();
+      if (getter !== undefined) {
+        getter.settle(item);
+        return true;
+      }
+    }
+    if (this.maxsize > 0 && (this.#putters.length > 0 || this.size + 1 >= this.maxsize)) return false;
+    this.#items.push(item);
+    return true;
+  }
+
+  /**
+   * Takes the oldest item if there is one, without waiting; `undefined` when the channel is
+   * empty. Thread::Queue's `dequeue_nb`.
+   */
+  tryGet(): T | undefined {
+    return this.size === 0 ? undefined : this.#take();
+  }
+
+  /**
    * Takes the oldest item, waiting for one while the channel is empty; `undefined` once it is
    * empty after `shutdown()`. Promise form, or event form `get(session, event, ...args)`
    * (posts `event` with `(item, ...args)`). Coro: `$channel->get`.

@@ -201,6 +201,46 @@ describe('put and get', () => {
   });
 });
 
+describe('tryPut and tryGet', () => {
+  test('they never wait: tryPut hands an item to a waiting getter or stores it while there is room, else adds nothing', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const rendezvous = new Channel<string>(1, { kernel });
+    const buffered = new Channel<string>(2, { kernel });
+    say(`rendezvous tryPut with nobody waiting: ${rendezvous.tryPut('lost?')}, size ${rendezvous.size}`);
+    say(`buffered tryPut: ${buffered.tryPut('kept')} then ${buffered.tryPut('no room')}, size ${buffered.size}`);
+    say(`buffered tryGet: ${String(buffered.tryGet())} then ${String(buffered.tryGet())}`);
+    task(
+      async () => {
+        say(`getter got ${String(await rendezvous.get())}`);
+      },
+      { kernel },
+    );
+    task(
+      () => {
+        say(`tryPut to the waiting getter: ${rendezvous.tryPut('handed')}, size ${rendezvous.size}`);
+        rendezvous.shutdown();
+        let threw = '';
+        try {
+          rendezvous.tryPut('late');
+        } catch (err) {
+          threw = (err as PoeError).code;
+        }
+        say(`tryPut after shutdown: ${threw}`);
+      },
+      { kernel },
+    );
+    await run();
+    expect(log).toEqual([
+      'rendezvous tryPut with nobody waiting: false, size 0',
+      'buffered tryPut: true then false, size 1',
+      'buffered tryGet: kept then undefined',
+      'tryPut to the waiting getter: true, size 0',
+      'tryPut after shutdown: ERR_POE_CHANNEL_SHUTDOWN',
+      'getter got handed',
+    ]);
+  });
+});
+
 describe('shutdown', () => {
   test('waiting getters get undefined; items put before it are still delivered; later gets undefined once empty; put throws', async () => {
     const { kernel, log, say, run } = makeKernel();
