@@ -301,6 +301,13 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     return this.#pending;
   }
 
+  /** Calls running in a worker now. */
+  get running(): number {
+    let n = 0;
+    for (const rec of this.#workers.values()) if (rec.call !== undefined) n++;
+    return n;
+  }
+
   /**
    * The running workers' ids: threadIds for threads, pids for processes; `.length` is how many.
    * IO::Async: `$code->workers` (the count, or the pids in list context).
