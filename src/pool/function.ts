@@ -195,6 +195,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
   #nextId = 0;
   /** `stop()`/`terminate()` wait for the last worker to go. */
   #gone: (() => void)[] = [];
+  #readyWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   protected constructor(options: FunctionOptions) {
     checkKeys(WHAT, options, KNOWN);
@@ -399,6 +400,25 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     return this.#allGone();
   }
 
+  /**
+   * Resolves once `min` workers have loaded the module (and run `init`): to time calls without
+   * the workers' start-up. Rejects with `ERR_POE_POOL_BAD_MODULE` when they cannot.
+   * IO::Async::Function: `$function->start` (which does not wait).
+   */
+  ready(): Promise<void> {
+    if (this.#broken !== undefined) return Promise.reject(this.#broken);
+    if (this.#readyCount() >= this.#min) return Promise.resolve();
+    const promise = new Promise<void>((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+    this.#refWorkers();
+    return promise;
+  }
+
+  #readyCount(): number {
+    let n = 0;
+    for (const rec of this.#workers.values()) if (rec.state === 'idle' || rec.state === 'busy') n++;
+    return n;
+  }
+
   #allGone(): Promise<void> {
     if (this.#workers.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#gone.push(resolve));
@@ -573,11 +593,17 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     if (msg.t === 'ready') {
       if (rec.state !== 'starting') return;
       rec.state = 'idle';
+      if (this.#readyWaiters.length > 0 && this.#readyCount() >= this.#min) {
+        for (const w of this.#readyWaiters.splice(0)) w.resolve();
+        this.#refWorkers();
+      }
       this.#idle(rec);
       return;
     }
     if (msg.t === 'bad') {
       this.#broken ??= new PoeError('ERR_POE_POOL_BAD_MODULE', `${WHAT}: ${msg.message ?? 'the module cannot be used'}`);
+      for (const w of this.#readyWaiters.splice(0)) w.reject(this.#broken);
+      this.#refWorkers();
       rec.state = 'closing';
       rec.handle.kill();
       for (const c of this.#takeQueue()) this.#finish(c, false, this.#broken);
@@ -702,10 +728,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       this.#held = true;
       this.#kernel._hold(this.#session, 1);
     }
-    if (!this.#reffed && this.#pending > 0) {
-      this.#reffed = true;
-      for (const rec of this.#workers.values()) rec.handle.ref(true);
-    }
+    this.#refWorkers();
   }
 
   #release(): void {
@@ -714,10 +737,18 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       this.#held = false;
       this.#kernel._hold(this.#session, -1);
     }
-    if (this.#reffed) {
-      this.#reffed = false;
-      for (const rec of this.#workers.values()) rec.handle.ref(false);
-    }
+    this.#refWorkers();
+  }
+
+  /**
+   * Workers keep Node's loop alive only while something waits for them (a call, `ready()`):
+   * an idle pool does not keep a program from ending. Exiting ones stay ref'd until gone.
+   */
+  #refWorkers(): void {
+    const on = this.#pending > 0 || this.#readyWaiters.length > 0;
+    if (on === this.#reffed) return;
+    this.#reffed = on;
+    for (const rec of this.#workers.values()) if (rec.state !== 'closing') rec.handle.ref(on);
   }
 
   /**
