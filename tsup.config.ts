@@ -15,10 +15,12 @@ for (const entry of readdirSync('samples', { withFileTypes: true })) {
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // pool-worker: the worker side of Function pools, a file of its own that worker threads and
+    // forked processes run (src/pool/backend.ts finds it beside the library).
+    entry: { index: 'src/index.ts', 'pool-worker': 'src/pool/worker-entry.ts' },
     format: ['esm', 'cjs'],
     // @internal members (kernel and session plumbing the wheels use) stay out of the shipped types.
-    dts: { compilerOptions: { stripInternal: true } },
+    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: true,
     target: 'node20',

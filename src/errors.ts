@@ -32,7 +32,12 @@ export type PoeErrorCode =
   | 'ERR_POE_WAIT_TIMEOUT'
   | 'ERR_POE_SEMAPHORE_OVERFLOW'
   | 'ERR_POE_CHANNEL_SHUTDOWN'
-  | 'ERR_POE_TASK_NOT_IN_TASK';
+  | 'ERR_POE_TASK_NOT_IN_TASK'
+  | 'ERR_POE_POOL_SHUTDOWN'
+  | 'ERR_POE_POOL_WORKER_DIED'
+  | 'ERR_POE_POOL_QUEUE_FULL'
+  | 'ERR_POE_POOL_BAD_MODULE'
+  | 'ERR_POE_CLONE';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for

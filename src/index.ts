@@ -138,6 +138,8 @@ export type { FilterClass, FilterSpec } from './component/options.js';
 export type { WheelId, WheelOwner } from './wheel/wheel.js';
 // end components
 // components: Resolver (Client::DNS)
+export { Function, DetachedCode } from './pool/function.js';
+export type { FunctionOptions, FunctionWorkers, DetachedCodeOptions, FunctionCallFields, FunctionEventCall, FunctionReturnCall, FunctionResultCall, FunctionPromiseCall } from './pool/function.js';
 export { Resolver } from './component/resolver.js';
 export type {
   ResolverAnswers,

@@ -1,6 +1,6 @@
 /**
  * What `npm install poe-ts` gives a user: the files `npm pack` would publish (the built
- * library, its types, the docs the README links to and their examples, LICENSE; no samples), types without the
+ * library (and the script its Function pools' workers run), its types, the docs the README links to and their examples, LICENSE; no samples), types without the
  * `@internal` plumbing, and types a strict consumer compiles against from both ESM and CJS.
  * Runs on the built package (`npm test` builds first).
  */
@@ -30,7 +30,8 @@ describe('npm pack', () => {
     const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
     // The docs' programs, each beside its output: the README links to them.
     const examples = readdirSync(join(root, 'docs', 'examples')).filter((f) => /\.(ts|out)$/.test(f)).map((f) => `docs/examples/${f}`);
-    const dist = ['index.cjs', 'index.cjs.map', 'index.d.cts', 'index.d.ts', 'index.js', 'index.js.map'].map((f) => `dist/${f}`);
+    // pool-worker: the script a Function pool's workers (threads and processes) run.
+    const dist = ['index.cjs', 'index.cjs.map', 'index.d.cts', 'index.d.ts', 'index.js', 'index.js.map', 'pool-worker.cjs', 'pool-worker.cjs.map', 'pool-worker.js', 'pool-worker.js.map'].map((f) => `dist/${f}`);
     expect(packed).toEqual(['CHANGES.md', 'LICENSE', 'README.md', ...dist, ...docs, ...examples, 'package.json'].sort());
     expect(docs.length).toBeGreaterThanOrEqual(4);
     expect(examples).toContain('docs/examples/first-program.ts');

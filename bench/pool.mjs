@@ -1,0 +1,135 @@
+// Pool suite: poe-ts's Function (IO::Async::Function / DetachedCode) on worker threads against
+// the bare worker_threads pool (bench/anchors/pools/pool.mjs, the ceiling) measured in the same
+// run, with IO::Async::Function (bench/anchors/pools/iaf_primes.pl) beside it where Perl has it.
+// threads.* cases come from bench/_threads.mjs when that file is there.
+//
+//   node bench/pool.mjs [case ...]                       every case (or the named ones), one JSON line each
+//   node bench/pool.mjs --worker TASK N CHUNK WORKERS    the poe-ts side of a case (used internally)
+//
+// Every run is a fresh child process, killed after 60 s; sides alternate (ABBA) and the median
+// of RUNS (default 3) runs per side is reported. Env: BENCH_N_SCALE, BENCH_RUNS.
+import { spawn, spawnSync } from 'node:child_process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+import { RUNS, N_SCALE, alternate, anchorPath, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+const BASE = 1_000_000_000;
+
+// Targets (issue 12): ratio >= 0.67 of the bare pool; >= 5x IO::Async::Function; batch >= 1.6x sequential.
+const CASES = [
+  { name: 'pool.prime_small', task: 'prime', base: 10_000, chunk: 1, workers: 2, unit: 'calls/s', baseline: 'thread', iaf: true },
+  { name: 'pool.echo', task: 'echo', base: 10_000, chunk: 1, workers: 2, unit: 'calls/s', baseline: 'thread', iaf: true },
+  { name: 'pool.prime_batch', task: 'prime', base: 100, chunk: 500, workers: 2, unit: 'calls/s', baseline: 'seq', iaf: false },
+];
+
+/** The poe-ts side: a Function over anchors/pools/prime.mjs, N calls queued at once from a task. */
+async function worker(taskName, n, chunk, workers) {
+  const { Function, Kernel, task } = await import('../dist/index.js');
+  const kernel = new Kernel();
+  const f = Function.create({ module: anchorPath('pools/prime.mjs'), export: taskName === 'prime' ? 'countPrimes' : 'echo', workers, kernel });
+  let sec = 0;
+  let primes = 0;
+  task(
+    async () => {
+      await f.ready(); // start-up excluded, as the anchors do
+      const t0 = now();
+      const calls = [];
+      for (let i = 0; i < n; i++) calls.push(f.call({ args: [BASE + i * chunk, chunk] }));
+      const rs = await Promise.all(calls);
+      sec = secondsSince(t0);
+      if (taskName === 'prime') for (const r of rs) primes += r;
+      await f.stop();
+    },
+    { kernel },
+  );
+  await kernel.run();
+  process.stdout.write(`${JSON.stringify({ n, chunk, workers, primes, sec, per_sec: Math.round(n / sec) })}\n`);
+}
+
+function perlHas(modules) {
+  return spawnSync('perl', [...modules.map((m) => `-M${m}`), '-e', '1'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+}
+
+function runPerl(script, args) {
+  return new Promise((resolve) => {
+    const child = spawn('perl', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-2000)));
+    child.on('error', (e) => resolve({ error: e.message }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (code !== 0 || line === undefined) return resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}` });
+      resolve(JSON.parse(line));
+    });
+  });
+}
+
+async function measure(c) {
+  const n = scaled(c.base);
+  const args = [`task=${c.task}`, `n=${n}`, `chunk=${c.chunk}`, `workers=${c.workers}`];
+  const withIaf = c.iaf && perlHas(['IO::Async::Function', 'Future']);
+  const runs = { poe: [], base: [], iaf: [] };
+  const errors = [];
+  const primes = new Set();
+  const one = async (side) => {
+    let r;
+    if (side === 'poe') r = await runJsonChild(SELF, ['--worker', c.task, String(n), String(c.chunk), String(c.workers)]);
+    else if (side === 'base') r = await runJsonChild(anchorPath('pools/pool.mjs'), [`kind=${c.baseline}`, ...args]);
+    else r = await runPerl(anchorPath('pools/iaf_primes.pl'), ['model=fork', ...args]);
+    if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
+    else {
+      runs[side].push(r.per_sec);
+      if (c.task === 'prime') primes.add(r.primes);
+    }
+  };
+  await alternate([() => one('poe'), () => one('base'), ...(withIaf ? [() => one('iaf')] : [])]);
+  if (primes.size > 1) errors.push(`the sides counted different primes: ${[...primes].join(' vs ')}`);
+  const perSecond = median(runs.poe);
+  const baselinePerSecond = median(runs.base);
+  const record = {
+    case: c.name,
+    perSecond,
+    baselinePerSecond,
+    ratio: ratio(perSecond, baselinePerSecond),
+    unit: c.unit,
+    n,
+    chunk: c.chunk,
+    workers: c.workers,
+    runs: runs.poe,
+    baselineRuns: runs.base,
+    baseline: c.baseline === 'seq' ? 'the same calls run sequentially in one process (bench/anchors/pools/pool.mjs kind=seq)' : 'bare worker_threads pool (bench/anchors/pools/pool.mjs kind=thread)',
+  };
+  if (c.iaf) {
+    const iaf = median(runs.iaf);
+    record.iafPerSecond = iaf;
+    record.vsIoAsyncFunction = ratio(perSecond, iaf);
+    if (!withIaf) record.iafMissing = 'perl with IO::Async::Function is missing (apt-get install libio-async-perl)';
+  }
+  if (errors.length) record.errors = errors;
+  emit(record);
+  return errors.length === 0 && perSecond !== null;
+}
+
+// threads.* (bench/_threads.mjs, another file so that both can grow apart).
+const threads = await import('./_threads.mjs').catch(() => null);
+const ALL = [...CASES.map((c) => ({ ...c, measure })), ...(threads?.THREAD_CASES ?? [])];
+
+async function main(selected) {
+  const cases = selectCases('pool', ALL, selected);
+  if (cases === null) return;
+  let ok = true;
+  for (const c of cases) {
+    note(`pool: ${c.name} (n=${scaled(c.base)}, ${RUNS} run(s) per side${N_SCALE !== 1 ? `, scale ${N_SCALE}` : ''})`);
+    if (!(await c.measure(c))) ok = false;
+  }
+  if (!ok) process.exitCode = 1;
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--worker') await worker(argv[1], Number(argv[2]), Number(argv[3]), Number(argv[4]));
+else await main(argv);
