@@ -1,4 +1,4 @@
-import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
+import { PoeArgumentError, PoeError, describe, rejectUnknownKeys } from '../errors.js';
 import { AsyncScope, runInScope } from '../kernel/async-scope.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Session, type SessionId } from '../session/session.js';
@@ -75,6 +75,15 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
           kernel._wakeSoon(ctx.session, run);
         },
         _default: (_ctx, event: string, args: unknown[]) => this.#deliver(event, args),
+        _stop: (ctx, ...args: unknown[]) => {
+          // Stopped with its body still waiting (a signal, kernel.stop()): the body never goes
+          // on, and join() says so instead of waiting forever.
+          if (this.#settled === undefined) {
+            this.#finish({ ok: false, error: new PoeError('ERR_POE_TASK_STOPPED', `task ${this.id} was stopped before its body ended`) });
+          }
+          const own = (options.inlineStates as Record<string, unknown> | undefined)?._stop;
+          return typeof own === 'function' ? (own as (...a: unknown[]) => unknown)(ctx, ...args) : undefined;
+        },
       },
     });
     this.session = session as unknown as Session<E, H>;
@@ -108,7 +117,8 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
 
   /**
    * The body's result: resolves with what it returned, rejects with what it threw (which was
-   * also its session's DIE). Coro: `$coro->join`.
+   * also its session's DIE), or with `ERR_POE_TASK_STOPPED` if its session was stopped (a
+   * signal, `kernel.stop()`) while the body still waited. Coro: `$coro->join`.
    */
   join(): Promise<R> {
     if (this.#join === undefined) {
@@ -127,6 +137,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
   }
 
   #finish(result: { ok: true; value: R } | { ok: false; error: unknown }): void {
+    if (this.#settled !== undefined) return; // stopped first: that is its end
     this.#settled = result;
     this.#joinSettle?.(result);
     this.#joinSettle = undefined;

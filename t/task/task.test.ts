@@ -285,6 +285,30 @@ describe('join() and a throw in the body', () => {
   });
 });
 
+describe('a task stopped while it waits', () => {
+  test('its body never goes on, its own _stop still runs, and join rejects ERR_POE_TASK_STOPPED', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    const sem = new Semaphore(0, { kernel });
+    const t = task(
+      async () => {
+        say('waiting');
+        await sem.down();
+        say('ERROR: the body went on');
+      },
+      { kernel, inlineStates: { _stop: () => say('task _stop') } },
+    );
+    Session.create({ kernel, inlineStates: { _start: (ctx) => void ctx.kernel.yield('halt'), halt: (ctx) => ctx.kernel.stop() } });
+    const joined = t.join().then(
+      () => 'resolved',
+      (err: { code?: string }) => String(err.code),
+    );
+    await run();
+    say(`join: ${await joined}`);
+    expect(log).toEqual(['waiting', 'task _stop', 'join: ERR_POE_TASK_STOPPED']);
+    expect(sem.waiters).toBe(0);
+  });
+});
+
 describe('desc, alias and ps()', () => {
   test('ps() shows a task running, waiting (on what), its uses and desc; the alias reaches it', async () => {
     const { kernel, log, say, run } = makeKernel();
