@@ -32,7 +32,15 @@ export type PoeErrorCode =
   | 'ERR_POE_WAIT_TIMEOUT'
   | 'ERR_POE_SEMAPHORE_OVERFLOW'
   | 'ERR_POE_CHANNEL_SHUTDOWN'
-  | 'ERR_POE_TASK_NOT_IN_TASK';
+  | 'ERR_POE_TASK_NOT_IN_TASK'
+  | 'ERR_POE_CLONE'
+  | 'ERR_POE_THREAD_BAD_MODULE'
+  | 'ERR_POE_THREAD_JOINED'
+  | 'ERR_POE_THREAD_DETACHED'
+  | 'ERR_POE_THREAD_TERMINATED'
+  | 'ERR_POE_THREAD_MAIN'
+  | 'ERR_POE_QUEUE_ENDED'
+  | 'ERR_POE_QUEUE_FULL';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for
