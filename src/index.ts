@@ -153,6 +153,8 @@ export type {
 // threads (Perl's threads, Thread::Queue, Thread::Semaphore, threads::shared)
 export { Thread, threads } from './threads/threads.js';
 export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threads.js';
+export { Queue, SharedArray, SharedSemaphore } from './threads/shared.js';
+export type { QueueOptions, SharedArrayType, SharedLockGuard } from './threads/shared.js';
 // end threads
 
 /**

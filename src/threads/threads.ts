@@ -106,7 +106,7 @@ function moduleUrl(module: unknown): string {
 class Keeper {
   readonly kernel: Kernel;
   session: Session | undefined = undefined;
-  /** Running, non-detached threads: one hold on the session while there are any. */
+  /** Running, non-detached threads and shared-memory waits: one hold on the session while there are any. */
   #running = 0;
 
   constructor(kernel: Kernel) {
@@ -169,6 +169,18 @@ class Keeper {
 }
 
 const keepers = new WeakMap<Kernel, Keeper>();
+
+/**
+ * @internal A wait on shared memory (a Queue, a SharedSemaphore) in the main thread: what
+ * ends it comes from another thread, outside the kernel, so like a watched handle it keeps
+ * the kernel running meanwhile. Returns the release (call it once).
+ */
+export function watchShared(kernel: Kernel): () => void {
+  const k = keeperOf(kernel);
+  k.hold();
+  return () => k.release();
+}
+
 function keeperOf(kernel: Kernel): Keeper {
   let k = keepers.get(kernel);
   if (k === undefined) {
@@ -303,6 +315,12 @@ export class Thread {
         this._joinCalled = false;
       }
     };
+    if (!this.#running && !isEventForm(args)) {
+      // Over already: no wait (as a free Semaphore's down), so nothing hangs on a kernel with no sessions left.
+      this._joinCalled = true;
+      table().delete(this);
+      return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value);
+    }
     let wait: Wait<unknown>;
     let promise: Promise<unknown> | undefined;
     if (isEventForm(args)) {
