@@ -319,6 +319,7 @@ export class Thread {
       // Over already: no wait (as a free Semaphore's down), so nothing hangs on a kernel with no sessions left.
       this._joinCalled = true;
       table().delete(this);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a thread may die with any value, as Perl's die
       return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value);
     }
     let wait: Wait<unknown>;
