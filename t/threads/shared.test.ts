@@ -129,11 +129,13 @@ describe('SharedSemaphore (Thread::Semaphore) and SharedArray (threads::shared)'
     expect(codeOf(() => sem.downSync())).toBe('ERR_POE_THREAD_MAIN');
   });
 
-  test('lock: 3 threads x 2000 plain read-add-write under the lock lose no update', async () => {
+  test('lock: 3 threads x 20000 plain read-add-write under the lock, started together, lose no update', async () => {
     const arr = new SharedArray(1, 'int32');
-    const thrs = [1, 2, 3].map(() => threads.create(shared, 'lockedAdd', arr, 2000));
+    const gate = new SharedSemaphore(0);
+    const thrs = [1, 2, 3].map(() => threads.create(shared, 'lockedAdd', arr, 20_000, gate));
+    gate.up(3);
     for (const t of thrs) await t.join();
-    expect(arr.values[0]).toBe(6000);
+    expect(arr.values[0]).toBe(60_000);
   });
 
   test('cond_wait / cond_broadcast: two threads wait under the lock until the main thread sets the value', async () => {
