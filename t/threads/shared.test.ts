@@ -108,7 +108,11 @@ describe('SharedSemaphore (Thread::Semaphore) and SharedArray (threads::shared)'
   test('a semaphore of 2 lets at most 2 of 4 threads in at once; every round gets through', async () => {
     const sem = new SharedSemaphore(2);
     const counters = new SharedArray(3, 'int32');
-    const thrs = [1, 2, 3, 4].map(() => threads.create(shared, 'guarded', sem, counters, 20));
+    const ready = new SharedSemaphore(0);
+    const gate = new SharedSemaphore(0);
+    const thrs = [1, 2, 3, 4].map(() => threads.create(shared, 'guarded', sem, counters, 20, ready, gate));
+    await ready.down(4);
+    gate.up(4);
     for (const t of thrs) expect(await t.join()).toBe(20);
     const [inside, most, rounds] = counters.values;
     expect([inside, rounds, sem.count]).toEqual([0, 80, 2]);
@@ -130,9 +134,11 @@ describe('SharedSemaphore (Thread::Semaphore) and SharedArray (threads::shared)'
   });
 
   test('lock: 3 threads x 20000 plain read-add-write under the lock, started together, lose no update', async () => {
-    const arr = new SharedArray(1, 'int32');
+    const arr = new SharedArray(2, 'int32');
+    const ready = new SharedSemaphore(0);
     const gate = new SharedSemaphore(0);
-    const thrs = [1, 2, 3].map(() => threads.create(shared, 'lockedAdd', arr, 20_000, gate));
+    const thrs = [1, 2, 3].map(() => threads.create(shared, 'lockedAdd', arr, 20_000, ready, gate));
+    await ready.down(3);
     gate.up(3);
     for (const t of thrs) await t.join();
     expect(arr.values[0]).toBe(60_000);
