@@ -11,7 +11,8 @@
  *   node build/samples/threads-tour.js
  */
 import { pathToFileURL } from 'node:url';
-import { Kernel, Queue, threads } from '../src/index.js';
+import type { Kernel} from '../src/index.js';
+import { Queue, threads } from '../src/index.js';
 
 // ------------------------------------------------------------------------------------------
 // thread functions (each runs in a thread of its own)
