@@ -132,9 +132,11 @@ class Keeper {
     return this.session;
   }
 
-  hold(): void {
+  /** Takes a hold; returns the session held, for {@link release}. */
+  hold(): Session {
     const s = this.#ensure();
     if (this.#running++ === 0) this.kernel._hold(s, 1);
+    return s;
   }
 
   /**
@@ -143,10 +145,10 @@ class Keeper {
    * were the hold dropped now, the last session could end and take the main line's queued
    * wake-up with it.
    */
-  release(): void {
-    const s = this.session;
-    if (s === undefined || s._phase === Phase.Stopped) return;
-    this.kernel.post(s, 'release');
+  release(held: Session): void {
+    // A hold on a session that has since stopped went with it (the kernel was stopped).
+    if (held !== this.session || held._phase === Phase.Stopped) return;
+    this.kernel.post(held, 'release');
   }
 
   #stopped(): void {
@@ -177,8 +179,8 @@ const keepers = new WeakMap<Kernel, Keeper>();
  */
 export function watchShared(kernel: Kernel): () => void {
   const k = keeperOf(kernel);
-  k.hold();
-  return () => k.release();
+  const held = k.hold();
+  return () => k.release(held);
 }
 
 function keeperOf(kernel: Kernel): Keeper {
@@ -203,6 +205,8 @@ export class Thread {
   readonly tid: number;
   /** @internal */
   readonly _keeper: Keeper;
+  /** @internal The keeper's session this thread holds while it runs undetached. */
+  _held: Session | undefined = undefined;
   /** @internal `join()` was called and not abandoned. */
   _joinCalled = false;
   readonly #worker: Worker;
@@ -262,7 +266,7 @@ export class Thread {
       if (this.#failed) w.reject(this.#error);
       else w.settle(this.#value);
     }
-    this._keeper.release();
+    if (this._held !== undefined) this._keeper.release(this._held);
   }
 
   /** True until its function has returned (or it died, exited or was terminated). Perl: `is_running`. */
@@ -357,7 +361,8 @@ export class Thread {
     }
     this.#worker.unref();
     this.#post({ t: 'detach' });
-    this._keeper.release();
+    if (this._held !== undefined) this._keeper.release(this._held);
+    this._held = undefined;
     return this;
   }
 
@@ -466,7 +471,7 @@ function create(first: unknown, ...rest: unknown[]): Thread {
   }
   const keeper = keeperOf(kernel);
   const thr = new Thread(tid, worker, keeper);
-  keeper.hold();
+  thr._held = keeper.hold();
   table().add(thr);
   return thr;
 }
