@@ -568,6 +568,8 @@ export const threads = {
    * have had their turn. Perl: `threads->yield` (a hint to the OS scheduler there).
    */
   yield(): Promise<void> {
+    // Not the kernel's cede(): a thread usually runs no kernel, and what it yields to (a kill
+    // message, its own timers) is Node's event loop, which setImmediate lets run once.
     return new Promise((resolve) => setImmediate(resolve));
   },
   /**
