@@ -38,7 +38,14 @@ export type PoeErrorCode =
   | 'ERR_POE_POOL_WORKER_DIED'
   | 'ERR_POE_POOL_QUEUE_FULL'
   | 'ERR_POE_POOL_BAD_MODULE'
-  | 'ERR_POE_CLONE';
+  | 'ERR_POE_CLONE'
+  | 'ERR_POE_THREAD_BAD_MODULE'
+  | 'ERR_POE_THREAD_JOINED'
+  | 'ERR_POE_THREAD_DETACHED'
+  | 'ERR_POE_THREAD_TERMINATED'
+  | 'ERR_POE_THREAD_MAIN'
+  | 'ERR_POE_QUEUE_ENDED'
+  | 'ERR_POE_QUEUE_FULL';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for

@@ -152,6 +152,12 @@ export type {
   ResolverType,
 } from './component/resolver.js';
 // end Resolver
+// threads (Perl's threads, Thread::Queue, Thread::Semaphore, threads::shared)
+export { Thread, threads } from './threads/threads.js';
+export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threads.js';
+export { Queue, SharedArray, SharedSemaphore } from './threads/shared.js';
+export type { QueueOptions, SharedArrayType, SharedLockGuard } from './threads/shared.js';
+// end threads
 
 /**
  * The process's default kernel, shared by the ESM and CJS builds of poe-ts.

@@ -1,0 +1,132 @@
+// The threads case of the pool suite (run.mjs skips this file: it is a helper). bench/pool.mjs
+// lists it with its own cases and hands it here; it also runs alone.
+//
+//   threads.spawn_join   create a thread running `x * 2` and join it, N times one after the
+//                        other (Perl's `threads->create(...)->join` loop): poe-ts's threads
+//                        (a Session joining with the event form) against a bare Worker
+//                        created and awaited the same way (bench/anchors/pools/worker_spawn.mjs).
+//                        Where Perl has threads (and POE), its ithreads figure is reported
+//                        beside them (bench/anchors/pools/threads_spawn.pl), not checked.
+//
+//   node bench/_threads.mjs                  measure the case (one JSON line)
+//   node bench/_threads.mjs --worker N       the poe-ts side alone (prints one JSON line)
+//
+// Every run is a fresh child; sides alternate (ABBA...); medians are reported. Env:
+// BENCH_N_SCALE, BENCH_RUNS.
+import { spawn, spawnSync } from 'node:child_process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+import { RUNS, alternate, anchorPath, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince } from './_lib.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+
+export const THREADS_CASES = [{ name: 'threads.spawn_join', base: 200, unit: 'threads/s' }];
+
+// ------------------------------------------------------------------------------------------
+// the poe-ts side (child)
+
+/** POE's way: one session creates a thread, joins it with the event form, and creates the next from the join's event. */
+export async function threadsWorker(n) {
+  const { Kernel, Session, threads } = await import('../dist/index.js');
+  const kernel = new Kernel();
+  const module = new URL('./_threads_double.mjs', import.meta.url);
+  let i = 0;
+  let t0;
+  let sec;
+  let bad = 0;
+  const next = (ctx) => {
+    i++;
+    threads.create({ module, export: 'double', kernel }, i).join(ctx.session, 'joined', i);
+  };
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start: (ctx) => {
+        t0 = now();
+        next(ctx);
+      },
+      joined: (ctx, value, error, k) => {
+        if (error !== undefined || value !== 2 * k) bad++;
+        if (i < n) next(ctx);
+        else sec = secondsSince(t0);
+      },
+    },
+  });
+  await kernel.run();
+  if (bad > 0) throw new Error(`${bad} wrong results`);
+  emit({ n, sec, perSecond: Math.round(n / sec) });
+}
+
+// ------------------------------------------------------------------------------------------
+// orchestrator side
+
+function perlHas(modules) {
+  const r = spawnSync('perl', [...modules.map((m) => `-M${m}`), '-e', '1'], { stdio: 'ignore', timeout: 20_000 });
+  return r.status === 0;
+}
+
+function runPerl(script, args) {
+  return new Promise((resolve) => {
+    const child = spawn('perl', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-2000)));
+    child.on('error', (e) => resolve({ error: e.message }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (code !== 0 || line === undefined) return resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}` });
+      resolve(JSON.parse(line));
+    });
+  });
+}
+
+export async function measureThreads(c) {
+  const n = scaled(c.base);
+  const errors = [];
+  const runs = { poe: [], base: [], perl: [] };
+  const withPerl = perlHas(['threads', 'POE']);
+  const one = async (side) => {
+    let r;
+    if (side === 'poe') r = await runJsonChild(SELF, ['--worker', String(n)]);
+    else if (side === 'base') {
+      r = await runJsonChild(anchorPath('pools/worker_spawn.mjs'), [String(n)]);
+      if (r.error === undefined) r = { perSecond: r.per_sec };
+    } else {
+      r = await runPerl(anchorPath('pools/threads_spawn.pl'), [String(n)]);
+      if (r.error === undefined) r = { perSecond: r.per_sec };
+    }
+    if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
+    else runs[side].push(r.perSecond);
+  };
+  await alternate([() => one('poe'), () => one('base'), ...(withPerl ? [() => one('perl')] : [])]);
+  const perSecond = median(runs.poe);
+  const baselinePerSecond = median(runs.base);
+  const record = {
+    case: c.name,
+    perSecond,
+    baselinePerSecond,
+    ratio: ratio(perSecond, baselinePerSecond),
+    unit: c.unit,
+    n,
+    runs: runs.poe,
+    baselineRuns: runs.base,
+    baseline: 'a bare Worker created and awaited per value (bench/anchors/pools/worker_spawn.mjs)',
+    perlThreadsPerSecond: withPerl ? median(runs.perl) : null,
+  };
+  if (!withPerl) record.perlMissing = 'perl with threads and POE is missing';
+  if (errors.length) record.errors = errors;
+  emit(record);
+  return errors.length === 0 && perSecond !== null;
+}
+
+const argv = process.argv.slice(2);
+if (process.argv[1] === SELF) {
+  if (argv[0] === '--worker') await threadsWorker(Number(argv[1]));
+  else {
+    note(`threads: threads.spawn_join (n=${scaled(THREADS_CASES[0].base)}, ${RUNS} run(s) per side)`);
+    if (!(await measureThreads(THREADS_CASES[0]))) process.exitCode = 1;
+  }
+}
