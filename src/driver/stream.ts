@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { PoeArgumentError, describe, rejectUnknownKeys } from '../errors.js';
 import type { Driver, DriverReadSink, DriverWatch, DriverWriteSink, InputHandle, OutputHandle, Soon } from './driver.js';
 import { errnoException } from './driver.js';

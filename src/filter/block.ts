@@ -1,6 +1,6 @@
 import { PoeArgumentError, describe } from '../errors.js';
 import { FilterBase } from './filter.js';
-import { ByteQueue, DEFAULT_MAX_BUFFER, DEFAULT_MAX_LENGTH, boundedChunks, checkOptions, conflict, expectArray, positiveInt, toBuffer } from './bytes.js';
+import { ByteQueue, DEFAULT_MAX_BUFFER, DEFAULT_MAX_LENGTH, appendBounded, checkOptions, conflict, expectArray, positiveInt, toBuffer } from './bytes.js';
 import { FrameReader, decodeDefault, encodeDefault } from './length-prefix.js';
 import type { LengthCodec } from './length-prefix.js';
 
@@ -104,7 +104,7 @@ export class Block extends FilterBase<Buffer, string | Buffer> {
       return;
     }
     const q = this.#fixed as ByteQueue;
-    for (const b of boundedChunks(chunks, 'a Block chunk', q.length, 'Block', this.maxBuffer)) q.append(b);
+    appendBounded(q, chunks, 'a Block chunk', 'Block', this.maxBuffer);
   }
 
   getOne(): Buffer[] {

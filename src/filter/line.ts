@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { PoeArgumentError, describe } from '../errors.js';
 import { FilterBase, FilterLimitError } from './filter.js';
 import {
@@ -7,7 +8,7 @@ import {
   checkOptions,
   conflict,
   expectArray,
-  boundedChunks,
+  appendBounded,
   positiveInt,
   toBuffer,
 } from './bytes.js';
@@ -240,7 +241,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
 
   getOneStart(chunks: readonly unknown[]): void {
     expectArray(chunks, 'Line chunks');
-    for (const b of boundedChunks(chunks, 'a Line chunk', this.#q.length, 'Line', this.maxBuffer)) this.#q.append(b);
+    appendBounded(this.#q, chunks, 'a Line chunk', 'Line', this.maxBuffer);
     this.#exhausted = false;
   }
 
@@ -389,8 +390,14 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
     // put returns a string: drivers write strings as UTF-8, and a socket encodes it straight
     // into the write (a Buffer of our own per line cost a tenth of a line echo's time). In
     // another encoding, one Buffer in one step; a Buffer record, with the terminator's bytes.
+    // A loop, not a map: no closure per call (a reply per line).
     const utf8 = encoding === 'utf8' || encoding === 'utf-8';
-    return records.map((r) => (typeof r === 'string' ? (utf8 ? r + text : Buffer.from(r + text, encoding)) : Buffer.concat([toBuffer(r, 'a Line record', encoding), this.#output])));
+    const out = new Array<string | Buffer>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      out[i] = typeof r === 'string' ? (utf8 ? r + text : Buffer.from(r + text, encoding)) : Buffer.concat([toBuffer(r, 'a Line record', encoding), this.#output]);
+    }
+    return out;
   }
 
   /** `[bytes]` of the unparsed data, or `undefined` when empty. */

@@ -277,8 +277,20 @@ export class Session<out E = Untyped, H = unknown> {
     if (options?.get('trace')) kernel._warn(`${this._id} -> ${state} (from ${file ?? '?'} at ${line ?? '?'})`);
     if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel, session: this, event: state, sender, args });
     const fn = entry.fn;
-    // A wheel's own I/O state takes only its arguments: no context to build.
-    if (entry.raw) return fn(...args);
+    // A wheel's own I/O state takes only its arguments: no context to build. Its arity is at
+    // most two (kind and payload): no spread call for it.
+    if (entry.raw) {
+      switch (args.length) {
+        case 0:
+          return fn();
+        case 1:
+          return fn(args[0]);
+        case 2:
+          return fn(args[0], args[1]);
+        default:
+          return fn(...args);
+      }
+    }
     const object = entry.object;
     const ctx = new Context(kernel, this, this._heap, state, sender, object, file, line, fromState);
     if (entry.async) return invokeAsync(kernel, this, state, fn, object, ctx, args);

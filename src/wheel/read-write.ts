@@ -459,7 +459,9 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
     // Independent of the watermarks: LowEvent and FlushedEvent can come from one flush.
     if (left === 0) {
       this.#writer?.pause();
-      this.emit(this.#flushedEvent, this.ID);
+      // Tested here, not only in emit(): its argument list is an array made per call, and a
+      // connection without a FlushedEvent (most servers) flushes once per reply.
+      if (this.#flushedEvent !== undefined) this.emit(this.#flushedEvent, this.ID);
     }
   }
 
