@@ -231,6 +231,9 @@ export class Kernel<E = Untyped> {
   #awaitingPark = false;
   /** Resumptions left before the kernel lets Node's loop turn (I/O, timers) once more. */
   #chain = 0;
+  /** The run the main line's waits started (`_runMain`), and what each of them waits for. */
+  #mainRun: Promise<void> | undefined = undefined;
+  #mainWaits: (() => boolean)[] = [];
   /** Idle watchers (`idle()`), by id. */
   readonly #idlers = new Map<number, { session: Session; event: string; args: unknown[]; _holdName: string; destroy(): void }>();
   #idleSeq = 0;
@@ -823,8 +826,19 @@ export class Kernel<E = Untyped> {
    * satisfy the wait, and `stalled` is told why.
    */
   _runMain<T>(what: string, done: () => boolean, promise: Promise<T>, stalled: (err: Error) => void): Promise<T> {
-    if (this.#mode !== undefined) return promise;
-    return this.runWhile(() => !done()).then(
+    // Running for someone else (run(), a handler's await): the wait just waits.
+    if (this.#mode !== undefined && this.#mainRun === undefined) return promise;
+    // One run for every wait of the main line (`Promise.all([a.down(), b.down()])`): it pauses
+    // once none is left, not when the first one ends.
+    this.#mainWaits.push(done);
+    this.#mainRun ??= this.runWhile(() => {
+      this.#mainWaits = this.#mainWaits.filter((d) => !d());
+      return this.#mainWaits.length > 0;
+    }).finally(() => {
+      this.#mainRun = undefined;
+      this.#mainWaits = [];
+    });
+    return this.#mainRun.then(
       () => {
         if (!done()) stalled(new PoeStallError(`The kernel stalled: the main program waits on ${what}, but no session is left that could end the wait`));
         return promise;
@@ -1973,10 +1987,26 @@ export class Kernel<E = Untyped> {
     return err;
   }
 
+  /**
+   * The last session ended with turns of the main line's waits still queued (a wait settled
+   * from a Node callback in the slice that ended it): they are the main line's answers, so
+   * they run now rather than go with the queue. Their timeouts go.
+   */
+  #mainTurns(): void {
+    const events = this.#events;
+    for (const item of [...events.fifo.live()]) {
+      if (item.kind !== ItemKind.Wake || item.dest !== this) continue;
+      events.uncount(item);
+      item.dest = null;
+      this.#runWake(this, item.args[0] as WakeFn);
+    }
+    for (const item of [...events.timers.items]) if (item.kind === ItemKind.Wake && item.dest === this) events.removeTimer(item);
+  }
+
   /** Every session is gone: check the tables, reset for a later run, settle run(). */
   #finish(): void {
+    this.#mainTurns();
     for (const leak of this.leaks()) this.#log(`poe-ts: leak at kernel stop: ${leak}`);
-    // What is left is the kernel's own: wake-ups of the main line's waits, which _runMain ends.
     this.#events.clear();
     this.#osPending.clear();
     this.#processes.settleChildRole();

@@ -424,6 +424,28 @@ describe('waits from the main line (no handler, the kernel not running)', () => 
   });
 });
 
+describe('several waits of the main line', () => {
+  test('`await Promise.all([down(), down()])` runs the kernel until both are over, not only the first', async () => {
+    const { kernel, log, say } = makeKernel();
+    const sem = new Semaphore(0, { kernel });
+    task(
+      async () => {
+        say('task ups once');
+        sem.up();
+        await cede();
+        say('task ups again');
+        sem.up();
+      },
+      { kernel },
+    );
+    await Promise.all([sem.down().then(() => say('first down')), sem.down().then(() => say('second down'))]);
+    say(`main has both, sessions ${kernel.sessionCount}`);
+    // The main line goes on when the kernel pauses, once both are over (Coro's main thread).
+    expect(log).toEqual(['task ups once', 'task ups again', 'first down', 'second down', 'main has both, sessions 0']);
+    expectNoLeaks(kernel);
+  });
+});
+
 describe('the stall detector (a real process: it fires on Node’s beforeExit)', () => {
   test('a task waiting on a semaphore nobody will up: run() rejects with PoeStallError naming Semaphore.down', async () => {
     ensureBuilt('dist/index.js');
