@@ -121,6 +121,13 @@ export type WakeFn = (() => unknown) | { _turn(): unknown };
 const RESOLVED = Promise.resolve();
 const NO_CALLER: readonly [undefined, undefined] = [undefined, undefined];
 
+/**
+ * How many microtask hops code a handoff woke gets to wait again (or end) before the loop goes
+ * on without it: enough for an `await` through a few async functions, few enough that code
+ * that never parks (a Promise.all gathering results) costs no turn of Node's loop.
+ */
+const PROBE_HOPS = 8;
+
 function checkEvent(event: unknown, what: string): asserts event is string {
   if (typeof event !== 'string') {
     throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected \`${what}\` event name to be a string, got ${describe(event)}`);
@@ -231,6 +238,8 @@ export class Kernel<E = Untyped> {
   #awaitingPark = false;
   /** Resumptions left before the kernel lets Node's loop turn (I/O, timers) once more. */
   #chain = 0;
+  /** Microtask hops left for the woken code to park (#probe). */
+  #probeLeft = 0;
   /** The run the main line's waits started (`_runMain`), and what each of them waits for. */
   #mainRun: Promise<void> | undefined = undefined;
   #mainWaits: (() => boolean)[] = [];
@@ -548,6 +557,17 @@ export class Kernel<E = Untyped> {
     if (!this.#inPump && this.#mode !== undefined) this.#pump();
   };
 
+  /** One microtask hop of waiting for the woken code to park; after PROBE_HOPS the loop goes on. */
+  readonly #probe = (): void => {
+    if (!this.#awaitingPark) return;
+    if (--this.#probeLeft > 0) {
+      void RESOLVED.then(this.#probe);
+      return;
+    }
+    this.#awaitingPark = false;
+    this.#resume();
+  };
+
   readonly #onClockTimer = (): void => {
     this.#clockTimer = undefined;
     this.#clockTimerDue = Infinity;
@@ -571,10 +591,13 @@ export class Kernel<E = Untyped> {
         }
         const n = this.#slice();
         if (this.#handoff) {
-          // The woken code runs now; its next wait resumes the loop (#resume), or the
-          // setImmediate armed here does if it went to await something else.
+          // The woken code runs now; its next wait resumes the loop (#resume). Code that goes
+          // on to await something else (or nothing: a Promise.all gathering results) never
+          // parks: a few microtask hops later the loop goes on anyway (#probe).
           this.#handoff = false;
           this.#awaitingPark = true;
+          this.#probeLeft = PROBE_HOPS;
+          void RESOLVED.then(this.#probe);
           if (mode.cond !== undefined && !mode.cond()) paused = true;
           break;
         }

@@ -448,7 +448,8 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     // Frozen now, as IO::Async's marshaller does at the call: later changes do not reach the worker.
     let args: unknown[];
     try {
-      args = structuredClone(r.args);
+      // Primitives cannot change: a copy of the array freezes them as well as a clone does.
+      args = r.args.every(isPrimitive) ? r.args.slice() : structuredClone(r.args);
     } catch (err) {
       throw cloneError(err);
     }
@@ -828,4 +829,9 @@ function rebuild(e: unknown): unknown {
   if (t.stack !== undefined) err.stack = t.stack;
   if (t.code !== undefined) err.code = t.code;
   return err;
+}
+
+/** A value no later code can change: what a call's arguments need no clone for. */
+function isPrimitive(v: unknown): boolean {
+  return v === null || (typeof v !== 'object' && typeof v !== 'function');
 }
