@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Channel, Kernel, Semaphore, cede, task } from '../dist/index.js';
-import { RUNS, N_SCALE, alternate, anchorPath, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, anchorPath, emit, emitCase, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** The semaphore case: this many tasks share a Semaphore(1), as the anchors have it. */
@@ -200,9 +200,7 @@ async function measure(c) {
     coro: withCoro ? `perl coro-anyevent/${c.coro.script} ${c.coro.args(n).join(' ')}` : coroScript === null ? `missing: bench/anchors/coro-anyevent/${c.coro.script}` : 'missing: perl with Coro',
     coroRuns,
   };
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 
 /** The cases, for bench/coro.mjs: each has `name`, `base`, `unit` and `measure()` (emits its JSON line, resolves false on a failure). */

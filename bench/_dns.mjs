@@ -14,10 +14,10 @@
 // sides alternate (ABBA...); medians are reported.
 //
 //   node bench/coro.mjs --worker dns N SERVER     the poe-ts side (prints one JSON line)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { clearTimeout, setTimeout } from 'node:timers';
-import { alternate, anchorPath, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince } from './_lib.mjs';
+import { setTimeout } from 'node:timers';
+import { alternate, anchorPath, caseRecord, emit, emitCase, median, note, now, perlHas, ratio, runJsonChild, scaled, secondsSince } from './_lib.mjs';
 
 /** AnyEvent::DNS's default max_outstanding, and the Resolver's. */
 const IN_FLIGHT = 10;
@@ -102,31 +102,6 @@ function startResponder(host, port, delayMs) {
   });
 }
 
-function perlHas(modules) {
-  const r = spawnSync('perl', [...modules.map((m) => `-M${m}`), '-e', '1'], { stdio: 'ignore', timeout: 20_000 });
-  return r.status === 0;
-}
-
-/** Runs a Perl anchor and returns its JSON line (or `{ error }`), as runJsonChild does for node. */
-function runPerl(script, args, env) {
-  return new Promise((resolve) => {
-    const child = spawn('perl', [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-2000)));
-    child.on('error', (e) => resolve({ error: e.message }));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (code !== 0 || line === undefined) return resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}` });
-      const j = JSON.parse(line);
-      resolve({ n: j.n, resolved: j.resolved, sec: j.sec, perSecond: j.per_sec });
-    });
-  });
-}
-
 export async function measureDns(c, self) {
   const n = scaled(c.base);
   const errors = [];
@@ -147,15 +122,17 @@ export async function measureDns(c, self) {
   const env = { ...process.env, DNS_SERVER: fallback === undefined ? responder.host : server };
   const withPoe = c.poe && fallback === undefined && perlHas(['POE', 'POE::Component::Client::DNS']);
   const runs = { poe: [], base: [], poco: [] };
+  /** One run of an anchor (Perl's, or node_dns.mjs with no `interpreter`), its `per_sec` as `perSecond`. */
+  const anchor = async (script, args, interpreter) => {
+    const r = await runJsonChild(anchorPath(script), args, { interpreter, env });
+    return r.error === undefined ? { n: r.n, resolved: r.resolved, sec: r.sec, perSecond: r.per_sec } : r;
+  };
   const one = async (side) => {
     let r;
     if (side === 'poe') r = await runJsonChild(self, ['--worker', 'dns', String(n), server]);
-    else if (side === 'poco') r = await runPerl(anchorPath('dns/poe_dns.pl'), [String(n)], env);
-    else if (fallback === undefined) r = await runPerl(anchorPath('dns/ae_dns.pl'), [String(n), String(IN_FLIGHT)], env);
-    else {
-      r = await runJsonChild(anchorPath('dns/node_dns.mjs'), [String(n), `limit=${IN_FLIGHT}`], { env });
-      if (r.error === undefined) r = { n: r.n, resolved: r.resolved, sec: r.sec, perSecond: r.per_sec };
-    }
+    else if (side === 'poco') r = await anchor('dns/poe_dns.pl', [String(n)], 'perl');
+    else if (fallback === undefined) r = await anchor('dns/ae_dns.pl', [String(n), String(IN_FLIGHT)], 'perl');
+    else r = await anchor('dns/node_dns.mjs', [String(n), `limit=${IN_FLIGHT}`]);
     if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
     else runs[side].push(r);
   };
@@ -170,20 +147,14 @@ export async function measureDns(c, self) {
   // (what maxOutstanding is for): its count is reported, not checked.
   const resolved = new Set([...runs.poe, ...runs.base].map((r) => r.resolved));
   if (resolved.size > 1) errors.push(`the sides resolved different counts: ${[...resolved].join(' vs ')}`);
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
-    unit: c.unit,
-    n,
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, {
     delayMs: c.delayMs,
     inFlight: IN_FLIGHT,
     resolved: [...resolved][0] ?? null,
     runs: runs.poe.map((r) => r.perSecond),
     baselineRuns: runs.base.map((r) => r.perSecond),
     baseline: fallback === undefined ? 'AnyEvent::DNS, max_outstanding 10 (bench/anchors/dns/ae_dns.pl)' : 'node:dns Resolver, 10 in flight (bench/anchors/dns/node_dns.mjs)',
-  };
+  });
   if (fallback !== undefined) record.baselineFallback = fallback;
   if (c.poe) {
     const poco = median(runs.poco.map((r) => r.perSecond));
@@ -192,8 +163,6 @@ export async function measureDns(c, self) {
     record.poeClientDnsResolved = runs.poco.map((r) => r.resolved);
     if (!withPoe) record.poeClientDnsMissing = fallback ?? 'perl with POE::Component::Client::DNS is missing';
   }
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 

@@ -2,7 +2,7 @@
 //
 // Every measurement runs in a fresh child process (so JIT and heap state never leak from one
 // case to the next), is killed after CHILD_TIMEOUT_MS, and reports one JSON line on stdout.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
@@ -135,9 +135,29 @@ export function runJsonChild(script, args, { nodeArgs = [], interpreter, env = p
   });
 }
 
+/** Whether `perl` here loads every one of `modules` (a Perl anchor's side runs only then). */
+export function perlHas(modules) {
+  return spawnSync('perl', [...modules.map((m) => `-M${m}`), '-e', '1'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+}
+
 /** Prints one result line on stdout (the only thing a suite writes there). */
 export function emit(record) {
   process.stdout.write(`${JSON.stringify(record)}\n`);
+}
+
+/**
+ * A case's JSON record: the fields every suite's record starts with (name, poe-ts's and the
+ * baseline's medians, their ratio, unit, n), then `extra`'s.
+ */
+export function caseRecord(c, n, perSecond, baselinePerSecond, extra) {
+  return { case: c.name, perSecond, baselinePerSecond, ratio: ratio(perSecond, baselinePerSecond), unit: c.unit, n, ...extra };
+}
+
+/** Emits a case's record, with `errors` when there are any; true when the case passed (no error, a poe-ts figure). */
+export function emitCase(record, errors) {
+  if (errors.length) record.errors = errors;
+  emit(record);
+  return errors.length === 0 && record.perSecond !== null;
 }
 
 /** Progress on stderr, so stdout stays one JSON line per case. */

@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { N_SCALE, alternate, anchorPath, emit, median, note, ratio, runJsonChild } from './_lib.mjs';
+import { N_SCALE, alternate, anchorPath, emit, emitCase, median, note, ratio, runJsonChild } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const SAMPLE = fileURLToPath(new URL('../build/samples/preforking-httpd.js', import.meta.url));
@@ -238,9 +238,7 @@ export async function measurePreforking(name) {
     record.baselinePoe = `the seed on POE ${poeVersion()} (anchors/poe-preforking-httpd-bench.pl), ${PROCESSES} children`;
     record.baselinePoeRuns = runs.poe;
   }
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 
 function poeVersion() {

@@ -17,7 +17,7 @@ import { createServer } from 'node:http';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { HTTPD, HttpRequest } from '../dist/index.js';
-import { RUNS, N_SCALE, alternate, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 import { measurePreforking } from './_preforking.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -132,20 +132,12 @@ async function measure(c) {
   await alternate([() => run('poe', poeRuns), () => run('node', nodeRuns)]);
   const perSecond = median(poeRuns);
   const baselinePerSecond = median(nodeRuns);
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
-    unit: c.unit,
-    n,
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, {
     runs: poeRuns,
     baseline: 'node:http (llhttp), same bytes pushed on an in-memory Duplex, counting request events',
     baselineRuns: nodeRuns,
-  };
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  });
+  return emitCase(record, errors);
 }
 
 async function main(selected) {

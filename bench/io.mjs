@@ -15,7 +15,7 @@ import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
-import { CHILD_TIMEOUT_MS, RUNS, N_SCALE, alternate, emit, median, note, now, ratio, round4, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+import { CHILD_TIMEOUT_MS, RUNS, N_SCALE, alternate, caseRecord, emit, emitCase, median, note, now, round4, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const HOST = '127.0.0.1';
@@ -365,16 +365,10 @@ async function measure(c) {
   await alternate([() => one('poe', poeRuns), () => one('baseline', baseRuns)]);
   const perSecond = median(poeRuns.map((r) => r.perSecond));
   const baselinePerSecond = median(baseRuns.map((r) => r.perSecond));
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
-    unit: c.unit,
-    n,
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, {
     runs: poeRuns.map((r) => r.perSecond),
     baselineRuns: baseRuns.map((r) => r.perSecond),
-  };
+  });
   if (c.name === 'io.line_echo') {
     record.clients = CLIENTS;
     record.serverCpuUsPerLine = round4(median(poeRuns.map((r) => r.serverCpuUs)));
@@ -399,9 +393,7 @@ async function measure(c) {
     record.warmupHeapTotalGrowthMB = round4(median(poeRuns.map((r) => r.warmupHeapTotalGrowthMB)));
     record.baselineWarmupRssGrowthMB = round4(median(baseRuns.map((r) => r.warmupRssGrowthMB)));
   }
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 
 async function main(selected) {

@@ -8,7 +8,7 @@
 // the median of RUNS (default 3) runs per side is reported. Env: BENCH_N_SCALE, BENCH_RUNS.
 import { fileURLToPath } from 'node:url';
 import { Kernel, Session } from '../dist/index.js';
-import { RUNS, N_SCALE, alternate, anchorPath, emit, median, note, now, ratio, round4, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, anchorPath, caseRecord, emit, emitCase, median, note, now, round4, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** delay_burst spreads its alarms over this many seconds, as the yardstick does (SPREAD). */
@@ -204,15 +204,7 @@ async function measure(c, yardstick) {
   await alternate(withBaseline ? [poe, ys] : [poe]);
   const perSecond = median(poeRuns.map((r) => r.perSecond));
   const baselinePerSecond = withBaseline ? median(ysRuns.map((r) => r.per_sec)) : null;
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
-    unit: c.unit,
-    n,
-    runs: poeRuns.map((r) => r.perSecond),
-  };
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, { runs: poeRuns.map((r) => r.perSecond) });
   if (withBaseline) {
     record.baseline = `yardstick-kernel.mjs ${c.yardstick}`;
     record.baselineRuns = ysRuns.map((r) => r.per_sec);
@@ -227,9 +219,7 @@ async function measure(c, yardstick) {
     record.bytesPerSession = median(poeRuns.map((r) => r.bytesPerSession));
     record.bytesRuns = poeRuns.map((r) => r.bytesPerSession);
   }
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 
 async function main(selected) {

@@ -8,10 +8,8 @@
 //
 // Every run is a fresh child process, killed after 60 s; sides alternate (ABBA) and the median
 // of RUNS (default 3) runs per side is reported. Env: BENCH_N_SCALE, BENCH_RUNS.
-import { spawn, spawnSync } from 'node:child_process';
-import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
-import { RUNS, N_SCALE, alternate, anchorPath, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, anchorPath, caseRecord, emitCase, median, note, now, perlHas, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const BASE = 1_000_000_000;
@@ -47,28 +45,6 @@ async function worker(taskName, n, chunk, workers) {
   process.stdout.write(`${JSON.stringify({ n, chunk, workers, primes, sec, per_sec: Math.round(n / sec) })}\n`);
 }
 
-function perlHas(modules) {
-  return spawnSync('perl', [...modules.map((m) => `-M${m}`), '-e', '1'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
-}
-
-function runPerl(script, args) {
-  return new Promise((resolve) => {
-    const child = spawn('perl', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-2000)));
-    child.on('error', (e) => resolve({ error: e.message }));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (code !== 0 || line === undefined) return resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}` });
-      resolve(JSON.parse(line));
-    });
-  });
-}
-
 async function measure(c) {
   const n = scaled(c.base);
   const args = [`task=${c.task}`, `n=${n}`, `chunk=${c.chunk}`, `workers=${c.workers}`];
@@ -80,7 +56,7 @@ async function measure(c) {
     let r;
     if (side === 'poe') r = await runJsonChild(SELF, ['--worker', c.task, String(n), String(c.chunk), String(c.workers)]);
     else if (side === 'base') r = await runJsonChild(anchorPath('pools/pool.mjs'), [`kind=${c.baseline}`, ...args]);
-    else r = await runPerl(anchorPath('pools/iaf_primes.pl'), ['model=fork', ...args]);
+    else r = await runJsonChild(anchorPath('pools/iaf_primes.pl'), ['model=fork', ...args], { interpreter: 'perl' });
     if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
     else {
       runs[side].push(r.per_sec);
@@ -91,28 +67,20 @@ async function measure(c) {
   if (primes.size > 1) errors.push(`the sides counted different primes: ${[...primes].join(' vs ')}`);
   const perSecond = median(runs.poe);
   const baselinePerSecond = median(runs.base);
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
-    unit: c.unit,
-    n,
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, {
     chunk: c.chunk,
     workers: c.workers,
     runs: runs.poe,
     baselineRuns: runs.base,
     baseline: c.baseline === 'seq' ? 'the same calls run sequentially in one process (bench/anchors/pools/pool.mjs kind=seq)' : 'bare worker_threads pool (bench/anchors/pools/pool.mjs kind=thread)',
-  };
+  });
   if (c.iaf) {
     const iaf = median(runs.iaf);
     record.iafPerSecond = iaf;
     record.vsIoAsyncFunction = ratio(perSecond, iaf);
     if (!withIaf) record.iafMissing = 'perl with IO::Async::Function is missing (apt-get install libio-async-perl)';
   }
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 
 // threads.* (bench/_threads.mjs, another file so that both can grow apart).

@@ -1,6 +1,7 @@
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
+import { ArrayFifo } from '../kernel/array-fifo.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
@@ -249,8 +250,7 @@ export class Resolver {
   #default: Channel | undefined;
   readonly #pending = new Map<ResolverRequestId, Pending>();
   /** Requests waiting for a slot, oldest first; cancelled ones are skipped when reached. */
-  #queue: Pending[] = [];
-  #head = 0;
+  readonly #queue = new ArrayFifo<Pending>();
   #inFlight = 0;
   /** The session's hold, taken while any query is on the wire. */
   #held = false;
@@ -514,16 +514,9 @@ export class Resolver {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#max && this.#head < this.#queue.length) {
-      const next = this.#queue[this.#head++]!;
+    while (this.#inFlight < this.#max && this.#queue.length > 0) {
+      const next = this.#queue.shift()!;
       if (!next.done) this.#send(next);
-    }
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
     }
   }
 
@@ -565,8 +558,7 @@ export class Resolver {
   #stopped(): void {
     for (const p of [...this.#pending.values()]) this.#cancel(p);
     for (const ch of this.#channels.values()) if (ch.flight > 0) ch.resolver.cancel();
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     this.#held = false; // the kernel drops a stopped session's holds
   }
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
+import { ArrayFifo } from '../kernel/array-fifo.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
 import { Phase, Session, type SessionId } from '../session/session.js';
@@ -179,8 +180,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
   readonly #maxQueue: number;
   readonly #workers = new Map<number, WorkerRec>();
   /** Waiting calls: highest priority first, call order within one priority. */
-  #queue: Call[] = [];
-  #head = 0;
+  readonly #queue = new ArrayFifo<Call>();
   /** Calls queued or in flight (queued ones that left early are not counted). */
   #pending = 0;
   /** Promise-form and callback-form calls not yet answered, for a kernel stop. */
@@ -442,8 +442,8 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     if (this.#shutdown || this.#session._phase !== Phase.Running) throw new PoeError('ERR_POE_POOL_SHUTDOWN', `${WHAT}: call after shutdown`);
     if (this.#broken !== undefined) throw this.#broken;
     const rec = this.#idleWorker();
-    if (rec === undefined && this.#queued() >= this.#maxQueue) {
-      throw new PoeError('ERR_POE_POOL_QUEUE_FULL', `${WHAT}: ${this.#queued()} calls already wait for a worker (maxQueue ${this.#maxQueue})`);
+    if (rec === undefined && this.#queue.length >= this.#maxQueue) {
+      throw new PoeError('ERR_POE_POOL_QUEUE_FULL', `${WHAT}: ${this.#queue.length} calls already wait for a worker (maxQueue ${this.#maxQueue})`);
     }
     // Frozen now, as IO::Async's marshaller does at the call: later changes do not reach the worker.
     let args: unknown[];
@@ -501,45 +501,27 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     return promise;
   }
 
-  #queued(): number {
-    return this.#queue.length - this.#head;
-  }
-
   #enqueue(call: Call): void {
     const q = this.#queue;
     // Highest priority first, FIFO among equals: the common case (all 0) is a push.
     let i = q.length;
-    while (i > this.#head && q[i - 1]!.priority < call.priority) i--;
-    if (i === q.length) q.push(call);
-    else q.splice(i, 0, call);
+    while (i > 0 && q.at(i - 1)!.priority < call.priority) i--;
+    q.insert(i, call);
   }
 
   #dequeue(): Call | undefined {
-    while (this.#head < this.#queue.length) {
-      const c = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as unknown as Call;
-      if (this.#head === this.#queue.length) {
-        this.#queue = [];
-        this.#head = 0;
-      } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#head);
-        this.#head = 0;
-      }
-      if (c.state === 'queued') return c;
-    }
+    let c: Call | undefined;
+    while ((c = this.#queue.shift()) !== undefined) if (c.state === 'queued') return c;
     return undefined;
   }
 
   #takeQueue(): Call[] {
-    const out = this.#queue.slice(this.#head).filter((c) => c.state === 'queued');
-    this.#queue = [];
-    this.#head = 0;
-    return out;
+    return this.#queue.drain().filter((c) => c.state === 'queued');
   }
 
   #idleWorker(): WorkerRec | undefined {
     // Only when nothing waits: a queued call goes first.
-    if (this.#queued() > 0) return undefined;
+    if (this.#queue.length > 0) return undefined;
     for (const rec of this.#workers.values()) if (rec.state === 'idle') return rec;
     return undefined;
   }
@@ -570,7 +552,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     for (const rec of this.#workers.values()) if (rec.state === 'starting') starting++;
     let live = 0;
     for (const rec of this.#workers.values()) if (rec.state !== 'closing') live++;
-    while (live < this.#max && starting < this.#queued()) {
+    while (live < this.#max && starting < this.#queue.length) {
       this.#spawn();
       live++;
       starting++;

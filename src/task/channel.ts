@@ -1,4 +1,5 @@
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
+import { ArrayFifo } from '../kernel/array-fifo.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
 import { Wait, type WaitOptions, isEventForm, resolvedNow } from './wait.js';
@@ -23,8 +24,7 @@ export interface ChannelOptions {
 export class Channel<T> {
   readonly kernel: Kernel;
   readonly maxsize: number;
-  #items: (T | undefined)[] = [];
-  #head = 0;
+  readonly #items = new ArrayFifo<T>();
   readonly #getters: Wait<T | undefined>[] = [];
   /** Puts waiting for room, oldest first; their items are the last ones in #items. */
   readonly #putters: Wait<undefined>[] = [];
@@ -35,7 +35,7 @@ export class Channel<T> {
     if (i < 0) return;
     // A put that gives up (timeout, abort, its session freed) takes its item back: the waiting
     // puts' items are the last ones, in the same order.
-    this.#items.splice(this.#items.length - this.#putters.length + i, 1);
+    this.#items.removeAt(this.#items.length - this.#putters.length + i);
     this.#putters.splice(i, 1);
   };
 
@@ -49,7 +49,7 @@ export class Channel<T> {
 
   /** Items in the channel now, taken or not by a waiting `put`. Coro: `$channel->size`. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items.length;
   }
 
   /** `shutdown()` was called. */
@@ -146,16 +146,7 @@ export class Channel<T> {
   /** The oldest item (undefined if none), and a waiting put released when that makes room. */
   #take(): T | undefined {
     if (this.size === 0) return undefined;
-    const items = this.#items;
-    const item = items[this.#head];
-    items[this.#head++] = undefined;
-    if (this.#head === items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > items.length) {
-      this.#items = items.slice(this.#head);
-      this.#head = 0;
-    }
+    const item = this.#items.shift();
     // The first waiting put's item is at index size - putters: it may go once that is under maxsize - 1.
     while (this.#putters.length > 0 && this.size - this.#putters.length < this.maxsize - 1) this.#putters.shift()!.settle(undefined);
     return item;
