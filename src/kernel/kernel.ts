@@ -855,8 +855,11 @@ export class Kernel<E = Untyped> {
     // once none is left, not when the first one ends.
     this.#mainWaits.push(done);
     this.#mainRun ??= this.runWhile(() => {
-      this.#mainWaits = this.#mainWaits.filter((d) => !d());
-      return this.#mainWaits.length > 0;
+      // Some wait is pending while the last one is: drop finished ones from the end only, so
+      // a thousand waits cost no scan per slice.
+      const waits = this.#mainWaits;
+      while (waits.length > 0 && waits[waits.length - 1]!()) waits.pop();
+      return waits.length > 0;
     }).finally(() => {
       this.#mainRun = undefined;
       this.#mainWaits = [];
