@@ -813,7 +813,8 @@ function rebuild(e: unknown): unknown {
   return err;
 }
 
-/** A value no later code can change: what a call's arguments need no clone for. */
+/** A value no later code can change and a worker can receive: what needs no clone (a symbol cannot be sent). */
 function isPrimitive(v: unknown): boolean {
-  return v === null || (typeof v !== 'object' && typeof v !== 'function');
+  const t = typeof v;
+  return v === null || (t !== 'object' && t !== 'function' && t !== 'symbol');
 }
