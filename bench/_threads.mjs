@@ -13,10 +13,8 @@
 //
 // Every run is a fresh child; sides alternate (ABBA...); medians are reported. Env:
 // BENCH_N_SCALE, BENCH_RUNS.
-import { spawn, spawnSync } from 'node:child_process';
-import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
-import { RUNS, alternate, anchorPath, emit, median, note, now, ratio, runJsonChild, scaled, secondsSince } from './_lib.mjs';
+import { RUNS, alternate, anchorPath, emit, median, note, now, perlHas, ratio, runJsonChild, scaled, secondsSince } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -60,29 +58,6 @@ export async function threadsWorker(n) {
 // ------------------------------------------------------------------------------------------
 // orchestrator side
 
-function perlHas(modules) {
-  const r = spawnSync('perl', [...modules.map((m) => `-M${m}`), '-e', '1'], { stdio: 'ignore', timeout: 20_000 });
-  return r.status === 0;
-}
-
-function runPerl(script, args) {
-  return new Promise((resolve) => {
-    const child = spawn('perl', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-2000)));
-    child.on('error', (e) => resolve({ error: e.message }));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (code !== 0 || line === undefined) return resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-1)[0] ?? ''}` });
-      resolve(JSON.parse(line));
-    });
-  });
-}
-
 export async function measureThreads(c) {
   const n = scaled(c.base);
   const errors = [];
@@ -95,7 +70,7 @@ export async function measureThreads(c) {
       r = await runJsonChild(anchorPath('pools/worker_spawn.mjs'), [String(n)]);
       if (r.error === undefined) r = { perSecond: r.per_sec };
     } else {
-      r = await runPerl(anchorPath('pools/threads_spawn.pl'), [String(n)]);
+      r = await runJsonChild(anchorPath('pools/threads_spawn.pl'), [String(n)], { interpreter: 'perl' });
       if (r.error === undefined) r = { perSecond: r.per_sec };
     }
     if (r.error !== undefined) errors.push(`${side}: ${r.error}`);

@@ -80,7 +80,7 @@ async function measure(c) {
 
 // threads.* (bench/_threads.mjs, another file so that both can grow apart).
 const threads = await import('./_threads.mjs').catch(() => null);
-const ALL = [...CASES.map((c) => ({ ...c, measure })), ...(threads?.THREAD_CASES ?? [])];
+const ALL = [...CASES.map((c) => ({ ...c, measure })), ...(threads?.THREADS_CASES ?? []).map((c) => ({ ...c, measure: () => threads.measureThreads(c) }))];
 
 async function main(selected) {
   const cases = selectCases('pool', ALL, selected);
