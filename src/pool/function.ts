@@ -103,8 +103,6 @@ interface Call {
   /** Promise and event forms, and the callback form from a session: the calling session's wait. */
   wait: Wait<unknown> | undefined;
   /** Promise form: what the caller awaits, settled through the wait or, when the wait cannot (its session is gone), here. */
-  resolve: ((v: unknown) => void) | undefined;
-  reject: ((e: unknown) => void) | undefined;
   /** Callback form. */
   readonly session: Session | undefined;
   readonly onReturn: ((v: unknown) => void) | undefined;
@@ -458,8 +456,6 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       args,
       priority,
       wait: undefined,
-      resolve: undefined,
-      reject: undefined,
       session,
       onReturn: r.onReturn as ((v: unknown) => void) | undefined,
       onError: r.onError,
@@ -475,18 +471,11 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     this.#pending++;
     this.#hold();
     if (form === Form.Promise) {
-      let resolve!: (v: unknown) => void;
-      let reject!: (e: unknown) => void;
-      promise = new Promise((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      call.resolve = resolve;
-      call.reject = reject;
       this.#open.add(call);
-      const { wait, promise: inner } = Wait.promise<unknown>(this.#kernel, 'Function.call', leave, { timeout: r.timeout, signal: r.signal }, this.call);
-      call.wait = wait;
-      inner.then(resolve, reject);
+      const limits = r.timeout !== undefined || r.signal !== undefined ? { timeout: r.timeout, signal: r.signal } : undefined;
+      const w = Wait.promise<unknown>(this.#kernel, 'Function.call', leave, limits, this.call);
+      call.wait = w.wait;
+      promise = w.promise;
     } else if (form === Form.Callback) {
       this.#open.add(call);
       // Held like the other forms while the call is pending; the continuation is queued.
@@ -685,8 +674,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       else wait.reject(value === SHUTDOWN ? shutdownError('the pool was shut down before the call was sent') : value);
     } else if (call.form === Form.Promise) {
       // Its session is gone (or the main line's run ended): settle what it awaits directly.
-      if (ok) call.resolve!(value);
-      else call.reject!(value === SHUTDOWN ? shutdownError('the pool was shut down before the call was sent') : value);
+      call.wait?.answerNow(ok, !ok && value === SHUTDOWN ? shutdownError('the pool was shut down before the call was sent') : value);
     }
     this.#release();
   }
@@ -700,7 +688,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     this.#open.delete(call);
     if (sessionGone && call.form === Form.Promise) {
       // A freed session's wait is dropped; what its code awaits still gets an answer.
-      call.reject!(shutdownError('the calling session stopped before the call was answered'));
+      w.answerNow(false, shutdownError('the calling session stopped before the call was answered'));
     }
     // A call in flight runs on; its answer finds the call done and is dropped.
     this.#release();
@@ -756,7 +744,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       this.#pending--;
       this.#open.delete(c);
       c.wait?.destroy();
-      if (c.form === Form.Promise) c.reject!(shutdownError('the kernel stopped with the call pending'));
+      if (c.form === Form.Promise) c.wait?.answerNow(false, shutdownError('the kernel stopped with the call pending'));
       else if (c.form === Form.Callback) {
         try {
           continueWith(c, false, SHUTDOWN);

@@ -11,6 +11,7 @@ import { Phase, Session, type Owned } from '../session/session.js';
 export const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
 
 const NO_EXTRA: unknown[] = [];
+const noop = (): void => undefined;
 
 /** How long a promise-form wait may take, and a signal that cancels it. */
 export interface WaitOptions {
@@ -147,7 +148,7 @@ export class Wait<T> implements Owned {
         this.#leave(this);
         this.#release();
         this.#mainDone = true;
-        this.#reject!(new PoeWaitError('ERR_POE_WAIT_TIMEOUT', this._holdName, `${this._holdName} timed out after ${timeout} s`));
+        this.#take(false)(new PoeWaitError('ERR_POE_WAIT_TIMEOUT', this._holdName, `${this._holdName} timed out after ${timeout} s`));
         this.kernel._handoff();
       });
     }
@@ -167,7 +168,7 @@ export class Wait<T> implements Owned {
     if (!this.waiting) return;
     this.#leave(this);
     this.#release();
-    const reject = this.#reject!;
+    const reject = this.#take(false);
     if (!queued || this.session?._phase === Phase.Stopped) {
       this.#mainDone = true;
       reject(err);
@@ -202,7 +203,7 @@ export class Wait<T> implements Owned {
     const value = this.#value as T;
     this.#value = undefined;
     this.#mainDone = true;
-    this.#resolve!(value);
+    this.#take(true)(value);
     this.kernel._handoff();
   }
 
@@ -214,8 +215,27 @@ export class Wait<T> implements Owned {
     if (!this.waiting) return;
     this.#release();
     this.#mainDone = true;
-    this.#resolve!(value);
+    this.#take(true)(value);
     this.kernel._handoff();
+  }
+
+  /** The promise's resolve (or reject) for its one settling; later ones do nothing. */
+  #take(ok: boolean): (value: unknown) => void {
+    const f = (ok ? this.#resolve : this.#reject) as ((value: unknown) => void) | undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    return f ?? noop;
+  }
+
+  /**
+   * Answers the promise at once, outside the queue, unless it has been answered: for a wait
+   * the kernel can no longer deliver (its session was freed, or the kernel stopped), so that
+   * what its code awaits still settles. It leaves the wait without telling its primitive.
+   */
+  answerNow(ok: boolean, value: unknown): void {
+    if (this.waiting) this.#release();
+    this.#mainDone = true;
+    this.#take(ok)(value);
   }
 
   /** Its turn, with an error: the promise rejects; the event form (with an error slot) is posted `(undefined, err, ...extra)`. */
