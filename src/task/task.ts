@@ -36,7 +36,9 @@ const tasks = new WeakMap<Session, Task<unknown, unknown, unknown>>();
  *
  * Coro: `async { ... }` (`$coro`); `E` types the events posted to it, `R` its body's result.
  */
-export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
+// `out R`: a task of any result stands in for a plain `Task` (`current()`'s type), as a
+// typed session does for a plain `Session`.
+export class Task<out R = unknown, E = Untyped, H = Record<string, unknown>> {
   /** The task's session: post to it, alias it, watch it like any other. */
   readonly session: Session<E, H>;
   readonly kernel: Kernel;
@@ -45,7 +47,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
   readonly #nexts = new Map<string, Wait<unknown[]>[]>();
   #settled: { ok: true; value: R } | { ok: false; error: unknown } | undefined = undefined;
   #join: Promise<R> | undefined = undefined;
-  #joinSettle: ((r: { ok: true; value: R } | { ok: false; error: unknown }) => void) | undefined = undefined;
+  #joinSettle: ((r: { ok: true; value: unknown } | { ok: false; error: unknown }) => void) | undefined = undefined;
 
   /** @internal Made by `task()`. */
   constructor(body: (task: Task<R, E, H>) => R | PromiseLike<R>, options: TaskOptions<E, H>) {
@@ -128,7 +130,7 @@ export class Task<R = unknown, E = Untyped, H = Record<string, unknown>> {
       if (settled !== undefined) this.#join = settled.ok ? Promise.resolve(settled.value) : Promise.reject(settled.error);
       else {
         this.#join = new Promise<R>((resolve, reject) => {
-          this.#joinSettle = (r) => (r.ok ? resolve(r.value) : reject(r.error));
+          this.#joinSettle = (r) => (r.ok ? resolve(r.value as R) : reject(r.error));
         });
       }
       /* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
