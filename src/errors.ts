@@ -182,8 +182,10 @@ export function camelCase(key: string): string {
  * (PascalCase or snake_case) of a known camelCase option.
  */
 export function rejectUnknownKeys(what: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
+  // for-in with an own-key check, as Object.keys, without the array: a filter and a driver
+  // per accepted connection check their options here.
+  for (const key in options) {
+    if (known.includes(key) || !Object.prototype.hasOwnProperty.call(options, key)) continue;
     const hint = camelCase(key);
     const suggestion = known.includes(hint) ? `; did you mean \`${hint}\`?` : `; expected one of ${known.map((k) => `\`${k}\``).join(', ')}`;
     throw new PoeArgumentError('ERR_POE_UNKNOWN_OPTION', `Unknown ${what} option \`${key}\`${suggestion}`);

@@ -111,8 +111,11 @@ export function checkFilterSpec(what: string, key: string, value: unknown): void
 export function makeFilter<In, Out>(spec: FilterSpec<In, Out> | undefined): Filter<In, Out> {
   if (spec === undefined) return new Line() as unknown as Filter<In, Out>;
   if (Array.isArray(spec)) {
-    const [Class, ...args] = spec as readonly [FilterClass<In, Out>, ...unknown[]];
-    return new Class(...(args as never[]));
+    const Class = spec[0] as FilterClass<In, Out>;
+    // A class and its options, the usual form: no rest array and spread per connection.
+    if (spec.length === 2) return new Class(spec[1] as never);
+    const args = spec.slice(1) as never[];
+    return new Class(...args);
   }
   if (isFilterClass(spec)) return new spec();
   return (spec as Filter<In, Out>).clone();

@@ -320,10 +320,6 @@ export class ServerTCP {
   static create<In = string, Out = string, H extends object = Record<string, unknown>>(options: ServerTCPOptions<In, Out, H>): SessionId {
     const marks = validate(options as ServerTCPOptions<unknown, unknown, object>);
     const o = options;
-    const readPause = {
-      ...(o.readPauseMark !== undefined ? { readPauseMark: o.readPauseMark } : {}),
-      ...(o.readResumeMark !== undefined ? { readResumeMark: o.readResumeMark } : {}),
-    };
     const unix = isUnix(o.domain);
     const concurrency = o.concurrency ?? -1;
     const sessionOptions = o.sessionParams?.options;
@@ -342,10 +338,8 @@ export class ServerTCP {
       type Heap = ServerTCPClientHeap<In, Out> & Record<string, unknown>;
       type Ctx = Context<Untyped, Heap>;
       type Conn = ServerTCPClientContext<In, Out, H>;
-      const filters = (): { filter: ReturnType<typeof makeFilter<In, Out>> } | { inputFilter: ReturnType<typeof makeFilter<In, unknown>>; outputFilter: ReturnType<typeof makeFilter<unknown, Out>> } =>
-        o.clientInputFilter !== undefined
-          ? { inputFilter: makeFilter(o.clientInputFilter), outputFilter: makeFilter(o.clientOutputFilter) }
-          : { filter: makeFilter(o.clientFilter) };
+      const splitFilters = o.clientInputFilter !== undefined;
+      const flushedEvent = clientFlushed !== undefined ? 'tcp_server_got_flush' : undefined;
       /** Deletes the wheel, as POE's `delete $heap->{client}`. */
       const dropClient = (heap: Heap): void => {
         heap.client?.destroy();
@@ -374,16 +368,24 @@ export class ServerTCP {
             }
             handle = got;
           }
+          // One literal of one shape for every connection (an option left undefined is an
+          // option not given): no spreads per connection.
           heap.client = new ReadWrite<In, Out>({
             handle,
-            ...filters(),
+            filter: splitFilters ? undefined : makeFilter(o.clientFilter),
+            inputFilter: splitFilters ? makeFilter(o.clientInputFilter) : undefined,
+            outputFilter: splitFilters ? makeFilter(o.clientOutputFilter) : undefined,
             inputEvent: 'tcp_server_got_input',
             errorEvent: 'tcp_server_got_error',
             // Without a ClientFlushed callback the flush matters only to a pending shutdown,
             // which turns the event on (see `shutdown`): one dispatch less per write.
-            ...(clientFlushed !== undefined ? { flushedEvent: 'tcp_server_got_flush' } : {}),
-            ...(marks ? { highMark: o.highMark, lowMark: o.lowMark, highEvent: 'tcp_server_got_high', lowEvent: 'tcp_server_got_low' } : {}),
-            ...readPause,
+            flushedEvent,
+            highMark: marks ? o.highMark : undefined,
+            lowMark: marks ? o.lowMark : undefined,
+            highEvent: marks ? 'tcp_server_got_high' : undefined,
+            lowEvent: marks ? 'tcp_server_got_low' : undefined,
+            readPauseMark: o.readPauseMark,
+            readResumeMark: o.readResumeMark,
           });
           return clientConnected?.(c as unknown as Conn, ...clientArgs);
         },
@@ -429,14 +431,10 @@ export class ServerTCP {
         },
         ...(o.inlineStates as Record<string, (ctx: Ctx, ...args: unknown[]) => unknown> | undefined),
       };
-      const params = {
-        ...(sessionOptions !== undefined ? { options: sessionOptions } : {}),
-        inlineStates: states,
-        ...(o.objectStates !== undefined ? { objectStates: o.objectStates } : {}),
-        ...(o.packageStates !== undefined ? { packageStates: o.packageStates } : {}),
-      };
+      const { objectStates, packageStates } = o;
       acceptor = (ctx, socket, address, port) => {
-        Session.create({ ...params, kernel: ctx.kernel, args: [socket, address, port] });
+        // Undefined parameters are parameters not given: one literal, no spread per connection.
+        Session.create({ options: sessionOptions, inlineStates: states, objectStates, packageStates, kernel: ctx.kernel, args: [socket, address, port] });
       };
     }
 

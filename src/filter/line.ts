@@ -63,6 +63,29 @@ export interface LineOptions {
 const KNOWN = ['literal', 'inputLiteral', 'inputRegexp', 'outputLiteral', 'maxLength', 'maxBuffer', 'encoding'] as const;
 
 /**
+ * Terminators encoded once per encoding and shared: a Line is made for every connection, and
+ * a filter only reads its terminator Buffers (it replaces them, never writes into them).
+ * Bounded: a program that makes terminators on the fly gets fresh Buffers past the limit.
+ */
+const terminators = new Map<string, Map<string, Buffer>>();
+const TERMINATORS_MAX = 64;
+let terminatorCount = 0;
+function terminatorBytes(text: string, encoding: LineEncoding | null): Buffer {
+  const enc = encoding ?? 'utf8';
+  let byText = terminators.get(enc);
+  if (byText === undefined) terminators.set(enc, (byText = new Map<string, Buffer>()));
+  let bytes = byText.get(text);
+  if (bytes === undefined) {
+    bytes = Buffer.from(text, enc);
+    if (terminatorCount < TERMINATORS_MAX && text.length <= 16) {
+      byText.set(text, bytes);
+      terminatorCount++;
+    }
+  }
+  return bytes;
+}
+
+/**
  * How far back a regexp search restarts when more bytes arrive: a terminator match must fit in
  * this many bytes (it lets the search skip bytes already scanned, keeping Line linear).
  */
@@ -182,7 +205,6 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
     this.encoding = o.encoding === undefined ? 'utf8' : o.encoding;
     this.#windowed = this.encoding !== null;
     this.#anyBytes = this.encoding === 'latin1' || this.encoding === 'binary';
-    const bytesOf = (s: string): Buffer => Buffer.from(s, this.encoding ?? 'utf8');
     for (const key of ['literal', 'outputLiteral'] as const) {
       if (o[key] !== undefined && typeof o[key] !== 'string') {
         throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a string, got ${describe(o[key])}`);
@@ -203,7 +225,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
         conflict('Line', `\`literal\` sets both terminators and cannot be combined with ${others.map((k) => `\`${k}\``).join(', ')}`);
       }
       this.#mode = 'literal';
-      this.#literal = bytesOf(o.literal);
+      this.#literal = terminatorBytes(o.literal, this.encoding);
       output = o.literal;
     } else {
       if (o.inputLiteral !== undefined && o.inputRegexp !== undefined) {
@@ -214,7 +236,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
           this.#mode = 'auto';
         } else {
           this.#mode = 'literal';
-          this.#literal = bytesOf(o.inputLiteral);
+          this.#literal = terminatorBytes(o.inputLiteral, this.encoding);
         }
       } else if (o.inputRegexp !== undefined) {
         let re: RegExp;
@@ -235,7 +257,7 @@ export class Line<R extends string | Buffer = string> extends FilterBase<R, stri
       }
       if (o.outputLiteral !== undefined) output = o.outputLiteral;
     }
-    this.#output = bytesOf(output);
+    this.#output = terminatorBytes(output, this.encoding);
     this.#outputText = output;
   }
 

@@ -70,7 +70,9 @@ const PARAM_SET: ReadonlySet<string> = new Set(PARAM_KEYS);
  * name a package, and a class is what a package ports to.
  */
 export function isClass(value: unknown): boolean {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+  // A class always has its own `prototype` (it cannot be removed); arrow functions, methods,
+  // async and bound functions have none, so the usual handler needs no source text and regex.
+  return typeof value === 'function' && (value as { prototype?: unknown }).prototype !== undefined && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
 
 function optionValue(value: unknown): unknown {

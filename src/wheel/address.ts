@@ -58,7 +58,8 @@ export function inetAton(address: string): Buffer | undefined {
  * as `inet_ntop` writes it. Perl: `Socket::inet_ntoa` (IPv4) / `inet_ntop` (both).
  */
 export function inetNtoa(packed: Uint8Array): string {
-  if (packed.length === 4) return Array.from(packed).join('.');
+  // Once per accepted connection (ServerTCP's remote_ip): no array to join.
+  if (packed.length === 4) return `${packed[0]}.${packed[1]}.${packed[2]}.${packed[3]}`;
   if (packed.length !== 16) throw new RangeError(`Expected a packed address of 4 or 16 bytes, got ${packed.length} bytes`);
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((packed[i]! << 8) | packed[i + 1]!);

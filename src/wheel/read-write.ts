@@ -92,6 +92,22 @@ export type ReadWriteErrorArgs = [operation: 'read' | 'write', errnum: number, e
 export type ReadWriteIdArgs = [wheelId: WheelId];
 
 const EVENTS = ['inputEvent', 'errorEvent', 'flushedEvent', 'highEvent', 'lowEvent'] as const;
+const FILTER_KEYS = ['filter', 'inputFilter', 'outputFilter'] as const;
+const MARK_KEYS = ['highMark', 'lowMark'] as const;
+
+function bad(message: string): never {
+  throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', message);
+}
+
+/** The water mark options' errors, or undefined (the usual case: no array per wheel). */
+function markErrors(o: { highMark?: number; lowMark?: number; highEvent?: string; lowEvent?: string }): string[] | undefined {
+  const marks: string[] = [];
+  if ((o.highMark === undefined) !== (o.lowMark === undefined)) marks.push('`highMark` and `lowMark` require each other');
+  else if (o.highMark !== undefined && !(o.highMark > 0 && o.lowMark! > 0)) marks.push('`highMark` and `lowMark` must be above 0');
+  if (o.highEvent !== undefined && o.highMark === undefined) marks.push('`highEvent` requires a `highMark`');
+  if ((o.lowMark === undefined) !== (o.lowEvent === undefined)) marks.push('`lowMark` and `lowEvent` require each other');
+  return marks.length > 0 ? marks : undefined;
+}
 const KNOWN = ['handle', 'inputHandle', 'outputHandle', 'filter', 'inputFilter', 'outputFilter', 'driver', 'highMark', 'lowMark', 'autoFlush', 'readPauseMark', 'readResumeMark', ...EVENTS] as const;
 
 /**
@@ -113,19 +129,16 @@ const READ_PAUSE_MARK = 1024 * 1024;
  * resume reading at every write. Internal.
  */
 export function readPauseMarks(owner: string, pause: unknown, resume: unknown, subject = owner): { pause: number; resume: number } {
-  const bad = (message: string): never => {
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', message);
-  };
   if (pause !== undefined && pause !== false && pause !== Infinity && !(typeof pause === 'number' && Number.isSafeInteger(pause) && pause >= 1)) {
     bad(`Expected ${subject} \`readPauseMark\` to be a positive integer (octets), \`Infinity\` or \`false\`, got ${describe(pause)}`);
   }
   if (resume !== undefined && !(typeof resume === 'number' && Number.isSafeInteger(resume) && resume >= 0)) {
     bad(`Expected ${subject} \`readResumeMark\` to be an integer >= 0 (octets), got ${describe(resume)}`);
   }
-  const p = pause === undefined ? READ_PAUSE_MARK : pause === false ? Infinity : (pause as number);
+  const p = pause === undefined ? READ_PAUSE_MARK : pause === false ? Infinity : pause;
   if (resume !== undefined && p === Infinity) bad(`${owner}: \`readResumeMark\` has no use with \`readPauseMark\` off (${describe(pause)})`);
   if (p === Infinity) return { pause: p, resume: 0 };
-  const r = resume === undefined ? Math.floor(p / 2) : (resume as number);
+  const r = resume === undefined ? Math.floor(p / 2) : resume;
   if (r >= p) bad(`${owner}: \`readResumeMark\` (${r}) must be less than \`readPauseMark\` (${p})`);
   return { pause: p, resume: r };
 }
@@ -242,9 +255,6 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
   static #validate<In, Out>(options: ReadWriteOptions<In, Out>): Validated<In, Out> {
     const o = ReadWrite.checkOptions('ReadWrite', options, KNOWN, EVENTS);
     const warnings: string[] = [];
-    const bad = (message: string): never => {
-      throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', message);
-    };
 
     let input: InputHandle;
     let output: OutputHandle;
@@ -265,7 +275,7 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
 
     let inputFilter: Filter<In, unknown> | undefined;
     let outputFilter: Filter<unknown, Out> | undefined;
-    for (const key of ['filter', 'inputFilter', 'outputFilter'] as const) {
+    for (const key of FILTER_KEYS) {
       if (o[key] !== undefined && !isFilter(o[key])) bad(`Expected ReadWrite \`${key}\` to be a filter (get, put, clone...), got ${describe(o[key])}`);
     }
     if (o.filter !== undefined) {
@@ -286,7 +296,7 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
     if (o.driver !== undefined && !isDriver(o.driver)) bad(`Expected ReadWrite \`driver\` to be a driver (put, flush, read, watchWrite...), got ${describe(o.driver)}`);
     const driver = o.driver ?? new StreamDriver();
 
-    for (const key of ['highMark', 'lowMark'] as const) {
+    for (const key of MARK_KEYS) {
       const value = o[key];
       if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value))) bad(`Expected ReadWrite \`${key}\` to be a number of octets, got ${describe(value)}`);
     }
@@ -294,12 +304,8 @@ export class ReadWrite<In = unknown, Out = unknown, E = Untyped> extends Wheel {
     const readPause = readPauseMarks('ReadWrite', o.readPauseMark, o.readResumeMark);
 
     // POE's checks, all reported at once as its "Water mark errors" croak.
-    const marks: string[] = [];
-    if ((o.highMark === undefined) !== (o.lowMark === undefined)) marks.push('`highMark` and `lowMark` require each other');
-    else if (o.highMark !== undefined && !(o.highMark > 0 && o.lowMark! > 0)) marks.push('`highMark` and `lowMark` must be above 0');
-    if (o.highEvent !== undefined && o.highMark === undefined) marks.push('`highEvent` requires a `highMark`');
-    if ((o.lowMark === undefined) !== (o.lowEvent === undefined)) marks.push('`lowMark` and `lowEvent` require each other');
-    if (marks.length > 0) bad(`ReadWrite: Water mark errors: ${marks.join('; ')}`);
+    const marks = markErrors(o);
+    if (marks !== undefined) bad(`ReadWrite: Water mark errors: ${marks.join('; ')}`);
 
     return { input, output, inputFilter, outputFilter, driver, warnings, readPauseMark: readPause.pause, readResumeMark: readPause.resume };
   }
