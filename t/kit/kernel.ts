@@ -166,3 +166,13 @@ export async function thrownInSession(body: () => void): Promise<unknown> {
   await run();
   return thrown;
 }
+
+/** The `code` of what `fn` throws (`ERR_POE_...`), or undefined when it does not throw. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+}

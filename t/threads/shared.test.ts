@@ -9,20 +9,11 @@ import { Session } from '../../src/session/session.js';
 import { Queue, SharedArray, SharedSemaphore } from '../../src/threads/shared.js';
 import type { Context } from '../../src/session/context.js';
 import { threads } from '../../src/threads/threads.js';
-import { ensureBuilt, realKernel, root } from '../kit/index.js';
+import { codeOf, ensureBuilt, realKernel, root } from '../kit/index.js';
 
 const shared = new URL('../fixtures/threads/shared.mjs', import.meta.url);
 
 beforeAll(() => ensureBuilt(`${root}/dist/index.js`), 120_000);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('Queue (Thread::Queue)', () => {
   test('a pipeline across two threads: main -> square (blocking dequeue) -> addOne (promise dequeue) -> main, in order, ended', async () => {

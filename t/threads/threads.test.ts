@@ -9,7 +9,7 @@ import type { Kernel } from '../../src/kernel/kernel.js';
 import { Session } from '../../src/session/session.js';
 import { Queue } from '../../src/threads/shared.js';
 import { Thread, threads } from '../../src/threads/threads.js';
-import { cleanup, ensureBuilt, exitOf, fixture, realKernel, root, run } from '../kit/index.js';
+import { cleanup, codeOf, ensureBuilt, exitOf, fixture, realKernel, root, run } from '../kit/index.js';
 
 const basic = new URL('../fixtures/threads/basic.mjs', import.meta.url);
 const light = new URL('../fixtures/threads/light.mjs', import.meta.url);
@@ -26,15 +26,6 @@ async function outcome(p: Promise<unknown>): Promise<unknown[]> {
     const e = err as { name?: string; code?: string; message?: string };
     return ['err', e.name, e.code, e.message];
   }
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe('threads: create and join', () => {
