@@ -33,3 +33,9 @@ export function callerOf(skip: (...args: never[]) => unknown): [string | undefin
     Error.stackTraceLimit = limit;
   }
 }
+
+/** `file:line` of the code that called `skip`, for `ps()`'s Where (`callerInfo`). */
+export function whereOf(skip: (...args: never[]) => unknown): string | undefined {
+  const [file, line] = callerOf(skip);
+  return file === undefined ? undefined : `${file}:${line ?? '?'}`;
+}

@@ -18,7 +18,7 @@ import { Phase, type Session, type SessionId, isClass } from '../session/session
 import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
 import { Aliases } from './aliases.js';
 import { type AsyncScope, currentScope } from './async-scope.js';
-import { callerOf } from './caller.js';
+import { callerOf, whereOf } from './caller.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { type KernelOptions, checkOptions, checkPath, envOn } from './options.js';
 
@@ -1900,10 +1900,7 @@ export class Kernel<E = Untyped> {
   ps(): SessionReport[] {
     const running = this._waiter();
     // The running session is where ps() was called from, as Coro::Debug shows it.
-    if (running !== undefined && this.#callerInfo) {
-      const [file, line] = callerOf(this.ps);
-      running._where = file === undefined ? undefined : `${file}:${line ?? '?'}`;
-    }
+    if (running !== undefined && this.#callerInfo) running._where = whereOf(this.ps);
     return this.#sessions.descendants(undefined).map((s) => {
       const waits = waitingOn(s);
       return {

@@ -2,7 +2,7 @@ import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { ArrayFifo } from '../kernel/array-fifo.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm, resolvedNow } from './wait.js';
+import { Wait, type WaitOptions, dropFrom, isEventForm, resolvedNow } from './wait.js';
 
 /** Options of `new Channel(maxsize, options)`. */
 export interface ChannelOptions {
@@ -29,7 +29,7 @@ export class Channel<T> {
   /** Puts waiting for room, oldest first; their items are the last ones in #items. */
   readonly #putters: Wait<undefined>[] = [];
   #shutdown = false;
-  readonly #leaveGet = (w: Wait<T | undefined>): void => leave(this.#getters, w);
+  readonly #leaveGet = (w: Wait<T | undefined>): void => dropFrom(this.#getters, w);
   readonly #leavePut = (w: Wait<undefined>): void => {
     const i = this.#putters.indexOf(w);
     if (i < 0) return;
@@ -171,9 +171,4 @@ export class Channel<T> {
       yield item as T;
     }
   }
-}
-
-function leave<W>(list: W[], w: W): void {
-  const i = list.indexOf(w);
-  if (i >= 0) list.splice(i, 1);
 }

@@ -1,7 +1,7 @@
 import { PoeArgumentError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm, rejectedNow, resolvedNow } from './wait.js';
+import { Wait, type WaitOptions, dropFrom, isEventForm, rejectedNow, resolvedNow } from './wait.js';
 
 /** Options of `new CondVar(options)`. */
 export interface CondVarOptions<T> {
@@ -36,10 +36,7 @@ export class CondVar<T = unknown> {
   #group: ((cv: CondVar<T>) => void) | undefined = undefined;
   #cb: ((cv: CondVar<T>) => void) | undefined;
   readonly #waiters: Wait<T>[] = [];
-  readonly #leave = (w: Wait<T>): void => {
-    const i = this.#waiters.indexOf(w);
-    if (i >= 0) this.#waiters.splice(i, 1);
-  };
+  readonly #leave = (w: Wait<T>): void => dropFrom(this.#waiters, w);
 
   constructor(options: CondVarOptions<T> = {}) {
     if (options.cb !== undefined && typeof options.cb !== 'function') {

@@ -1,7 +1,7 @@
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
-import { Wait, type WaitOptions, isEventForm, resolvedNow } from './wait.js';
+import { Wait, type WaitOptions, dropFrom, isEventForm, resolvedNow } from './wait.js';
 
 /** Options of `new Semaphore(count, options)`. */
 export interface SemaphoreOptions {
@@ -35,10 +35,7 @@ export class Semaphore {
   #count: number;
   readonly #max: number;
   readonly #waiters: Wait<undefined>[] = [];
-  readonly #leave = (w: Wait<undefined>): void => {
-    const i = this.#waiters.indexOf(w);
-    if (i >= 0) this.#waiters.splice(i, 1);
-  };
+  readonly #leave = (w: Wait<undefined>): void => dropFrom(this.#waiters, w);
 
   constructor(count = 1, options: SemaphoreOptions = {}) {
     if (!Number.isInteger(count) || count < 0) {

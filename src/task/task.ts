@@ -3,7 +3,8 @@ import { AsyncScope, runInScope } from '../kernel/async-scope.js';
 import { Kernel } from '../kernel/kernel.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { EventArgs, EventName, InlineStates, Untyped } from '../session/types.js';
-import { Wait, type WaitOptions, resolvedNow, whereOf } from './wait.js';
+import { whereOf } from '../kernel/caller.js';
+import { Wait, type WaitOptions, dropFrom, resolvedNow } from './wait.js';
 
 /** Options of `task()`. */
 export interface TaskOptions<E = Untyped, H = Record<string, unknown>> {
@@ -169,8 +170,7 @@ export class Task<out R = unknown, E = Untyped, H = Record<string, unknown>> {
       this.kernel,
       `next('${event}')`,
       (w) => {
-        const i = list.indexOf(w);
-        if (i >= 0) list.splice(i, 1);
+        dropFrom(list, w);
         if (list.length === 0 && this.#nexts.get(event) === list) this.#nexts.delete(event);
       },
       options,

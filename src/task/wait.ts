@@ -1,5 +1,5 @@
 import { PoeArgumentError, PoeWaitError, describe } from '../errors.js';
-import { callerOf } from '../kernel/caller.js';
+import { whereOf } from '../kernel/caller.js';
 import type { Item } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { Phase, Session, type Owned } from '../session/session.js';
@@ -214,9 +214,8 @@ export class Wait<T> implements Owned {
   settleNow(value: T): void {
     if (!this.waiting) return;
     this.#release();
-    this.#mainDone = true;
-    this.#take(true)(value);
-    this.kernel._handoff();
+    this.#value = value;
+    this._turn();
   }
 
   /** The promise's resolve (or reject) for its one settling; later ones do nothing. */
@@ -282,8 +281,8 @@ export function isEventForm(args: readonly unknown[]): boolean {
   return args.length > 0 && args[0] instanceof Session;
 }
 
-/** `file:line` of the code that called `skip`, for `ps()`'s Where. */
-export function whereOf(skip: (...args: never[]) => unknown): string | undefined {
-  const [file, line] = callerOf(skip);
-  return file === undefined ? undefined : `${file}:${line ?? '?'}`;
+/** Takes `wait` out of a primitive's list of waiters, if it is there: the `leave` of most waits. */
+export function dropFrom<W>(list: W[], wait: W): void {
+  const i = list.indexOf(wait);
+  if (i >= 0) list.splice(i, 1);
 }
