@@ -9,10 +9,9 @@
 // Each measurement runs in a fresh child; the poe-ts, bare-promise and Coro runs alternate (the
 // order flips every run) and the median of RUNS (default 3) runs per side is reported, with
 // `ratio` = poe-ts / bare promises and `vsCoro` = poe-ts / Coro. Env: BENCH_N_SCALE, BENCH_RUNS.
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Channel, Kernel, Semaphore, cede, task } from '../dist/index.js';
-import { RUNS, N_SCALE, alternate, anchorPath, emit, emitCase, median, note, now, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
+import { RUNS, N_SCALE, alternate, anchorPath, caseRecord, emit, emitCase, median, note, now, perlHas, ratio, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** The semaphore case: this many tasks share a Semaphore(1), as the anchors have it. */
@@ -140,10 +139,7 @@ async function worker(name, n) {
 let perlCoro;
 /** Whether `perl -MCoro` works here (asked once). */
 function hasPerlCoro() {
-  if (perlCoro === undefined) {
-    const r = spawnSync('perl', ['-MCoro', '-MCoro::Channel', '-MCoro::Semaphore', '-e', '1'], { stdio: 'ignore', timeout: 10_000 });
-    perlCoro = r.error === undefined && r.status === 0;
-  }
+  perlCoro ??= perlHas(['Coro', 'Coro::Channel', 'Coro::Semaphore']);
   return perlCoro;
 }
 
@@ -184,22 +180,16 @@ async function measure(c) {
   const perSecond = median(poeRuns);
   const baselinePerSecond = channelMjs !== null ? median(nodeRuns) : null;
   const coroPerSecond = withCoro ? median(coroRuns) : null;
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, {
     coroPerSecond,
     vsCoro: ratio(perSecond, coroPerSecond),
-    unit: c.unit,
-    n,
     what: c.what,
     runs: poeRuns,
     baseline: channelMjs !== null ? `coro-anyevent/channel.mjs ${c.node(n).join(' ')}` : 'missing: bench/anchors/coro-anyevent/channel.mjs',
     baselineRuns: nodeRuns,
     coro: withCoro ? `perl coro-anyevent/${c.coro.script} ${c.coro.args(n).join(' ')}` : coroScript === null ? `missing: bench/anchors/coro-anyevent/${c.coro.script}` : 'missing: perl with Coro',
     coroRuns,
-  };
+  });
   return emitCase(record, errors);
 }
 

@@ -14,7 +14,7 @@
 // Every run is a fresh child; sides alternate (ABBA...); medians are reported. Env:
 // BENCH_N_SCALE, BENCH_RUNS.
 import { fileURLToPath } from 'node:url';
-import { RUNS, alternate, anchorPath, emit, median, note, now, perlHas, ratio, runJsonChild, scaled, secondsSince } from './_lib.mjs';
+import { RUNS, alternate, anchorPath, caseRecord, emit, emitCase, median, note, now, perlHas, runJsonChild, scaled, secondsSince } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -79,22 +79,14 @@ export async function measureThreads(c) {
   await alternate([() => one('poe'), () => one('base'), ...(withPerl ? [() => one('perl')] : [])]);
   const perSecond = median(runs.poe);
   const baselinePerSecond = median(runs.base);
-  const record = {
-    case: c.name,
-    perSecond,
-    baselinePerSecond,
-    ratio: ratio(perSecond, baselinePerSecond),
-    unit: c.unit,
-    n,
+  const record = caseRecord(c, n, perSecond, baselinePerSecond, {
     runs: runs.poe,
     baselineRuns: runs.base,
     baseline: 'a bare Worker created and awaited per value (bench/anchors/pools/worker_spawn.mjs)',
     perlThreadsPerSecond: withPerl ? median(runs.perl) : null,
-  };
+  });
   if (!withPerl) record.perlMissing = 'perl with threads and POE is missing';
-  if (errors.length) record.errors = errors;
-  emit(record);
-  return errors.length === 0 && perSecond !== null;
+  return emitCase(record, errors);
 }
 
 const argv = process.argv.slice(2);

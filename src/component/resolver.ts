@@ -174,16 +174,21 @@ function checkServers(what: string, value: unknown): void {
   }
 }
 
-/** Why a request's options (not its host or type, which get an error response) are wrong, or undefined. */
+/** Throws `PoeArgumentError` for a request's malformed options (not its host or type, which get an error response). */
+function checkRequest(req: unknown): void {
+  if (req === null || typeof req !== 'object' || Array.isArray(req)) bad(`Expected a ${WHAT} request to be an object, got ${describe(req)}`);
+  const r = req as Record<string, unknown>;
+  checkKeys(`${WHAT} request`, r, REQUEST_KEYS);
+  if (r.event !== undefined && (typeof r.event !== 'string' || r.event === '')) bad(`Expected ${WHAT} request \`event\` to be an event name, got ${describe(r.event)}`);
+  checkSeconds(`${WHAT} request \`timeout\``, r.timeout);
+  checkServers(`${WHAT} request \`nameservers\``, r.nameservers);
+  if (r.signal !== undefined && !(r.signal instanceof AbortSignal)) bad(`Expected ${WHAT} request \`signal\` to be an AbortSignal, got ${describe(r.signal)}`);
+}
+
+/** Why a request posted as an event is malformed (what {@link checkRequest} would throw), or undefined. */
 function requestProblem(req: unknown): string | undefined {
-  if (req === null || typeof req !== 'object' || Array.isArray(req)) return `Expected a ${WHAT} request to be an object, got ${describe(req)}`;
   try {
-    const r = req as Record<string, unknown>;
-    checkKeys(`${WHAT} request`, r, REQUEST_KEYS);
-    if (r.event !== undefined && (typeof r.event !== 'string' || r.event === '')) bad(`Expected ${WHAT} request \`event\` to be an event name, got ${describe(r.event)}`);
-    checkSeconds(`${WHAT} request \`timeout\``, r.timeout);
-    checkServers(`${WHAT} request \`nameservers\``, r.nameservers);
-    if (r.signal !== undefined && !(r.signal instanceof AbortSignal)) bad(`Expected ${WHAT} request \`signal\` to be an AbortSignal, got ${describe(r.signal)}`);
+    checkRequest(req);
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -216,6 +221,10 @@ function reverseName(ip: string): string {
     .split('')
     .reverse()
     .join('.')}.ip6.arpa`;
+}
+
+function responseOf(p: Pending, error: string | undefined, answers: unknown): ResolverResponse {
+  return { id: p.id, host: p.host, type: p.type as ResolverType, class: p.class, context: p.context, response: answers as ResolverResponse['response'], error };
 }
 
 /**
@@ -334,15 +343,13 @@ export class Resolver {
       this.request(request);
       return undefined;
     }
-    const problem = requestProblem(request);
-    if (problem !== undefined) throw new PoeArgumentError(problem.startsWith('Unknown') ? 'ERR_POE_UNKNOWN_OPTION' : 'ERR_POE_INVALID_ARGUMENT', problem);
+    checkRequest(request);
     return new Promise((settle) => this.#submit(request, undefined, settle));
   }
 
   /** The event form of {@link resolve}, returning the request's id for `cancel`. Not in POE. */
   request<T extends ResolverType = 'A'>(request: ResolverEventRequest<T>): ResolverRequestId {
-    const problem = requestProblem(request);
-    if (problem !== undefined) throw new PoeArgumentError(problem.startsWith('Unknown') ? 'ERR_POE_UNKNOWN_OPTION' : 'ERR_POE_INVALID_ARGUMENT', problem);
+    checkRequest(request);
     if (typeof request.event !== 'string') bad(`${WHAT}: request() needs an \`event\`; without one, resolve() returns a promise`);
     const active = this.#kernel.getActiveSession();
     if (!(active instanceof Session)) {
@@ -365,7 +372,7 @@ export class Resolver {
       if (p === undefined) return 0;
       which = (q) => q === p;
     } else {
-      const session = target === undefined ? this.#kernel.getActiveSession() : target instanceof Session ? target : (target).session;
+      const session = target === undefined ? this.#kernel.getActiveSession() : target instanceof Session ? target : target.session;
       which = session instanceof Session ? (p) => p.sender === session : () => true;
     }
     let n = 0;
@@ -409,7 +416,8 @@ export class Resolver {
   }
 
   #channel(timeout: number, servers: string[]): Channel {
-    if (timeout === this.#timeout && servers === this.#servers && this.#default !== undefined) return this.#default;
+    const isDefault = timeout === this.#timeout && servers === this.#servers;
+    if (isDefault && this.#default !== undefined) return this.#default;
     const key = `${timeout}\0${servers.join(',')}`;
     let ch = this.#channels.get(key);
     if (ch === undefined) {
@@ -418,7 +426,7 @@ export class Resolver {
       ch = { resolver, flight: 0, live: 0 };
       this.#channels.set(key, ch);
     }
-    if (timeout === this.#timeout && servers === this.#servers) this.#default = ch;
+    if (isDefault) this.#default = ch;
     return ch;
   }
 
@@ -522,10 +530,8 @@ export class Resolver {
 
   /** Tells the requester (once): the event posted from here, or the promise settled. */
   #deliver(p: Pending, error: string | undefined, answers: unknown): void {
-    p.done = true;
-    this.#pending.delete(p.id);
-    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort);
-    const response: ResolverResponse = { id: p.id, host: p.host, type: p.type as ResolverType, class: p.class, context: p.context, response: answers as ResolverResponse['response'], error };
+    this.#done(p);
+    const response = responseOf(p, error, answers);
     if (p.settle !== undefined) {
       p.settle(response);
       return;
@@ -537,18 +543,23 @@ export class Resolver {
     if (p.held) this.#kernel.refcountDecrement(sender.ID, TAG);
   }
 
-  #cancel(p: Pending): void {
-    if (p.done) return;
+  /** `p` is answered or cancelled: no longer pending, and deaf to its signal. */
+  #done(p: Pending): void {
     p.done = true;
     this.#pending.delete(p.id);
     if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort);
+  }
+
+  #cancel(p: Pending): void {
+    if (p.done) return;
+    this.#done(p);
     if (p.sent) {
       p.channel.live--;
       // c-ares cancels only a whole channel: do it once nothing on it is wanted, to free the slots.
       if (p.channel.live === 0 && p.channel.flight > 0) p.channel.resolver.cancel();
     }
     if (p.settle !== undefined) {
-      p.settle({ id: p.id, host: p.host, type: p.type as ResolverType, class: p.class, context: p.context, response: undefined, error: 'ECANCELLED' });
+      p.settle(responseOf(p, 'ECANCELLED', undefined));
     } else if (p.held && p.sender !== undefined && !sessionStopped(p.sender)) {
       this.#kernel.refcountDecrement(p.sender.ID, TAG);
     }
