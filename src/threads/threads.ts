@@ -106,8 +106,6 @@ function moduleUrl(module: unknown): string {
 class Keeper {
   readonly kernel: Kernel;
   session: Session | undefined = undefined;
-  /** Running, non-detached threads and shared-memory waits: one hold on the session while there are any. */
-  #running = 0;
 
   constructor(kernel: Kernel) {
     this.kernel = kernel;
@@ -116,15 +114,12 @@ class Keeper {
   #ensure(): Session {
     const s = this.session;
     if (s !== undefined && s._phase !== Phase.Stopped) return s;
-    this.#running = 0; // a stopped session's holds went with it
     type Ctx = Context<Untyped, Record<string, unknown>>;
     const created = Session.create({
       kernel: this.kernel,
       inlineStates: {
         _start: () => undefined,
-        release: (_ctx: Ctx) => {
-          if (this.#running > 0 && --this.#running === 0) this.kernel._hold(this.session!, -1);
-        },
+        release: (ctx: Ctx) => this.kernel._hold(ctx.session, -1),
         _stop: () => this.#stopped(),
       },
     });
@@ -132,10 +127,13 @@ class Keeper {
     return this.session;
   }
 
-  /** Takes a hold; returns the session held, for {@link release}. */
+  /**
+   * Takes a hold (one per running, non-detached thread and per shared-memory wait: the
+   * kernel counts them); returns the session held, for {@link release}.
+   */
   hold(): Session {
     const s = this.#ensure();
-    if (this.#running++ === 0) this.kernel._hold(s, 1);
+    this.kernel._hold(s, 1);
     return s;
   }
 
