@@ -102,7 +102,6 @@ interface Call {
   readonly priority: number;
   /** Promise and event forms, and the callback form from a session: the calling session's wait. */
   wait: Wait<unknown> | undefined;
-  /** Promise form: what the caller awaits, settled through the wait or, when the wait cannot (its session is gone), here. */
   /** Callback form. */
   readonly session: Session | undefined;
   readonly onReturn: ((v: unknown) => void) | undefined;
@@ -539,8 +538,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     if (this.#broken !== undefined || this.#shutdown) return;
     let starting = 0;
     for (const rec of this.#workers.values()) if (rec.state === 'starting') starting++;
-    let live = 0;
-    for (const rec of this.#workers.values()) if (rec.state !== 'closing') live++;
+    let live = this.#live();
     while (live < this.#max && starting < this.#queue.length) {
       this.#spawn();
       live++;
@@ -751,7 +749,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
         } catch (err) {
           this.#kernel._warn(`${WHAT}: a continuation threw at kernel stop: ${String(err)}`);
         }
-      } else c.wait?.destroy();
+      }
     }
     this.#pending = 0;
   }
