@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PoeArgumentError, PoeError, describe } from '../errors.js';
+import { PoeArgumentError, PoeError, describe, rebuildError } from '../errors.js';
 import { ArrayFifo } from '../kernel/array-fifo.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
@@ -791,12 +791,7 @@ function describeThrown(e: unknown): string {
 /** The worker's thrown value as the caller sees it: an Error with the worker's name, message, stack and code. */
 function rebuild(e: unknown): unknown {
   const t = e as { error: boolean; name?: string; message?: string; stack?: string; code?: string | number; value?: unknown };
-  if (!t.error) return t.value;
-  const err = new Error(t.message) as Error & { code?: string | number };
-  if (t.name !== undefined && t.name !== 'Error') Object.defineProperty(err, 'name', { value: t.name, writable: true, configurable: true });
-  if (t.stack !== undefined) err.stack = t.stack;
-  if (t.code !== undefined) err.code = t.code;
-  return err;
+  return t.error ? rebuildError(t.name, t.message, t.stack, t.code !== undefined ? { code: t.code } : undefined) : t.value;
 }
 
 /** A value no later code can change and a worker can receive: what needs no clone (a symbol cannot be sent). */
