@@ -474,6 +474,12 @@ function create(first: unknown, ...rest: unknown[]): Thread {
   return thr;
 }
 
+/** `threads.create`'s two forms. */
+type Create = {
+  (spec: ThreadSpec, ...args: unknown[]): Thread;
+  (module: string | URL, exportName: string, ...args: unknown[]): Thread;
+};
+
 function list(state?: ThreadListState): Thread[] {
   const out: Thread[] = [];
   for (const t of table()) {
@@ -516,15 +522,9 @@ export const threads = {
    * (a missing export is known only in the thread: its join rejects with that code),
    * `ERR_POE_CLONE` for arguments that cannot be cloned. Perl: `threads->create`, `->new`.
    */
-  create: create as {
-    (spec: ThreadSpec, ...args: unknown[]): Thread;
-    (module: string | URL, exportName: string, ...args: unknown[]): Thread;
-  },
+  create: create as Create,
   /** Perl: `threads->new`, the same as create. */
-  new: create as {
-    (spec: ThreadSpec, ...args: unknown[]): Thread;
-    (module: string | URL, exportName: string, ...args: unknown[]): Thread;
-  },
+  new: create as Create,
   /**
    * Threads made here and neither joined nor detached (Perl's `threads->list`): all of them,
    * or `threads.running` ones, or `threads.joinable` ones (finished, not joined).
