@@ -152,6 +152,19 @@ export class PoeWaitError extends PoeError {
   }
 }
 
+/**
+ * An error another isolate (a thread, a worker process) threw, rebuilt from the parts it sent
+ * (a structured clone keeps only an Error's message and stack): a plain Error with its name,
+ * message, stack and the own properties given (`code`, ...).
+ */
+export function rebuildError(name: string | undefined, message: string | undefined, stack: string | undefined, props: Record<string, unknown> | undefined): Error {
+  const err = new Error(message);
+  if (name !== undefined && name !== 'Error') Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  if (stack !== undefined) err.stack = stack;
+  if (props !== undefined) Object.assign(err, props);
+  return err;
+}
+
 /** Formats a value for messages: "`-1` (number)", as p-queue does. */
 export function describe(value: unknown): string {
   let shown: string;

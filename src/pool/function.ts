@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PoeArgumentError, PoeError, describe } from '../errors.js';
+import { PoeArgumentError, PoeError, describe, rebuildError } from '../errors.js';
 import { ArrayFifo } from '../kernel/array-fifo.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
@@ -102,7 +102,6 @@ interface Call {
   readonly priority: number;
   /** Promise and event forms, and the callback form from a session: the calling session's wait. */
   wait: Wait<unknown> | undefined;
-  /** Promise form: what the caller awaits, settled through the wait or, when the wait cannot (its session is gone), here. */
   /** Callback form. */
   readonly session: Session | undefined;
   readonly onReturn: ((v: unknown) => void) | undefined;
@@ -539,8 +538,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     if (this.#broken !== undefined || this.#shutdown) return;
     let starting = 0;
     for (const rec of this.#workers.values()) if (rec.state === 'starting') starting++;
-    let live = 0;
-    for (const rec of this.#workers.values()) if (rec.state !== 'closing') live++;
+    let live = this.#live();
     while (live < this.#max && starting < this.#queue.length) {
       this.#spawn();
       live++;
@@ -751,7 +749,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
         } catch (err) {
           this.#kernel._warn(`${WHAT}: a continuation threw at kernel stop: ${String(err)}`);
         }
-      } else c.wait?.destroy();
+      }
     }
     this.#pending = 0;
   }
@@ -793,12 +791,7 @@ function describeThrown(e: unknown): string {
 /** The worker's thrown value as the caller sees it: an Error with the worker's name, message, stack and code. */
 function rebuild(e: unknown): unknown {
   const t = e as { error: boolean; name?: string; message?: string; stack?: string; code?: string | number; value?: unknown };
-  if (!t.error) return t.value;
-  const err = new Error(t.message) as Error & { code?: string | number };
-  if (t.name !== undefined && t.name !== 'Error') Object.defineProperty(err, 'name', { value: t.name, writable: true, configurable: true });
-  if (t.stack !== undefined) err.stack = t.stack;
-  if (t.code !== undefined) err.code = t.code;
-  return err;
+  return t.error ? rebuildError(t.name, t.message, t.stack, t.code !== undefined ? { code: t.code } : undefined) : t.value;
 }
 
 /** A value no later code can change and a worker can receive: what needs no clone (a symbol cannot be sent). */

@@ -106,8 +106,6 @@ function moduleUrl(module: unknown): string {
 class Keeper {
   readonly kernel: Kernel;
   session: Session | undefined = undefined;
-  /** Running, non-detached threads and shared-memory waits: one hold on the session while there are any. */
-  #running = 0;
 
   constructor(kernel: Kernel) {
     this.kernel = kernel;
@@ -116,15 +114,12 @@ class Keeper {
   #ensure(): Session {
     const s = this.session;
     if (s !== undefined && s._phase !== Phase.Stopped) return s;
-    this.#running = 0; // a stopped session's holds went with it
     type Ctx = Context<Untyped, Record<string, unknown>>;
     const created = Session.create({
       kernel: this.kernel,
       inlineStates: {
         _start: () => undefined,
-        release: (_ctx: Ctx) => {
-          if (this.#running > 0 && --this.#running === 0) this.kernel._hold(this.session!, -1);
-        },
+        release: (ctx: Ctx) => this.kernel._hold(ctx.session, -1),
         _stop: () => this.#stopped(),
       },
     });
@@ -132,10 +127,13 @@ class Keeper {
     return this.session;
   }
 
-  /** Takes a hold; returns the session held, for {@link release}. */
+  /**
+   * Takes a hold (one per running, non-detached thread and per shared-memory wait: the
+   * kernel counts them); returns the session held, for {@link release}.
+   */
   hold(): Session {
     const s = this.#ensure();
-    if (this.#running++ === 0) this.kernel._hold(s, 1);
+    this.kernel._hold(s, 1);
     return s;
   }
 
@@ -476,6 +474,12 @@ function create(first: unknown, ...rest: unknown[]): Thread {
   return thr;
 }
 
+/** `threads.create`'s two forms. */
+type Create = {
+  (spec: ThreadSpec, ...args: unknown[]): Thread;
+  (module: string | URL, exportName: string, ...args: unknown[]): Thread;
+};
+
 function list(state?: ThreadListState): Thread[] {
   const out: Thread[] = [];
   for (const t of table()) {
@@ -518,15 +522,9 @@ export const threads = {
    * (a missing export is known only in the thread: its join rejects with that code),
    * `ERR_POE_CLONE` for arguments that cannot be cloned. Perl: `threads->create`, `->new`.
    */
-  create: create as {
-    (spec: ThreadSpec, ...args: unknown[]): Thread;
-    (module: string | URL, exportName: string, ...args: unknown[]): Thread;
-  },
+  create: create as Create,
   /** Perl: `threads->new`, the same as create. */
-  new: create as {
-    (spec: ThreadSpec, ...args: unknown[]): Thread;
-    (module: string | URL, exportName: string, ...args: unknown[]): Thread;
-  },
+  new: create as Create,
   /**
    * Threads made here and neither joined nor detached (Perl's `threads->list`): all of them,
    * or `threads.running` ones, or `threads.joinable` ones (finished, not joined).

@@ -9,6 +9,8 @@
  * and whichever copy that module imports reads it.
  */
 
+import { rebuildError } from '../errors.js';
+
 /** The in-thread state the bootstrap keeps: `globalThis[THREAD_STATE]` inside a thread. */
 export const THREAD_STATE = Symbol.for('poe-ts.threads.state');
 /** `globalThis[REVIVE]`: turns the markers in a thread's arguments back into shared objects. */
@@ -63,11 +65,7 @@ export interface PackedError {
 export function unpackError(e: unknown): unknown {
   if (e === null || typeof e !== 'object' || !(e as Record<string, unknown>)['@@poe-ts.error']) return e;
   const p = e as PackedError;
-  const err = new Error(p.message);
-  Object.defineProperty(err, 'name', { value: p.name, writable: true, configurable: true, enumerable: false });
-  if (p.stack !== undefined) err.stack = p.stack;
-  Object.assign(err, p.props);
-  return err;
+  return rebuildError(p.name, p.message, p.stack, p.props);
 }
 
 /** Makers of shared objects from their markers, by kind (filled in by shared.ts when it loads). */
