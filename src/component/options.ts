@@ -47,6 +47,13 @@ export function checkArray(what: string, key: string, value: unknown): void {
   if (value !== undefined && !Array.isArray(value)) bad(`Expected ${what} option \`${key}\` to be an array, got ${describe(value)}`);
 }
 
+/** An optional count: an integer >= `min`, or (with `infinite`) Infinity. */
+export function checkCount(what: string, value: unknown, min: number, infinite: boolean): void {
+  if (value === undefined) return;
+  if (typeof value === 'number' && ((Number.isInteger(value) && value >= min) || (infinite && value === Infinity))) return;
+  bad(`Expected ${what} to be an integer >= ${min}${infinite ? ' (or Infinity)' : ''}, got ${describe(value)}`);
+}
+
 export function checkPort(what: string, key: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535) return;

@@ -7,7 +7,7 @@ import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { Untyped } from '../session/types.js';
 import { sessionStopped } from '../wheel/wheel.js';
-import { bad, checkKeys, checkString } from './options.js';
+import { bad, checkCount, checkKeys, checkString } from './options.js';
 
 /** The record types a {@link Resolver} asks for: what node:dns's `Resolver#resolve` takes. */
 export type ResolverType = 'A' | 'AAAA' | 'ANY' | 'CAA' | 'CNAME' | 'MX' | 'NAPTR' | 'NS' | 'PTR' | 'SOA' | 'SRV' | 'TXT';
@@ -156,12 +156,6 @@ function checkSeconds(what: string, value: unknown): void {
   }
 }
 
-function checkCount(what: string, value: unknown, infinite: boolean): void {
-  if (value === undefined) return;
-  if (typeof value === 'number' && ((Number.isInteger(value) && value >= 1) || (infinite && value === Infinity))) return;
-  bad(`Expected ${what} to be an integer >= 1${infinite ? ' (or Infinity)' : ''}, got ${describe(value)}`);
-}
-
 function checkServers(what: string, value: unknown): void {
   if (value === undefined) return;
   if (!Array.isArray(value) || value.length === 0 || !value.every((s) => typeof s === 'string' && s !== '')) {
@@ -271,8 +265,8 @@ export class Resolver {
     checkString(WHAT, 'alias', options.alias);
     checkServers(`${WHAT} option \`nameservers\``, options.nameservers);
     checkSeconds(`${WHAT} option \`timeout\``, options.timeout);
-    checkCount(`${WHAT} option \`tries\``, options.tries, false);
-    checkCount(`${WHAT} option \`maxOutstanding\``, options.maxOutstanding, true);
+    checkCount(`${WHAT} option \`tries\``, options.tries, 1, false);
+    checkCount(`${WHAT} option \`maxOutstanding\``, options.maxOutstanding, 1, true);
     this.#alias = options.alias ?? 'resolver';
     this.#servers = options.nameservers ? [...options.nameservers] : dns.getServers();
     this.#timeout = options.timeout ?? 5;

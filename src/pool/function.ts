@@ -9,7 +9,7 @@ import type { Context } from '../session/context.js';
 import { Phase, Session, type SessionId } from '../session/session.js';
 import type { Untyped } from '../session/types.js';
 import { Wait, type WaitOptions } from '../task/wait.js';
-import { bad, checkKeys, checkString } from '../component/options.js';
+import { bad, checkCount, checkKeys, checkString } from '../component/options.js';
 import { type Backend, type WorkerHandle, startWorker, workerEntry } from './backend.js';
 
 /** `workers` as a range: IO::Async::Function's `min_workers`, `max_workers` and `idle_timeout`. */
@@ -122,12 +122,6 @@ interface WorkerRec {
 
 /** `shutdown` as the POE and IO::Async forms give it: the string, as IO::Async's `'shutdown'` failure. */
 const SHUTDOWN = 'shutdown';
-
-function checkCount(what: string, value: unknown, min: number, infinite: boolean): void {
-  if (value === undefined) return;
-  if (typeof value === 'number' && ((Number.isInteger(value) && value >= min) || (infinite && value === Infinity))) return;
-  bad(`Expected ${what} to be an integer >= ${min}${infinite ? ' (or Infinity)' : ''}, got ${describe(value)}`);
-}
 
 /** The module as a file URL; the file must exist (what it exports is learnt by the first worker). */
 function moduleUrl(module: unknown): string {
