@@ -1,4 +1,4 @@
-import { request, createServer } from 'node:http';
+import { request, createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { PoeEmitter, Session, poeKernel } from 'poe-ts';
 
@@ -32,8 +32,9 @@ server.listen(0, '127.0.0.1');
 await once(server, 'listening');
 const { port } = server.address() as { port: number };
 for (const n of [21, 50]) {
-  const [res] = await once(request({ host: '127.0.0.1', port, path: `/?n=${n}` }).end(), 'response');
-  for await (const chunk of res) process.stdout.write(chunk);
+  const [res] = (await once(request({ host: '127.0.0.1', port, path: `/?n=${n}` }).end(), 'response')) as [IncomingMessage];
+  res.setEncoding('utf8');
+  for await (const chunk of res) process.stdout.write(chunk as string);
 }
 server.close();
 calc.post('calc', 'shutdown');
