@@ -45,7 +45,8 @@ export type PoeErrorCode =
   | 'ERR_POE_THREAD_TERMINATED'
   | 'ERR_POE_THREAD_MAIN'
   | 'ERR_POE_QUEUE_ENDED'
-  | 'ERR_POE_QUEUE_FULL';
+  | 'ERR_POE_QUEUE_FULL'
+  | 'ERR_POE_EMITTER_CLOSED';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for

@@ -141,6 +141,9 @@ export type { WheelId, WheelOwner } from './wheel/wheel.js';
 export { Function, DetachedCode } from './pool/function.js';
 export type { FunctionOptions, FunctionWorkers, DetachedCodeOptions, FunctionCallFields, FunctionEventCall, FunctionReturnCall, FunctionResultCall, FunctionPromiseCall } from './pool/function.js';
 export { Resolver } from './component/resolver.js';
+// an EventEmitter face for code outside sessions
+export { PoeEmitter } from './session/emitter.js';
+export type { EmitterEvents, PoeEmitterOptions } from './session/emitter.js';
 export type {
   ResolverAnswers,
   ResolverEventRequest,

@@ -447,6 +447,26 @@ export class Kernel<E = Untyped> {
     }
   }
 
+  /**
+   * @internal Runs `fn` as `session`'s code (a PoeEmitter acting for its session): session-bound
+   * calls in it act for `session`, as from one of its handlers, whatever is dispatching now.
+   */
+  _actAs<T>(session: Session, fn: () => T): T {
+    const prevActive = this.#active;
+    const prevEvent = this.#activeEvent;
+    const prevKernel = Kernel.#dispatching;
+    this.#active = session;
+    this.#activeEvent = '';
+    Kernel.#dispatching = this;
+    try {
+      return fn();
+    } finally {
+      this.#active = prevActive;
+      this.#activeEvent = prevEvent;
+      Kernel.#dispatching = prevKernel;
+    }
+  }
+
   /** A session-bound call with no session active: again as the async handler whose code runs, or ESRCH. */
   #outside<T>(what: string, method: (...args: never[]) => T, args: unknown[], failed: T): T {
     const scope = this.#scoped(what);
