@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { PoeError, describe } from '../errors.js';
 import type { Item } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -121,6 +122,11 @@ interface Job {
   /** The sessions the worker started for the job that still run. */
   readonly sessions: Set<Session>;
   timer: Item | undefined;
+}
+
+/** A job's parameters in a log line: short, one line. */
+function jobText(job: Job): string {
+  return inspect(job.params, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 60 });
 }
 
 function stoppedError(message: string): PoeError {
@@ -444,7 +450,7 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
       if (!job.sessions.delete(child) || job.sessions.size > 0 || job.state !== 'running') continue;
       if (job.answered) this.#end(job, undefined);
       else {
-        k._warn(`${WHAT}: the worker of job (${job.params.map((p) => describe(p)).join(', ')}) ended without answering`);
+        k._warn(`${WHAT}: the worker sessions of job ${jobText(job)} ended without answering`);
         this.#end(job, new PoeError('ERR_POE_JOBQUEUE_WORKER_LOST', `${WHAT}: the job's worker sessions ended without answering`));
       }
     }
@@ -455,7 +461,7 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
     job.timer = undefined;
     if (job.state !== 'running') return;
     const sessions = [...job.sessions];
-    this.#kernel._warn(`${WHAT}: job (${job.params.map((p) => describe(p)).join(', ')}) timed out after ${this.#timeout} s${sessions.length > 0 ? '; its worker sessions get KILL' : ''}`);
+    this.#kernel._warn(`${WHAT}: job ${jobText(job)} timed out after ${this.#timeout} s${sessions.length > 0 ? '; its worker sessions get KILL' : ''}`);
     this.#end(job, new PoeError('ERR_POE_JOBQUEUE_TIMEOUT', `${WHAT}: the job did not finish within ${this.#timeout} s`));
     for (const s of sessions) this.#kernel.signal(s, 'KILL');
   }

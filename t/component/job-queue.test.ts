@@ -5,7 +5,7 @@
  * what poe-ts adds: the promise form, workers that never answer, `jobTimeout`, and bad input.
  */
 import { describe, expect, test } from 'vitest';
-import { JobQueue, PoeArgumentError, Session, type JobPostback, type Kernel } from '../../src/index.js';
+import { JobQueue, PoeArgumentError, Session, errno, type JobPostback, type Kernel } from '../../src/index.js';
 import { codeOf, makeKernel, type ManualTestKernel } from '../kit/index.js';
 import { expectedLines } from '../kit/probe.js';
 
@@ -101,5 +101,221 @@ describe('conformance with POE::Component::JobQueue 0.571', () => {
     await run();
     say(t(), ' run returned');
     expect(log).toEqual(fixture('prioritizer'));
+  });
+
+  for (const mode of ['poll', 'nopoll'] as const) {
+    test(`active.pl ${mode}: the worker asked for jobs${mode === 'poll' ? ' every PollInterval, results to AckAlias/AckState, then stop' : ', until the first empty fetch'}`, async () => {
+      const tk = makeKernel();
+      const { kernel, log, say, run } = tk;
+      const t = stamp(tk);
+      const jobs: Job[] = [['a', 3], ['b', 1], ['c', 2]];
+      let results = 0;
+      const queue = JobQueue.spawn({
+        kernel,
+        alias: 'active',
+        workerLimit: 2,
+        worker: (meta: (name: string, tenths: number) => JobPostback<[string]>) => {
+          const job = jobs.shift();
+          say(t(), ` worker(CODE) fetched ${show(job)}`);
+          if (job === undefined) return;
+          const [name, tenths] = job;
+          const postback = meta(name, tenths);
+          // POE's meta-postback makes a postback (POSTBACK) with an ack session, else `sub { 1 }` (CODE).
+          say(t(), ` meta(${name}, ${tenths}) -> ${mode === 'poll' ? 'POSTBACK' : 'CODE'}`);
+          Session.create({
+            kernel,
+            inlineStates: {
+              _start: (ctx) => {
+                say(t(), ` ${name} start (parent ${(ctx.sender as Session).ID})`);
+                ctx.kernel.delay('done', tenths / 10);
+              },
+              done: () => say(t(), ` ${name} done -> ${postback(`${name}-result`)}`),
+              _stop: () => say(t(), ` ${name} _stop`),
+            },
+          });
+        },
+        active: mode === 'poll' ? { pollInterval: 0.5, ackAlias: 'ack', ackState: 'ack' } : {},
+      });
+      Session.create({
+        kernel,
+        inlineStates: {
+          _start: (ctx) => {
+            ctx.kernel.aliasSet('ack');
+            ctx.kernel.delay('refill', 1.2);
+          },
+          refill: () => {
+            say(t(), ' refill');
+            jobs.push(['d', 1], ['e', 1]);
+          },
+          ack: (ctx, request: unknown, response: unknown) => {
+            say(t(), ` ack request=${show(request)} response=${show(response)}`);
+            if (++results !== 5) return;
+            say(t(), ' stop');
+            queue.stop();
+            ctx.kernel.aliasRemove('ack');
+          },
+          _stop: () => say(t(), ' ack session _stop'),
+        },
+      });
+      await run();
+      say(t(), ' run returned');
+      expect(log).toEqual(fixture(`active-${mode}`));
+    });
+  }
+
+  test('stop.pl: stop with jobs waiting: the running job answers, the rest are dropped, the enqueuer is let go; enqueue after stop', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, run, warnings } = tk;
+    const t = stamp(tk);
+    JobQueue.spawn({
+      kernel,
+      alias: 'passive',
+      workerLimit: 1,
+      worker: (postback: JobPostback<[string]>, name: string, tenths: number) => {
+        Session.create({
+          kernel,
+          inlineStates: {
+            _start: (ctx) => {
+              say(t(), ` ${name} start`);
+              ctx.kernel.delay('done', tenths / 10);
+            },
+            done: () => {
+              say(t(), ` ${name} done`);
+              postback(`${name}-result`);
+            },
+            _stop: () => say(t(), ` ${name} _stop`),
+          },
+        });
+      },
+      passive: {},
+    });
+    let queueId = 0;
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          queueId = (ctx.kernel.aliasResolve('passive') as Session).ID;
+          for (const job of [['a', 2], ['b', 1], ['c', 1]] as Job[]) ctx.kernel.post('passive', 'enqueue', 'result', ...job);
+          ctx.kernel.delay('stop', 0.1);
+        },
+        stop: (ctx) => {
+          say(t(), ` stop -> ${show(ctx.kernel.call('passive', 'stop'))}`);
+          const r = ctx.kernel.post('passive', 'enqueue', 'result', 'x', 1);
+          say(t(), ` enqueue x by alias -> ${show(r)} (${ctx.kernel.errno === errno.ESRCH ? 'ESRCH' : ctx.kernel.errno})`);
+          say(t(), ` enqueue y by id -> ${show(ctx.kernel.post(queueId, 'enqueue', 'result', 'y', 1))}`);
+        },
+        result: (_ctx, request: unknown, response: unknown) => say(t(), ` result request=${show(request)} response=${show(response)}`),
+        _stop: () => say(t(), ' enqueuer _stop'),
+      },
+    });
+    await run();
+    say(t(), ' run returned');
+    expect(log).toEqual(fixture('stop'));
+    // POE drops the late job without a word; poe-ts says so.
+    expect(warnings).toEqual(['JobQueue: dropped a job enqueued after stop']);
+  });
+
+  test('lost.pl: workers that end without answering, answer from the worker itself, drop the postback, or never end', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, warnings } = tk;
+    const t = stamp(tk);
+    JobQueue.spawn({
+      kernel,
+      alias: 'passive',
+      workerLimit: 1,
+      worker: (postback: JobPostback<[string]>, name: string) => {
+        say(t(), ` worker(${name})`);
+        if (name === 'c') {
+          postback('c-result');
+          return;
+        }
+        if (name === 'd') return;
+        Session.create({
+          kernel,
+          inlineStates: {
+            _start: (ctx) => {
+              say(t(), ` ${name} start`);
+              if (name !== 'e') ctx.kernel.delay('done', 0.1);
+              else ctx.kernel.aliasSet('stuck');
+            },
+            done: () => {
+              say(t(), ` ${name} done`);
+              if (name === 'b') postback(`${name}-result`);
+            },
+            _stop: () => say(t(), ` ${name} _stop`),
+          },
+        });
+      },
+      passive: {},
+    });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          for (const name of ['a', 'b', 'c', 'd', 'e']) ctx.kernel.post('passive', 'enqueue', 'result', name);
+        },
+        result: (_ctx, request: unknown, response: unknown) => say(t(), ` result request=${show(request)} response=${show(response)}`),
+        _stop: () => say(t(), ' enqueuer _stop'),
+      },
+    });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => ctx.kernel.delay('watchdog', 1),
+        // Perl's `exit 0`: the program ends here, whatever is still running (poe-ts's stop
+        // then runs every _stop, which exit skips).
+        watchdog: (ctx) => {
+          say(t(), ' watchdog: still running');
+          atExit = [...log];
+          ctx.kernel.stop();
+        },
+      },
+    });
+    let atExit: string[] = [];
+    await kernel.run();
+    expect(atExit).toEqual(fixture('lost'));
+    // e never ended and held its enqueuer (through its postback) until the end, as in POE.
+    expect(log.slice(atExit.length)).toEqual(['t=10 e _stop', 't=10 enqueuer _stop']);
+    // Where POE is silent, the kernel's log says which job's worker never answered.
+    // (e's too, when the kernel's stop ends it).
+    expect(warnings).toEqual(["JobQueue: the worker sessions of job [ 'a' ] ended without answering", "JobQueue: the worker sessions of job [ 'e' ] ended without answering"]);
+  });
+
+  test('lost.pl die: a worker session that throws in _start ends the program as POE does (run() rejects)', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say } = tk;
+    const t = stamp(tk);
+    JobQueue.spawn({
+      kernel,
+      alias: 'passive',
+      workerLimit: 1,
+      worker: (_postback: JobPostback, name: string) => {
+        say(t(), ` worker(${name})`);
+        Session.create({
+          kernel,
+          inlineStates: {
+            _start: () => {
+              say(t(), ` ${name} start`);
+              throw new Error(`${name} failed`);
+            },
+            _stop: () => say(t(), ` ${name} _stop`),
+          },
+        });
+      },
+      passive: {},
+    });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          for (const name of ['a', 'b']) ctx.kernel.post('passive', 'enqueue', 'result', name);
+        },
+        _stop: () => say(t(), ' enqueuer _stop'),
+      },
+    });
+    Session.create({ kernel, inlineStates: { _start: (ctx) => ctx.kernel.delay('watchdog', 1), watchdog: () => say('watchdog') } });
+    const error = await kernel.run().then(() => undefined, (err: unknown) => err);
+    say((error as Error).message);
+    expect(log).toEqual(fixture('lost-die'));
   });
 });
