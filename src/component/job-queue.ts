@@ -191,7 +191,7 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
     }
     this.#alias = (o.alias as string | undefined) ?? 'queuer';
     this.#limit = (o.workerLimit as number | undefined) ?? 8;
-    this.#timeout = t as number | undefined;
+    this.#timeout = t;
     if (o.passive !== undefined) {
       checkKeys(`${WHAT} passive`, o.passive, PASSIVE_KEYS);
       const p = o.passive as JobQueuePassiveOptions;

@@ -5,7 +5,7 @@
  * what poe-ts adds: the promise form, workers that never answer, `jobTimeout`, and bad input.
  */
 import { describe, expect, test } from 'vitest';
-import { JobQueue, PoeArgumentError, Session, errno, type JobPostback, type Kernel } from '../../src/index.js';
+import { JobQueue, PoeArgumentError, PoeError, Session, errno, task, type JobPostback, type JobQueuePassiveSpawnOptions, type Kernel } from '../../src/index.js';
 import { codeOf, makeKernel, type ManualTestKernel } from '../kit/index.js';
 import { expectedLines } from '../kit/probe.js';
 
@@ -29,7 +29,8 @@ function stamp(tk: ManualTestKernel): () => string {
 function show(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(show).join(',')}]`;
   if (typeof x === 'function') return 'POSTBACK';
-  return x === undefined ? 'undef' : String(x);
+  if (x === undefined) return 'undef';
+  return typeof x === 'string' || typeof x === 'number' ? String(x) : JSON.stringify(x);
 }
 
 type Job = [name: string, tenths: number];
@@ -317,5 +318,301 @@ describe('conformance with POE::Component::JobQueue 0.571', () => {
     const error = await kernel.run().then(() => undefined, (err: unknown) => err);
     say((error as Error).message);
     expect(log).toEqual(fixture('lost-die'));
+  });
+});
+
+/** A passive queue whose worker sessions answer `${name}-result` after `tenths`, or not at all with `tenths` < 0. */
+function timedQueue(tk: ManualTestKernel, options: Partial<JobQueuePassiveSpawnOptions<Job, [string]>> = {}): JobQueue<Job, [string]> {
+  const { kernel, say } = tk;
+  const t = stamp(tk);
+  return JobQueue.spawn({
+    kernel,
+    alias: 'q',
+    workerLimit: 1,
+    worker: (postback: JobPostback<[string]>, name: string, tenths: number) => {
+      Session.create({
+        kernel,
+        inlineStates: {
+          _start: (ctx) => {
+            say(t(), ` ${name} start`);
+            if (tenths >= 0) ctx.kernel.delay('done', tenths / 10);
+            else ctx.kernel.aliasSet(`stuck-${name}`); // never ends by itself
+          },
+          done: () => postback(`${name}-result`),
+          _stop: () => say(t(), ` ${name} _stop`),
+        },
+      });
+    },
+    passive: {},
+    ...options,
+  });
+}
+
+describe('the promise form (not in POE)', () => {
+  test('a task awaits enqueue() for the results; jobs run by the limit, in order with posted ones', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, run } = tk;
+    const t = stamp(tk);
+    const queue = timedQueue(tk, { workerLimit: 2 });
+    task(
+      async () => {
+        const results = await Promise.all([queue.enqueue('a', 3), queue.enqueue('b', 1), queue.enqueue('c', 1)]);
+        say(t(), ` task got ${show(results)}`);
+        queue.stop();
+      },
+      { kernel },
+    );
+    await run();
+    expect(log).toEqual(['t=0 a start', 't=0 b start', 't=1 b _stop', 't=1 c start', 't=2 c _stop', 't=3 a _stop', 't=3 task got [[a-result],[b-result],[c-result]]']);
+  });
+
+  test('from the main line, enqueue() runs the kernel until the answer', async () => {
+    const tk = makeKernel();
+    const queue = timedQueue(tk);
+    expect(await queue.enqueue('a', 2)).toEqual(['a-result']);
+    expect(tk.clock.now()).toBeCloseTo(0.2);
+    queue.stop();
+    await tk.run();
+    expect(tk.log).toEqual(['t=0 a start', 't=2 a _stop']);
+  });
+
+  test('stop rejects the waiting jobs and later ones with ERR_POE_JOBQUEUE_STOPPED; the running job still answers', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, run } = tk;
+    const t = stamp(tk);
+    const queue = timedQueue(tk);
+    const outcome = (p: Promise<unknown>, name: string): void =>
+      void p.then(
+        (r) => say(t(), ` ${name} -> ${show(r)}`),
+        (err: PoeError) => say(t(), ` ${name} -> ${err.constructor.name} ${err.code}`),
+      );
+    task(
+      () => {
+        outcome(queue.enqueue('a', 2), 'a');
+        outcome(queue.enqueue('b', 1), 'b');
+      },
+      { kernel },
+    );
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => ctx.kernel.delay('stop', 0.1),
+        stop: () => {
+          queue.stop();
+          outcome(queue.enqueue('c', 1), 'c');
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['t=0 a start', 't=1 c -> PoeError ERR_POE_JOBQUEUE_STOPPED', 't=1 b -> PoeError ERR_POE_JOBQUEUE_STOPPED', 't=2 a _stop', 't=2 a -> [a-result]']);
+  });
+
+  test('a worker whose sessions end without answering: the promise rejects with ERR_POE_JOBQUEUE_WORKER_LOST, the next job runs', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, run, warnings } = tk;
+    const t = stamp(tk);
+    const queue = JobQueue.spawn({
+      kernel,
+      workerLimit: 1,
+      worker: (postback: JobPostback<[string]>, name: string) => {
+        Session.create({ kernel, inlineStates: { _start: (ctx) => ctx.kernel.delay('done', 0.1), done: () => (name === 'ok' ? postback('fine') : undefined) } });
+      },
+      passive: {},
+    });
+    task(
+      async () => {
+        const settled = await Promise.allSettled([queue.enqueue('lost'), queue.enqueue('ok')]);
+        say(t(), ` ${settled.map((r) => (r.status === 'fulfilled' ? show(r.value) : (r.reason as PoeError).code)).join(' ')}`);
+        queue.stop();
+      },
+      { kernel },
+    );
+    await run();
+    expect(log).toEqual(['t=2 ERR_POE_JOBQUEUE_WORKER_LOST [fine]']);
+    expect(warnings).toEqual(["JobQueue: the worker sessions of job [ 'lost' ] ended without answering"]);
+  });
+});
+
+describe('jobTimeout (not in POE)', () => {
+  test('a worker that never ends: its job fails at jobTimeout, its session gets KILL, the slot goes to the next job', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, run, warnings } = tk;
+    const t = stamp(tk);
+    const queue = timedQueue(tk, { jobTimeout: 0.5 });
+    let held = true;
+    // The event form: the enqueuer has nothing else to live for but its jobs.
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: () => {
+          queue.request('result', 'stuck', -1);
+          queue.request('result', 'next', 1);
+        },
+        result: (_ctx, request: unknown, response: unknown) => say(t(), ` result request=${show(request)} response=${show(response)}`),
+        _stop: () => {
+          held = false;
+          say(t(), ' enqueuer _stop');
+        },
+      },
+    });
+    const p = queue.enqueue('late', 1).then(
+      (r) => say(t(), ` late -> ${show(r)}`),
+      (err: PoeError) => say(t(), ` late -> ${err.code}`),
+    );
+    expect(held).toBe(true);
+    await p;
+    queue.stop();
+    await run();
+    expect(log).toEqual(['t=0 stuck start', 't=5 stuck _stop', 't=5 next start', 't=6 result request=[next,1] response=[next-result]', 't=6 next _stop', 't=6 enqueuer _stop', 't=6 late start', 't=7 late _stop', 't=7 late -> [late-result]']);
+    expect(warnings).toEqual(["JobQueue: job [ 'stuck', -1 ] timed out after 0.5 s; its worker sessions get KILL"]);
+  });
+
+  test('the promise of a job that times out rejects with ERR_POE_JOBQUEUE_TIMEOUT', async () => {
+    const tk = makeKernel();
+    const queue = timedQueue(tk, { jobTimeout: 0.5 });
+    const err = await queue.enqueue('stuck', -1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PoeError);
+    expect((err as PoeError).code).toBe('ERR_POE_JOBQUEUE_TIMEOUT');
+    queue.stop();
+    await tk.run();
+    expect(tk.log).toEqual(['t=0 stuck start', 't=5 stuck _stop']);
+  });
+});
+
+describe('the enqueuer is held as by a POE postback', () => {
+  test('from enqueue until the worker session ends (not just until it answers)', async () => {
+    const tk = makeKernel();
+    const { kernel, log, say, run } = tk;
+    const t = stamp(tk);
+    const queue = JobQueue.spawn({
+      kernel,
+      worker: (postback: JobPostback<[string]>, name: string) => {
+        Session.create({
+          kernel,
+          inlineStates: {
+            _start: (ctx) => ctx.kernel.delay('answer', 0.1),
+            answer: (ctx) => {
+              postback(`${name}-result`);
+              ctx.kernel.delay('end', 0.4);
+            },
+            end: () => undefined,
+            _stop: () => say(t(), ` ${name} _stop`),
+          },
+        });
+      },
+      passive: {},
+    });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: () => queue.request('result', 'a'),
+        result: (_ctx, request: unknown, response: unknown) => say(t(), ` result request=${show(request)} response=${show(response)}`),
+        _stop: () => {
+          say(t(), ' enqueuer _stop');
+          queue.stop();
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['t=1 result request=[a] response=[a-result]', 't=5 a _stop', 't=5 enqueuer _stop']);
+  });
+});
+
+describe('bad input', () => {
+  const worker = (): void => undefined;
+  const cases: [string, string, unknown][] = [
+    ['no worker', 'ERR_POE_INVALID_ARGUMENT', { passive: {} }],
+    ['a worker that is not a function', 'ERR_POE_INVALID_ARGUMENT', { worker: 'x', passive: {} }],
+    ['workerLimit 0', 'ERR_POE_INVALID_ARGUMENT', { worker, workerLimit: 0, passive: {} }],
+    ['workerLimit -1', 'ERR_POE_INVALID_ARGUMENT', { worker, workerLimit: -1, passive: {} }],
+    ['workerLimit 1.5', 'ERR_POE_INVALID_ARGUMENT', { worker, workerLimit: 1.5, passive: {} }],
+    ['neither passive nor active', 'ERR_POE_INVALID_ARGUMENT', { worker }],
+    ['both passive and active', 'ERR_POE_INVALID_ARGUMENT', { worker, passive: {}, active: {} }],
+    ['POE spelling WorkerLimit', 'ERR_POE_UNKNOWN_OPTION', { worker, WorkerLimit: 2, passive: {} }],
+    ['an unknown passive key', 'ERR_POE_UNKNOWN_OPTION', { worker, passive: { Prioritizer: worker } }],
+    ['a prioritizer that is not a function', 'ERR_POE_INVALID_ARGUMENT', { worker, passive: { prioritizer: 1 } }],
+    ['ackAlias without ackState', 'ERR_POE_INVALID_ARGUMENT', { worker, active: { ackAlias: 'ack' } }],
+    ['pollInterval 0', 'ERR_POE_INVALID_ARGUMENT', { worker, active: { pollInterval: 0 } }],
+    ['jobTimeout -1', 'ERR_POE_INVALID_ARGUMENT', { worker, passive: {}, jobTimeout: -1 }],
+  ];
+  test.each(cases)('%s: PoeArgumentError %s, no session left behind', (_name, code, options) => {
+    const { kernel } = makeKernel();
+    let thrown: unknown;
+    try {
+      JobQueue.spawn({ kernel, ...(options as object) } as JobQueuePassiveSpawnOptions<[], []>);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(PoeArgumentError);
+    expect((thrown as PoeArgumentError).code).toBe(code);
+    expect(kernel.sessionCount).toBe(0);
+  });
+
+  test('bad-input.pl: every spawn POE refuses, poe-ts refuses too; the WorkerLimit POE turns into 8, poe-ts refuses', () => {
+    const { kernel } = makeKernel();
+    const worker = (): void => undefined;
+    // bad-input.pl's cases, by the name it prints, in poe-ts's spelling.
+    const perlCases: Record<string, object> = {
+      'no Worker': { passive: {} },
+      'Worker not code': { worker: 'x', passive: {} },
+      'neither Active nor Passive': { worker },
+      'both Active and Passive': { worker, active: {}, passive: {} },
+      'unknown Passive key': { worker, passive: { prioritiser: worker } },
+      'unknown key': { worker, passive: {}, alais: 'x' },
+      'AckAlias without AckState': { worker, active: { ackAlias: 'x' } },
+      'WorkerLimit 0': { worker, workerLimit: 0, passive: {} },
+      'WorkerLimit -1': { worker, workerLimit: -1, passive: {} },
+    };
+    const seen: string[] = [];
+    for (const line of fixture('bad-input')) {
+      const name = line.startsWith('WorkerLimit') ? line.slice(0, line.indexOf(':')) : line.startsWith('postback:') ? undefined : line.slice(0, line.indexOf(':'));
+      if (name === undefined) continue; // POE hands the worker an undefined postback for a job enqueued without a response event
+      const perlRefused = line.includes(': POE::Component::JobQueue ');
+      expect(perlRefused || /at most 8 workers at once$/.test(line)).toBe(true);
+      const code = codeOf(() => JobQueue.spawn({ kernel, ...perlCases[name] } as JobQueuePassiveSpawnOptions<[], []>));
+      seen.push(`${name}: ${code}`);
+    }
+    expect(seen).toEqual([
+      'no Worker: ERR_POE_INVALID_ARGUMENT',
+      'Worker not code: ERR_POE_INVALID_ARGUMENT',
+      'neither Active nor Passive: ERR_POE_INVALID_ARGUMENT',
+      'both Active and Passive: ERR_POE_INVALID_ARGUMENT',
+      'unknown Passive key: ERR_POE_UNKNOWN_OPTION',
+      'unknown key: ERR_POE_UNKNOWN_OPTION',
+      'AckAlias without AckState: ERR_POE_INVALID_ARGUMENT',
+      'WorkerLimit 0: ERR_POE_INVALID_ARGUMENT',
+      'WorkerLimit -1: ERR_POE_INVALID_ARGUMENT',
+    ]);
+    expect(kernel.sessionCount).toBe(0);
+  });
+
+  test('the messages name the option (no worker; workerLimit 0, which POE turns into 8)', () => {
+    const { kernel } = makeKernel();
+    const spawn = (o: object) => () => JobQueue.spawn({ kernel, ...o } as JobQueuePassiveSpawnOptions<[], []>);
+    expect(spawn({ passive: {} })).toThrow('Expected JobQueue option `worker` to be a function that starts a job, got `undefined`');
+    expect(spawn({ worker: () => undefined, workerLimit: 0, passive: {} })).toThrow('Expected JobQueue option `workerLimit` to be an integer >= 1, got `0` (number)');
+    expect(spawn({ worker: () => undefined, passive: {}, active: {} })).toThrow('JobQueue needs exactly one of `passive` (a queue filled by enqueue) or `active` (a worker that fetches jobs); got both');
+  });
+
+  test('enqueue after stop: the promise rejects with ERR_POE_JOBQUEUE_STOPPED; request() and a posted enqueue are dropped with a warning', async () => {
+    const tk = makeKernel();
+    const queue = timedQueue(tk);
+    queue.stop();
+    expect(codeOf(() => queue.request('result', 'x', 1))).toBe('ERR_POE_KERNEL_NOT_IN_SESSION');
+    const err = await queue.enqueue('x', 1).catch((e: unknown) => e);
+    expect((err as PoeError).code).toBe('ERR_POE_JOBQUEUE_STOPPED');
+    Session.create({
+      kernel: tk.kernel,
+      inlineStates: {
+        _start: (ctx) => {
+          queue.request('result', 'y', 1);
+          // The alias is gone with stop (as in POE): a post by name finds nobody.
+          tk.say(`post by alias -> ${show(ctx.kernel.post('q', 'enqueue', 'result', 'z', 1))} ${ctx.kernel.errno === errno.ESRCH ? 'ESRCH' : ctx.kernel.errno}`);
+        },
+      },
+    });
+    await tk.run();
+    expect(tk.log).toEqual(['post by alias -> undef ESRCH']);
+    expect(tk.warnings).toEqual(['JobQueue: dropped a job enqueued after stop']);
   });
 });
