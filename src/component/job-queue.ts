@@ -166,6 +166,8 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
   #queue: Job[] = [];
   /** Every job not done yet (waiting, running, or handed to a worker that started no session). */
   readonly #jobs = new Set<Job>();
+  /** The job each running worker session works for. */
+  readonly #jobOf = new Map<Session, Job>();
   /** The queue's children: POE's `worker_count`. */
   #workers = 0;
   /** Active: a poll timer is set (POE's `pending_polls`). */
@@ -278,6 +280,7 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
    * answer. Not in POE.
    */
   enqueue(...params: P): Promise<R> {
+    this.#passiveOnly('enqueue');
     if (this.#stopped || this.#session._phase !== Phase.Running) return Promise.reject(stoppedError('enqueue after stop: the queue takes no more jobs'));
     const leave = (): void => this.#left(job);
     const { wait, promise } = Wait.promise<unknown[]>(this.#kernel, 'JobQueue.enqueue', leave, undefined, this.enqueue);
@@ -292,6 +295,7 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
    * POE: `$kernel->post($alias, 'enqueue', $response_event, @params)`.
    */
   request(responseEvent: string, ...params: P): void {
+    this.#passiveOnly('request');
     if (typeof responseEvent !== 'string' || responseEvent === '') bad(`${WHAT}: expected request()'s response event to be an event name, got ${describe(responseEvent)}`);
     const active = this.#kernel._waiter();
     if (active === undefined) throw new PoeError('ERR_POE_KERNEL_NOT_IN_SESSION', `${WHAT}: request() must be called from a session's handler (the response goes to that session); enqueue() returns a promise`);
@@ -312,6 +316,10 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
   }
 
   // ------------------------------------------------------------------------------------------
+
+  #passiveOnly(what: string): void {
+    if (this.#passiveWorker === undefined) bad(`${WHAT}: ${what}() is for passive queues; an active queue's worker fetches its own jobs`);
+  }
 
   #job(params: unknown[], target: AnonEvent<unknown> | undefined, wait: Wait<unknown[]> | undefined, ret: number): Job {
     const job: Job = { params, target, wait, ret, state: 'queued', answered: false, sessions: new Set(), timer: undefined };
@@ -441,13 +449,21 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
   #onChild(k: Kernel, op: string, child: Session): void {
     if (op === 'create' || op === 'gain') {
       this.#workers++;
-      if (op === 'create' && this.#starting !== undefined && this.#starting.state === 'running') this.#starting.sessions.add(child);
+      const job = this.#starting;
+      if (op === 'create' && job !== undefined && job.state === 'running') {
+        job.sessions.add(child);
+        this.#jobOf.set(child, job);
+      }
       return;
     }
     if (this.#workers > this.#limit) k._warn(`${WHAT}: worker count (${this.#workers}) exceeded the limit (${this.#limit})`);
     this.#workers--;
-    for (const job of this.#jobs) {
-      if (!job.sessions.delete(child) || job.sessions.size > 0 || job.state !== 'running') continue;
+    const job = this.#jobOf.get(child);
+    if (job !== undefined) {
+      this.#jobOf.delete(child);
+      job.sessions.delete(child);
+    }
+    if (job !== undefined && job.sessions.size === 0 && job.state === 'running') {
       if (job.answered) this.#end(job, undefined);
       else {
         k._warn(`${WHAT}: the worker sessions of job ${jobText(job)} ended without answering`);
@@ -511,5 +527,6 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
       if (!job.answered) job.wait?.answerNow(false, stoppedError('the queue stopped with the job pending'));
     }
     this.#jobs.clear();
+    this.#jobOf.clear();
   }
 }

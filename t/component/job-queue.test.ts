@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { JobQueue, PoeArgumentError, PoeError, Session, errno, task, type JobPostback, type JobQueuePassiveSpawnOptions, type Kernel } from '../../src/index.js';
-import { codeOf, makeKernel, type ManualTestKernel } from '../kit/index.js';
+import { bounded, codeOf, makeKernel, type ManualTestKernel } from '../kit/index.js';
 import { expectedLines } from '../kit/probe.js';
 
 /**
@@ -460,7 +460,10 @@ describe('jobTimeout (not in POE)', () => {
       (err: PoeError) => say(t(), ` late -> ${err.code}`),
     );
     expect(held).toBe(true);
-    await p;
+    await bounded(p, 2000, 'the late job').catch((err: unknown) => {
+      kernel.stop();
+      throw err;
+    });
     queue.stop();
     await run();
     expect(log).toEqual(['t=0 stuck start', 't=5 stuck _stop', 't=5 next start', 't=6 result request=[next,1] response=[next-result]', 't=6 next _stop', 't=6 enqueuer _stop', 't=6 late start', 't=7 late _stop', 't=7 late -> [late-result]']);
@@ -470,7 +473,10 @@ describe('jobTimeout (not in POE)', () => {
   test('the promise of a job that times out rejects with ERR_POE_JOBQUEUE_TIMEOUT', async () => {
     const tk = makeKernel();
     const queue = timedQueue(tk, { jobTimeout: 0.5 });
-    const err = await queue.enqueue('stuck', -1).catch((e: unknown) => e);
+    const err = await bounded(queue.enqueue('stuck', -1), 2000, 'the timeout').catch((e: unknown) => {
+      tk.kernel.stop();
+      return e;
+    });
     expect(err).toBeInstanceOf(PoeError);
     expect((err as PoeError).code).toBe('ERR_POE_JOBQUEUE_TIMEOUT');
     queue.stop();
@@ -584,6 +590,14 @@ describe('bad input', () => {
       'WorkerLimit -1: ERR_POE_INVALID_ARGUMENT',
     ]);
     expect(kernel.sessionCount).toBe(0);
+  });
+
+  test('enqueue() and request() on an active queue (the types refuse them too): ERR_POE_INVALID_ARGUMENT', async () => {
+    const tk = makeKernel();
+    const active = JobQueue.spawn({ kernel: tk.kernel, worker: () => undefined, active: {} }) as unknown as JobQueue;
+    expect(codeOf(() => active.enqueue('x'))).toBe('ERR_POE_INVALID_ARGUMENT');
+    expect(codeOf(() => active.request('result', 'x'))).toBe('ERR_POE_INVALID_ARGUMENT');
+    await tk.run();
   });
 
   test('the messages name the option (no worker; workerLimit 0, which POE turns into 8)', () => {
