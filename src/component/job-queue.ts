@@ -372,8 +372,9 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
   }
 
   #activeDequeue(k: Kernel, timed: unknown): void {
-    // One poll timer at most: a second `delay` would push the first one back (POE's pending_polls).
-    if (timed === TIMED && --this.#pendingPolls !== 0) throw new Error(`${WHAT}: pending polls should be zero, not ${this.#pendingPolls}`);
+    // One poll timer at most: a second `delay` would push the first one back, and polls could
+    // be put off for ever (POE's pending_polls). This is that timer: none is pending now.
+    if (timed === TIMED) this.#pendingPolls = 0;
     while (!this.#stopped && this.#workers < this.#limit) {
       const before = this.#workers;
       this.#run(undefined, () => this.#activeWorker!(this.#meta));
