@@ -46,7 +46,10 @@ export type PoeErrorCode =
   | 'ERR_POE_THREAD_MAIN'
   | 'ERR_POE_QUEUE_ENDED'
   | 'ERR_POE_QUEUE_FULL'
-  | 'ERR_POE_EMITTER_CLOSED';
+  | 'ERR_POE_EMITTER_CLOSED'
+  | 'ERR_POE_JOBQUEUE_STOPPED'
+  | 'ERR_POE_JOBQUEUE_WORKER_LOST'
+  | 'ERR_POE_JOBQUEUE_TIMEOUT';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for

@@ -155,6 +155,21 @@ export type {
   ResolverType,
 } from './component/resolver.js';
 // end Resolver
+// components: JobQueue (POE::Component::JobQueue)
+export { JobQueue } from './component/job-queue.js';
+export type {
+  ActiveJobQueue,
+  JobMetaPostback,
+  JobPostback,
+  JobQueueActiveOptions,
+  JobQueueActiveSpawnOptions,
+  JobQueueActiveWorker,
+  JobQueueCommonOptions,
+  JobQueuePassiveOptions,
+  JobQueuePassiveSpawnOptions,
+  JobQueuePassiveWorker,
+} from './component/job-queue.js';
+// end JobQueue
 // threads (Perl's threads, Thread::Queue, Thread::Semaphore, threads::shared)
 export { Thread, threads } from './threads/threads.js';
 export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threads.js';
