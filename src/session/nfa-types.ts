@@ -68,9 +68,14 @@ type StateHandlers<M, R, S extends string> = {
   [K in Extract<keyof StateEvents<M, S>, string>]?: StateEvents<M, S>[K] extends (...args: infer A) => infer Ret ? NfaHandler<M, R, S, A, Ret> : never;
 };
 
+// The built-in events keep their argument types in an untyped machine, as in a session.
+type UntypedBuiltinStates<R> = {
+  [K in keyof NfaBuiltinEvents]?: NfaHandler<Untyped, R, string, Parameters<NfaBuiltinEvents[K]>, unknown>;
+};
+
 /** `inlineStates` of a machine: state name -> (event name -> handler). */
 export type NfaInlineStates<M, R> = unknown extends M
-  ? { [state: string]: { [event: string]: UntypedNfaHandler<R> | undefined } }
+  ? { [state: string]: UntypedBuiltinStates<R> & { [event: string]: UntypedNfaHandler<R> | undefined } }
   : { [S in MachineStateName<M>]?: StateHandlers<M, R, S> };
 
 /** POE::NFA's `object_states`/`package_states`: state name -> `[target, ['ev', ...] | { ev: 'method' }, ...]`. */

@@ -270,6 +270,8 @@ export class NFA<M = Untyped, R = Record<string, unknown>> extends Session<Machi
     if (this.#current?.has('leave')) this.#inner(kernel, 'leave', []);
     this.#current = next;
     this.#currentName = state;
+    // What ps() shows of it: the state is what a machine is doing.
+    this._desc = `NFA in state '${state}'`;
     if (entryEvent !== undefined) this.#inner(kernel, entryEvent, args);
   }
 

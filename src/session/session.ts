@@ -96,6 +96,11 @@ function optionValue(value: unknown): unknown {
 // `out E`: a session with more events may stand in for one with fewer, and any typed session
 // for a plain `Session` (Untyped is `unknown`, the top type); never the other way round.
 export class Session<out E = Untyped, H = unknown> {
+  /**
+   * @internal Type only, never set: carries `E` as a plain property, so that `post`, `call` and
+   * friends infer the event map of a subclass (an `NFA`) as they do of a `Session`.
+   */
+  declare readonly _events?: E;
   /** @internal */ readonly _kernel: Kernel;
   /** @internal */ readonly _handlers = new Map<string, HandlerEntry>();
   /** @internal options set on the session; made on the first one (most sessions have none) */

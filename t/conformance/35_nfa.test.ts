@@ -90,7 +90,7 @@ describe('t/fixtures/nfa', () => {
             ctx.machine.callState(undefined, 'sub1', 'enter', 'q');
           },
           _default(ctx, ev, a) {
-            say(`main _default ${String(ev)} [${args(a as unknown[])}] ev=${ctx.event}`);
+            say(`main _default ${String(ev)} [${args(a)}] ev=${ctx.event}`);
             return 'd';
           },
         },
@@ -241,7 +241,7 @@ describe('t/fixtures/nfa', () => {
             return 'cbret';
           },
           _default(ctx, ev, a) {
-            say(`b _default ${String(ev)} [${(a as unknown[]).map(show).join(' ')}] ev=${ctx.event} st=${ctx.state}`);
+            say(`b _default ${String(ev)} [${(a).map(show).join(' ')}] ev=${ctx.event} st=${ctx.state}`);
             return 'dflt';
           },
           got_sig(ctx, name, extra) {
