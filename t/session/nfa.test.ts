@@ -4,8 +4,8 @@
  * children, typed posts), async handlers, and run-time errors nobody watches.
  */
 import { describe, expect, test } from 'vitest';
-import { NFA, type NfaContext, PoeArgumentError, PoeNfaError, Session } from '../../src/index.js';
-import { codeOf, id, makeKernel } from '../kit/index.js';
+import { NFA, type NfaContext, PoeArgumentError, PoeNfaError, ReadWrite, Session, duplexPair } from '../../src/index.js';
+import { codeOf, id, makeKernel, realKernel } from '../kit/index.js';
 
 describe('NFA.spawn: bad input', () => {
   const kernel = makeKernel().kernel;
@@ -230,3 +230,104 @@ describe('a machine is a session like any other', () => {
     expect(log).toEqual(['true true true true true true EVENT=e STATE=s SENDER=S1 OBJECT=undefined CALLER_STATE=undefined']);
   });
 });
+
+describe('wheels in a machine', () => {
+  // POE::NFA's SYNOPSIS over a ReadWrite wheel: one input event, handled by whichever state
+  // the machine is in. The wheel's own handlers are added with kernel.state(), so every state
+  // sees them.
+  interface Login {
+    initial: { setup: () => void };
+    login: { prompt: () => void; input: (line: string) => void };
+    password: { prompt: () => void; input: (line: string) => void };
+    command: { prompt: () => void; input: (line: string) => void };
+    closing: { bye: (line: string) => void; flushed: () => void };
+  }
+  interface Io {
+    io?: ReadWrite;
+    user?: string;
+  }
+
+  test('the SYNOPSIS login machine: the input event goes to the current state', async () => {
+    const { kernel, log, say, run } = realKernel();
+    const [client, server] = duplexPair();
+    const io = (ctx: { runstate: Io }): ReadWrite => ctx.runstate.io!;
+    NFA.spawn<Login, Io>({
+      kernel,
+      runstate: {},
+      inlineStates: {
+        initial: {
+          setup(ctx) {
+            ctx.runstate.io = new ReadWrite({ handle: server, inputEvent: 'input' });
+            ctx.machine.gotoState('login', 'prompt');
+          },
+        },
+        login: {
+          prompt: (ctx) => void io(ctx).put('Login:'),
+          input(ctx, line) {
+            ctx.runstate.user = line;
+            ctx.machine.gotoState('password', 'prompt');
+          },
+        },
+        password: {
+          prompt: (ctx) => void io(ctx).put('Password:'),
+          input(ctx, line) {
+            ctx.machine.gotoState(line === ctx.runstate.user ? 'command' : 'login', 'prompt');
+          },
+        },
+        command: {
+          prompt: (ctx) => void io(ctx).put('Cmd:'),
+          input(ctx, line) {
+            if (line === 'quit') return void ctx.machine.gotoState('closing', 'bye', line);
+            io(ctx).put(`  <<${line}>>`);
+            ctx.machine.gotoState('command', 'prompt');
+          },
+        },
+        closing: {
+          bye(ctx, line) {
+            io(ctx).put(`  <<${line}>>`, 'Bye!');
+            // A flush is wanted only now, in the one state that handles it: a machine's wheel
+            // events need a handler in every state they can arrive in.
+            io(ctx).event({ flushedEvent: 'flushed' });
+          },
+          flushed: (ctx) => void ctx.machine.stop(),
+        },
+      },
+    }).gotoState('initial', 'setup');
+    // The user's side: answers each prompt from a script, and logs what it sees.
+    const answers = ['ann', 'bob', 'ann', 'ann', 'ls', 'quit'];
+    let buffered = '';
+    client.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).replace(/\r$/, '');
+        buffered = buffered.slice(nl + 1);
+        say(line);
+        if (line.endsWith(':')) client.write(`${answers.shift() ?? 'quit'}\n`);
+        if (line === 'Bye!') (client).end();
+      }
+    });
+    await run();
+    expect(log).toEqual(['Login:', 'Password:', 'Login:', 'Password:', 'Cmd:', '  <<ls>>', 'Cmd:', '  <<quit>>', 'Bye!']);
+  });
+});
+
+describe('_child and _parent go to the current state like any event (POE 1.37)', () => {
+  test('a machine that makes a session but handles _child in no way dies, as POE::NFA does', async () => {
+    const { kernel, log, say } = makeKernel();
+    NFA.spawn({
+      kernel,
+      inlineStates: {
+        a: {
+          go() {
+            Session.create({ inlineStates: { _start: () => say('kid _start') } });
+            say('go done');
+          },
+        },
+      },
+    }).gotoState('a', 'go');
+    await expect(kernel.run()).rejects.toMatchObject({ code: 'ERR_POE_NFA_NO_HANDLER', message: expect.stringContaining("a '_child' event") as unknown });
+    expect(log).toEqual(['kid _start', 'go done']);
+  });
+});
+
