@@ -205,6 +205,44 @@ describe('a machine is a session like any other', () => {
     expect(kernel.sessionCount).toBe(0);
   });
 
+  test('signals: a watcher is looked up in the current state; an unhandled TERM stops the machine', async () => {
+    const { kernel, log, say, run } = makeKernel();
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start(ctx) {
+          const m = NFA.spawn({
+            inlineStates: {
+              calm: {
+                go(c) {
+                  c.kernel.sig('USR1', 'usr1');
+                  c.kernel.aliasSet('m');
+                  c.machine.gotoState('alert');
+                },
+                usr1: () => say('calm usr1'),
+              },
+              alert: {
+                usr1(c, name) {
+                  say(`alert ${String(name)}`);
+                  c.kernel.sigHandled();
+                },
+              },
+            },
+          });
+          m.gotoState('calm', 'go');
+          ctx.kernel.delay('poke', 1);
+        },
+        poke(ctx) {
+          ctx.kernel.signal('m', 'USR1');
+          ctx.kernel.signal('m', 'TERM');
+        },
+        _child: (_ctx, why, kid) => say(`_child ${why} ${id(kid)}`),
+      },
+    });
+    await run();
+    expect(log).toEqual(['_child create S2', 'alert USR1', '_child lose S2']);
+  });
+
   test("POE's snake_case spellings are the same functions", () => {
     const p = NFA.prototype;
     expect([p.goto_state, p.call_state, p.return_state, p.get_current_state, p.get_runstate]).toEqual([p.gotoState, p.callState, p.returnState, p.getCurrentState, p.getRunstate]);
