@@ -49,7 +49,12 @@ export type PoeErrorCode =
   | 'ERR_POE_EMITTER_CLOSED'
   | 'ERR_POE_JOBQUEUE_STOPPED'
   | 'ERR_POE_JOBQUEUE_WORKER_LOST'
-  | 'ERR_POE_JOBQUEUE_TIMEOUT';
+  | 'ERR_POE_JOBQUEUE_TIMEOUT'
+  | 'ERR_POE_NFA_BAD_PARAMS'
+  | 'ERR_POE_NFA_UNKNOWN_STATE'
+  | 'ERR_POE_NFA_UNKNOWN_EVENT'
+  | 'ERR_POE_NFA_NO_HANDLER'
+  | 'ERR_POE_NFA_EMPTY_STACK';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for
@@ -153,6 +158,28 @@ export class PoeWaitError extends PoeError {
     super(code, message);
     this.name = 'PoeWaitError';
     this.waitingOn = waitingOn;
+  }
+}
+
+/**
+ * A state machine (`NFA`) could not do what it was told when the kernel dispatched it: enter a
+ * state it does not have (`ERR_POE_NFA_UNKNOWN_STATE`), run an entry or return event its new
+ * state has no handler for (`ERR_POE_NFA_UNKNOWN_EVENT`), handle an event that neither its
+ * current state nor `_default` there handles (`ERR_POE_NFA_NO_HANDLER`), or return from a
+ * `callState` that never happened (`ERR_POE_NFA_EMPTY_STACK`). POE dies there too, so it is
+ * thrown in the machine's dispatch and becomes a DIE signal. `machineState` is the state the
+ * machine was in.
+ */
+export class PoeNfaError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeNfaError');
+  }
+
+  readonly machineState: string | undefined;
+  constructor(code: 'ERR_POE_NFA_UNKNOWN_STATE' | 'ERR_POE_NFA_UNKNOWN_EVENT' | 'ERR_POE_NFA_NO_HANDLER' | 'ERR_POE_NFA_EMPTY_STACK', machineState: string | undefined, message: string) {
+    super(code, message);
+    this.name = 'PoeNfaError';
+    this.machineState = machineState;
   }
 }
 

@@ -35,6 +35,12 @@ export type {
   Untyped,
 } from './session/types.js';
 export { PoeError, PoeArgumentError, PoeErrnoError, PoeSpawnError, PoeStallError, PoeWaitError } from './errors.js';
+// POE::NFA: sessions as state machines
+export { NFA } from './session/nfa.js';
+export type { NfaParams } from './session/nfa.js';
+export { NfaContext } from './session/nfa-context.js';
+export type { EntryArgs, EntryEvent, MachineEvents, MachineStateName, NfaBuiltinEvents, NfaHandler, NfaInlineStates, NfaStatesLists, StateEvents } from './session/nfa-types.js';
+export { PoeNfaError } from './errors.js';
 export type { PoeErrorCode } from './errors.js';
 // tasks and their primitives (Coro, AnyEvent)
 export { Task, task, cede, current } from './task/task.js';

@@ -1091,6 +1091,22 @@ export class Kernel<E = Untyped> {
     if (session._phase === Phase.Running) this.#events.post(this.#now, ItemKind.Gc, session, session, '_garbage_collect', [], undefined, undefined, undefined);
   }
 
+  /**
+   * @internal Stops `s` now, as a GC or a signal would (its children move to its parent):
+   * POE's `_data_ses_stop`, which POE::NFA's `stop` reaches through its queued stop event.
+   */
+  _stopSession(s: Session): void {
+    this.#stopSession(s);
+  }
+
+  /**
+   * @internal A promise returned by a handler that a session ran inside its own dispatch (an
+   * NFA's entry, leave or return event): followed as the kernel follows an async handler's.
+   */
+  _follow(ret: PromiseLike<unknown>, session: Session, event: string): void {
+    this.#pending(ret, session, session, event, false, undefined, undefined, undefined);
+  }
+
   #stopSession(s: Session): void {
     if (s._phase !== Phase.Running) return;
     s._phase = Phase.Stopping;

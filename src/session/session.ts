@@ -96,6 +96,11 @@ function optionValue(value: unknown): unknown {
 // `out E`: a session with more events may stand in for one with fewer, and any typed session
 // for a plain `Session` (Untyped is `unknown`, the top type); never the other way round.
 export class Session<out E = Untyped, H = unknown> {
+  /**
+   * @internal Type only, never set: carries `E` as a plain property, so that `post`, `call` and
+   * friends infer the event map of a subclass (an `NFA`) as they do of a `Session`.
+   */
+  declare readonly _events?: E;
   /** @internal */ readonly _kernel: Kernel;
   /** @internal */ readonly _handlers = new Map<string, HandlerEntry>();
   /** @internal options set on the session; made on the first one (most sessions have none) */
@@ -128,7 +133,8 @@ export class Session<out E = Untyped, H = unknown> {
   /** @internal */ _phase: Phase = Phase.Running;
   /** @internal */ _gcMarked = false;
 
-  private constructor(kernel: Kernel, heap: H) {
+  // Protected, not private: POE::NFA is a session whose handler lookup differs (nfa.ts).
+  protected constructor(kernel: Kernel, heap: H) {
     this._kernel = kernel;
     this._heap = heap;
   }
@@ -278,36 +284,9 @@ export class Session<out E = Untyped, H = unknown> {
     }
     if (options?.get('trace')) kernel._warn(`${this._id} -> ${state} (from ${file ?? '?'} at ${line ?? '?'})`);
     if (channels.dispatch.hasSubscribers) channels.dispatch.publish({ kernel, session: this, event: state, sender, args });
-    const fn = entry.fn;
-    // A wheel's own I/O state takes only its arguments: no context to build. Its arity is at
-    // most two (kind and payload): no spread call for it.
-    if (entry.raw) {
-      switch (args.length) {
-        case 0:
-          return fn();
-        case 1:
-          return fn(args[0]);
-        case 2:
-          return fn(args[0], args[1]);
-        default:
-          return fn(...args);
-      }
-    }
-    const object = entry.object;
-    const ctx = new Context(kernel, this, this._heap, state, sender, object, file, line, fromState);
-    if (entry.async) return invokeAsync(kernel, this, state, fn, object, ctx, args);
-    switch (args.length) {
-      case 0:
-        return fn.call(object, ctx);
-      case 1:
-        return fn.call(object, ctx, args[0]);
-      case 2:
-        return fn.call(object, ctx, args[0], args[1]);
-      case 3:
-        return fn.call(object, ctx, args[0], args[1], args[2]);
-      default:
-        return fn.call(object, ctx, ...args);
-    }
+    // A wheel's own I/O state takes only its arguments: no context to build.
+    if (entry.raw) return callRaw(entry.fn, args);
+    return callHandler(kernel, this, state, entry, new Context(kernel, this, this._heap, state, sender, entry.object, file, line, fromState), args);
   }
 
   /** A string that `post`, `call` and friends resolve back to this session. */
@@ -317,58 +296,115 @@ export class Session<out E = Untyped, H = unknown> {
 
   /** @internal Adds or replaces a handler; used by create and by `kernel.state()`. */
   _addHandler(event: string, fn: unknown, object: unknown, where: string, raw = false): void {
-    if (typeof event !== 'string') {
-      throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected event name in \`${where}\` to be a string, got ${describe(event)}`);
-    }
-    if (typeof fn !== 'function') {
-      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected handler for \`${event}\` in \`${where}\` to be a function, got ${describe(fn)}`);
-    }
-    if (isClass(fn)) {
-      // A class cannot be called: it would throw at the first dispatch instead of here.
-      throw new PoeArgumentError(
-        'ERR_POE_SESSION_BAD_HANDLER',
-        `Expected handler for \`${event}\` in \`${where}\` to be a function, got class ${fn.name || '(anonymous)'}; a class's static methods are package states (\`packageStates\`, or \`state(event, Class, method)\`)`,
-      );
-    }
-    if (event === '_signal') {
-      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', 'The `_signal` event is reserved; use `kernel.sig()` to watch signals');
-    }
-    this._handlers.set(event, { fn: fn as (...args: unknown[]) => unknown, object, raw, async: !raw && isAsyncFunction(fn) });
+    this._handlers.set(event, handlerEntry(event, fn, object, where, raw));
   }
 
   /** @internal Object or package states: `[target, names | {event: method}, ...]`. */
   _addStatesList(list: unknown, where: 'objectStates' | 'packageStates'): void {
-    if (!Array.isArray(list) || list.length % 2 !== 0) {
-      throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`${where}\` to be a list of [target, events] pairs, got ${describe(list)}`);
-    }
-    for (let i = 0; i < list.length; i += 2) {
-      const target: unknown = list[i];
-      const events: unknown = list[i + 1];
-      if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
-        throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`${where}\` target to be an object or class, got ${describe(target)}`);
-      }
-      const pairs: [string, unknown][] = Array.isArray(events)
-        ? events.map((e: unknown) => [e as string, e])
-        : events !== null && typeof events === 'object'
-          ? Object.entries(events)
-          : [];
-      if (pairs.length === 0) {
-        throw new PoeArgumentError('ERR_POE_SESSION_BAD_PARAMS', `Expected \`${where}\` events to be a non-empty array of names or an object of event -> method, got ${describe(events)}`);
-      }
-      for (const [event, method] of pairs) this._addMethodHandler(event, target, method, where);
-    }
+    forEachStatesEntry(list, where, 'ERR_POE_SESSION_BAD_PARAMS', (event, target, method) => this._addMethodHandler(event, target, method, where));
   }
 
   /** @internal */
   _addMethodHandler(event: string, target: unknown, method: unknown, where: string): void {
-    if (typeof method !== 'string') {
-      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected method name for \`${String(event)}\` in \`${where}\` to be a string, got ${describe(method)}`);
+    this._handlers.set(event, methodEntry(event, target, method, where));
+  }
+}
+
+/**
+ * @internal A handler entry for `fn`, checked: POE's handler rules (a function, not a class;
+ * `_signal` reserved). Shared by every kind of session.
+ */
+export function handlerEntry(event: string, fn: unknown, object: unknown, where: string, raw = false): HandlerEntry {
+  if (typeof event !== 'string') {
+    throw new PoeArgumentError('ERR_POE_KERNEL_BAD_EVENT', `Expected event name in \`${where}\` to be a string, got ${describe(event)}`);
+  }
+  if (typeof fn !== 'function') {
+    throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected handler for \`${event}\` in \`${where}\` to be a function, got ${describe(fn)}`);
+  }
+  if (isClass(fn)) {
+    // A class cannot be called: it would throw at the first dispatch instead of here.
+    throw new PoeArgumentError(
+      'ERR_POE_SESSION_BAD_HANDLER',
+      `Expected handler for \`${event}\` in \`${where}\` to be a function, got class ${fn.name || '(anonymous)'}; a class's static methods are package states (\`packageStates\`, or \`state(event, Class, method)\`)`,
+    );
+  }
+  if (event === '_signal') {
+    throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', 'The `_signal` event is reserved; use `kernel.sig()` to watch signals');
+  }
+  return { fn: fn as (...args: unknown[]) => unknown, object, raw, async: !raw && isAsyncFunction(fn) };
+}
+
+/**
+ * @internal Walks an object or package states list (`[target, names | {event: method}, ...]`),
+ * checked, handing each (event, target, method) to `add`.
+ */
+export function forEachStatesEntry(list: unknown, where: string, code: 'ERR_POE_SESSION_BAD_PARAMS' | 'ERR_POE_NFA_BAD_PARAMS', add: (event: string, target: unknown, method: unknown) => void): void {
+  if (!Array.isArray(list) || list.length % 2 !== 0) {
+    throw new PoeArgumentError(code, `Expected \`${where}\` to be a list of [target, events] pairs, got ${describe(list)}`);
+  }
+  for (let i = 0; i < list.length; i += 2) {
+    const target: unknown = list[i];
+    const events: unknown = list[i + 1];
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
+      throw new PoeArgumentError(code, `Expected \`${where}\` target to be an object or class, got ${describe(target)}`);
     }
-    const fn = (target as Record<string, unknown>)[method];
-    if (typeof fn !== 'function') {
-      throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `\`${where}\`: the target has no method \`${method}\` for event \`${event}\``);
+    const pairs: [string, unknown][] = Array.isArray(events)
+      ? events.map((e: unknown) => [e as string, e])
+      : events !== null && typeof events === 'object'
+        ? Object.entries(events)
+        : [];
+    if (pairs.length === 0) {
+      throw new PoeArgumentError(code, `Expected \`${where}\` events to be a non-empty array of names or an object of event -> method, got ${describe(events)}`);
     }
-    this._addHandler(event, fn, target, where);
+    for (const [event, method] of pairs) add(event, target, method);
+  }
+}
+
+/** @internal A handler entry for `target[method]` (object and package states), checked. */
+export function methodEntry(event: string, target: unknown, method: unknown, where: string): HandlerEntry {
+  if (typeof method !== 'string') {
+    throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `Expected method name for \`${String(event)}\` in \`${where}\` to be a string, got ${describe(method)}`);
+  }
+  const fn = (target as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') {
+    throw new PoeArgumentError('ERR_POE_SESSION_BAD_HANDLER', `\`${where}\`: the target has no method \`${method}\` for event \`${event}\``);
+  }
+  return handlerEntry(event, fn, target, where);
+}
+
+/** @internal Calls a wheel's raw state: its arguments only (at most two, kind and payload). */
+export function callRaw(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  switch (args.length) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(args[0]);
+    case 2:
+      return fn(args[0], args[1]);
+    default:
+      return fn(...args);
+  }
+}
+
+/**
+ * @internal Calls a handler with its context first (`this` is its object), an `async` one in
+ * its scope. Every kind of session ends its dispatch here, whatever its context looks like.
+ */
+export function callHandler(kernel: Kernel, session: Session, state: string, entry: HandlerEntry, ctx: unknown, args: unknown[]): unknown {
+  const fn = entry.fn;
+  const object = entry.object;
+  if (entry.async) return invokeAsync(kernel, session, state, fn, object, ctx, args);
+  switch (args.length) {
+    case 0:
+      return fn.call(object, ctx);
+    case 1:
+      return fn.call(object, ctx, args[0]);
+    case 2:
+      return fn.call(object, ctx, args[0], args[1]);
+    case 3:
+      return fn.call(object, ctx, args[0], args[1], args[2]);
+    default:
+      return fn.call(object, ctx, ...args);
   }
 }
 
@@ -376,7 +412,7 @@ export class Session<out E = Untyped, H = unknown> {
  * An `async` handler runs in its scope (AsyncScope): its code after an `await` finds its
  * session there. Out of `_invoke`, so its closure costs nothing to other handlers.
  */
-function invokeAsync(kernel: Kernel, session: Session, state: string, fn: (...args: unknown[]) => unknown, object: unknown, ctx: Context<unknown, unknown>, args: unknown[]): unknown {
+function invokeAsync(kernel: Kernel, session: Session, state: string, fn: (...args: unknown[]) => unknown, object: unknown, ctx: unknown, args: unknown[]): unknown {
   return runInScope(new AsyncScope(kernel, session, state), () => fn.call(object, ctx, ...args));
 }
 
