@@ -130,6 +130,11 @@ export class LenientParser extends Parser {
       // POE strips all whitespace before a request (and MSIE's extra CRLFs after a body).
       while (q.length > 0 && isSpace(q.at(0))) q.consume(1);
       this.state = 'REQUEST_LINE';
+      // No method starts so: refuse at once (a TLS handshake on a plain port, binary junk).
+      if (q.length > 0 && TOKEN_CHARS[q.at(0)] !== 1) {
+        this.#refuse(new Refusal(400, 'Bad request method.'));
+        return true;
+      }
     }
     const buf = q.view();
     const start = this.#fed;
@@ -162,14 +167,13 @@ export class LenientParser extends Parser {
       reason = e.reason;
       request = e.request ?? request;
     } else {
-      // http-parser-js's own errors, from the code it gives them.
+      // http-parser-js's own errors. It checks differing Content-Lengths before the head is
+      // handed over; the error carries the request so far, as strict mode's does.
       const code = (e as Error & { code?: string }).code;
-      reason =
-        code === 'HPE_UNEXPECTED_CONTENT_LENGTH'
-          ? 'More than one Content-Length.'
-          : e.message === 'Expected empty line'
-            ? 'Chunk data longer than its size.'
-            : 'Bad request.';
+      if (code === 'HPE_UNEXPECTED_CONTENT_LENGTH') {
+        reason = 'More than one Content-Length.';
+        request = this.#newRequest(this.info.headers);
+      } else reason = e.message === 'Expected empty line' ? 'Chunk data longer than its size.' : 'Bad request.';
     }
     this.#out.push(errorResponse(status, reason, request));
     this.#q.clear();
@@ -184,45 +188,50 @@ export class LenientParser extends Parser {
 
   /**
    * A line up to its LF (a CR before it dropped), decoded as latin1 whatever
-   * `HTTPParser.encoding` says; undefined while the line is incomplete. Counts the bytes of the
-   * section being read, so that a limit gives the same verdict however the input is chunked.
+   * `HTTPParser.encoding` says; undefined while the line is incomplete. It reads no further
+   * than the limit of the section being read (the head, a chunk-size line, the CRLF after chunk
+   * data, the trailer section), so that every verdict falls at the same byte however the input
+   * is chunked.
    */
   consumeLine(): string | undefined {
     const chunk = this.chunk!;
     const start = this.offset;
-    const end = this.end;
+    const budget = (this.state === 'BODY_CHUNKEMPTYLINE' ? 2 : this.#limits.maxHeaderSize) - this.#section;
+    const end = Math.min(this.end, start + budget);
     let lf = chunk.indexOf(0x0a, start);
     if (lf >= end) lf = -1;
-    const stop = lf < 0 ? end : lf + 1;
-    this.#section += stop - start;
-    let line: string | undefined;
     const piece = latin1(chunk, start, lf < 0 ? end : lf);
     // A CR is a line end only before LF (POE takes "\r\r" as one, then fails or keeps the CR).
     const cr = piece.indexOf('\r');
     if ((cr >= 0 && cr < piece.length - 1) || (piece !== '' && this.line.endsWith('\r'))) throw new Refusal(400, 'Bare CR.');
+    let line: string | undefined;
     if (lf >= 0) {
       line = this.line + piece;
       if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
       this.line = '';
-    } else this.line += piece;
-    this.offset = stop;
+      this.offset = lf + 1;
+    } else {
+      this.line += piece;
+      this.offset = end;
+    }
+    this.#section += this.offset - start;
     this.#checkSection(line);
     return line;
   }
 
-  /** The limit of the section being read, checked as soon as it is passed. */
+  /** Whether the section being read passed its limit with `line` (undefined: not complete). */
   #checkSection(line: string | undefined): void {
     const state = this.state;
-    const limit = this.#limits.maxHeaderSize;
     const n = this.#section;
     if (state === 'BODY_CHUNKEMPTYLINE') {
-      // Only CRLF (or LF) may follow chunk data; fail at once rather than buffer junk.
-      if (n > 2 || (line !== undefined && line !== '')) throw new Refusal(400, 'Chunk data longer than its size.');
+      // Only CRLF (or LF) may follow chunk data.
+      if (line === undefined ? n >= 2 : line !== '') throw new Refusal(400, 'Chunk data longer than its size.');
       if (line !== undefined) this.#section = 0;
       return;
     }
+    const limit = this.#limits.maxHeaderSize;
     if (state === 'BODY_CHUNKHEAD') {
-      if (n > limit) throw new Refusal(413, 'Chunk extensions too long.');
+      if (line === undefined && n >= limit) throw new Refusal(413, 'Chunk extensions too long.');
       if (line !== undefined) this.#section = 0;
       return;
     }
