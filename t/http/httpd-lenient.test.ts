@@ -6,7 +6,7 @@
  *   for every input, as a table (docs/api.md shows the same table).
  * - Lenient mode against POE 1.37: record.pl fed the corpus to POE::Filter::HTTPD and wrote
  *   recording.json; lenient mode gives the same records but for the rows listed in
- *   POE_DIFFERS, each with its reason (docs/differences.md 17.19).
+ *   POE_DIFFERS, each with its reason (docs/differences.md 17.22).
  * - The shared filter conformance harness and the chunk sweep (every corpus input, both modes,
  *   split at every size), a property test, the limits, the options, error records.
  * - Lenient mode gives strict mode's records for every request strict mode accepts (the oracle
@@ -193,7 +193,7 @@ const TABLE: readonly [name: string, strict: string, lenient: string][] = [
   ['a body, extra CRLFs, then a request', 'POST /p HTTP/1.0 "ab" | GET /2 HTTP/1.0', 'POST /p HTTP/1.0 "ab" | GET /2 HTTP/1.0'],
 ];
 
-/** Why lenient mode gives other records than POE 1.37 for a row (docs/differences.md 17.19). */
+/** Why lenient mode gives other records than POE 1.37 for a row (docs/differences.md 17.22). */
 const WHY = {
   bareCR: 'a CR ends a line only before LF; POE keeps a lone CR inside a header value, which HttpHeaders never holds',
   framingFold: 'whitespace before the colon of, or a fold in, Content-Length or Transfer-Encoding frames the message one way here and another way in a proxy',
