@@ -173,7 +173,7 @@ export class LenientParser extends Parser {
       if (code === 'HPE_UNEXPECTED_CONTENT_LENGTH') {
         reason = 'More than one Content-Length.';
         request = this.#newRequest(this.info.headers);
-      } else reason = e.message === 'Expected empty line' ? 'Chunk data longer than its size.' : 'Bad request.';
+      } else reason = 'Bad request.';
     }
     this.#out.push(errorResponse(status, reason, request));
     this.#q.clear();
