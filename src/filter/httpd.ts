@@ -7,10 +7,11 @@ import { CHUNK_BAD, CHUNK_DATA, CHUNK_LAST, CHUNK_MORE, ChunkScanner } from '../
 import { errorResponse, serializeResponse } from '../http/serialize.js';
 import {
   CLASS, CR, C_ALPHA, C_PATH, C_QUERY, C_SERVER, C_VALUE, C_VCHAR, HT, HTTP_METHODS, LF, METHOD_NAME, METHOD_NEXT,
-  METHOD_SYMBOL, RTSP_METHODS, SP, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
+  METHOD_SYMBOL, RTSP_METHODS, SP, collapseSlashes, eqLower, finalChunked, latin1, parseLength, protoPrefix, protocolName,
 } from '../http/syntax.js';
 import { ByteQueue, DEFAULT_MAX_BUFFER, booleanOption, checkOptions, expectArray, optionalFunction, positiveInt, toBuffer } from './bytes.js';
 import { FilterBase, FilterLimitError } from './filter.js';
+import { LENIENT_CLOSED, LENIENT_RUNNING, LENIENT_UPGRADED, LenientParser } from './httpd-lenient.js';
 
 /** Options of the {@link HTTPD} filter. POE: `POE::Filter::HTTPD->new(%params)`. */
 export interface HTTPDOptions {
@@ -47,7 +48,7 @@ export interface HTTPDOptions {
   streaming?: boolean;
   /**
    * Reject an HTTP/1.1 request without a Host header (400), as Node's `requireHostHeader`.
-   * @default true
+   * @default true (false when `strict` is false: POE never checks Host)
    */
   requireHost?: boolean;
   /**
@@ -64,12 +65,23 @@ export interface HTTPDOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * `false` parses requests as leniently as POE::Filter::HTTPD does (bare-LF line ends, folded
+   * header lines, whitespace before a colon, any token method, any `HTTP/x.y`, text after the
+   * version, no Host check, unknown expectations ignored), on http-parser-js, for old clients
+   * that rely on it. It still refuses what would frame a message two ways (Content-Length with
+   * Transfer-Encoding, differing Content-Lengths, whitespace before the colon of either or a
+   * fold in either, bad chunk sizes), bare CR, NUL and control bytes in the request line, and
+   * keeps every limit. The records are the same either way. Do not use it behind a proxy.
+   * @default true
+   */
+  strict?: boolean;
 }
 
 /** What the HTTPD filter's `get` returns: requests, error (or interim) responses, body pieces. */
 export type HTTPDRecord = HttpRequest | HttpResponse | Buffer;
 
-const KNOWN = ['maxContent', 'maxHeaderSize', 'maxHeaders', 'maxBuffer', 'streaming', 'requireHost', 'expectContinue', 'now'] as const;
+const KNOWN = ['maxContent', 'maxHeaderSize', 'maxHeaders', 'maxBuffer', 'streaming', 'requireHost', 'expectContinue', 'now', 'strict'] as const;
 
 // Head (and trailer section) scanner states: where a scan can stop and resume. The request
 // line's states come before H_FIELD_START (the 414/431 choice relies on it).
@@ -107,6 +119,7 @@ const M_TRAILERS = 3; // reading the trailer section of a chunked body
 const M_CLOSED = 4; // after a request that does not keep the connection alive
 const M_UPGRADED = 5; // after an upgrade: the rest belongs to another protocol
 const M_DEAD = 6; // after an error response: everything is discarded
+const M_LENIENT = -1; // `strict: false`: the lenient parser reads requests until it stops
 
 /**
  * What a head state method returns in place of a position, and what the head scan returns:
@@ -165,6 +178,8 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   readonly requireHost: boolean;
   /** Yield an interim 100 Continue response for `Expect: 100-continue`. */
   readonly expectContinue: boolean;
+  /** Strict parsing (false: POE's lenient reading, on http-parser-js). */
+  readonly strict: boolean;
 
   readonly #options: HTTPDOptions;
   readonly #now: () => number;
@@ -205,6 +220,8 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
   /** Bytes of a Content-Length body still due. */
   #remaining = 0;
   readonly #chunks: ChunkScanner;
+  /** The lenient parser (`strict: false`), chosen once here so the strict path never tests for it. */
+  readonly #lenient: LenientParser | undefined;
   #parts: Buffer[] = [];
   #bodySize = 0;
 
@@ -217,7 +234,8 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.maxHeaders = positiveInt('maxHeaders', o.maxHeaders, 100);
     this.maxBuffer = positiveInt('maxBuffer', o.maxBuffer, DEFAULT_MAX_BUFFER);
     this.streaming = booleanOption('streaming', o.streaming, false);
-    this.requireHost = booleanOption('requireHost', o.requireHost, true);
+    this.strict = booleanOption('strict', o.strict, true);
+    this.requireHost = booleanOption('requireHost', o.requireHost, this.strict);
     this.expectContinue = booleanOption('expectContinue', o.expectContinue, false);
     this.#now = optionalFunction<() => number>('now', o.now) ?? Date.now;
     this.#chunks = new ChunkScanner(this.maxHeaderSize);
@@ -226,6 +244,10 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
         'ERR_POE_INVALID_ARGUMENT',
         `HTTPD: \`maxBuffer\` (${this.maxBuffer}) is not large enough for \`maxContent\` (${this.maxContent})`,
       );
+    }
+    if (!this.strict) {
+      this.#lenient = new LenientParser(this.#q, this.#out, this);
+      this.#mode = M_LENIENT;
     }
   }
 
@@ -305,9 +327,20 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
       }
       case M_CLOSED:
         return this.#afterClose();
+      case M_LENIENT:
+        return this.#lenientStep();
       default:
         return false;
     }
+  }
+
+  /** A step of the lenient parser; once it stops, the filter carries on as after a strict request. */
+  #lenientStep(): boolean {
+    const p = this.#lenient!;
+    const progress = p.step();
+    const ended = p.ended;
+    if (ended !== LENIENT_RUNNING) this.#mode = ended === LENIENT_CLOSED ? M_CLOSED : ended === LENIENT_UPGRADED ? M_UPGRADED : M_DEAD;
+    return progress;
   }
 
   /**
@@ -991,13 +1024,5 @@ export class HTTPD extends FilterBase<HTTPDRecord, HttpResponse> {
     this.#fail(status, details);
     return true;
   }
-}
-
-/** POE collapses a leading `//+` in the request-target to `/`. */
-function collapseSlashes(target: string): string {
-  if (target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) !== 0x2f) return target;
-  let i = 2;
-  while (target.charCodeAt(i) === 0x2f) i++;
-  return `/${target.slice(i)}`;
 }
 

@@ -159,3 +159,11 @@ export function finalChunked(buf: Buffer, start: number, end: number): number {
     while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
   }
 }
+
+/** POE collapses a leading `//+` in the request-target to `/`. */
+export function collapseSlashes(target: string): string {
+  if (target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) !== 0x2f) return target;
+  let i = 2;
+  while (target.charCodeAt(i) === 0x2f) i++;
+  return `/${target.slice(i)}`;
+}

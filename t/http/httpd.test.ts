@@ -160,6 +160,7 @@ describe('options', () => {
       streaming: false,
       requireHost: true,
       expectContinue: false,
+      strict: true,
       stopped: false,
     });
   });
@@ -179,6 +180,7 @@ describe('options', () => {
     ['requireHost', 'no'],
     ['expectContinue', null],
     ['now', 5],
+    ['strict', 'no'],
   ])('%s: %j is refused', (key, value) => {
     expect(() => new HTTPD({ [key]: value })).toThrow(expect.objectContaining({ code: 'ERR_POE_INVALID_ARGUMENT', message: expect.stringContaining(`\`${key}\``) }));
   });
