@@ -152,6 +152,20 @@ export type {
   ResolverType,
 } from './component/resolver.js';
 // end Resolver
+// components: ClientHTTP (Client::HTTP over Client::Keepalive, on undici)
+export { ClientHTTP } from './component/client-http.js';
+export type {
+  ClientHTTPEvents,
+  ClientHTTPOptions,
+  ClientHTTPProgressHandler,
+  ClientHTTPProgressPacket,
+  ClientHTTPProxy,
+  ClientHTTPRequestOptions,
+  ClientHTTPRequestPacket,
+  ClientHTTPResponseHandler,
+  ClientHTTPResponsePacket,
+} from './component/client-http.js';
+// end ClientHTTP
 // threads (Perl's threads, Thread::Queue, Thread::Semaphore, threads::shared)
 export { Thread, threads } from './threads/threads.js';
 export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threads.js';
