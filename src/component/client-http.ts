@@ -738,6 +738,8 @@ export class ClientHTTP {
       if (w.response === undefined) return clientError(400, `Incomplete response - ${p.id}`, p.original);
       if (w.total !== undefined && w.got < w.total) return clientError(400, `incomplete response b ${p.id}.  Wanted ${w.total} octets.  Got ${w.got}.`, p.original);
     }
+    // undici refused the request itself (a header it will not send): POE's 400 with the reason.
+    if (code === 'UND_ERR_INVALID_ARG') return clientError(400, err.message, p.original);
     if (code.startsWith('HPE_') || err.name === 'HTTPParserError') return clientError(406, `Server response is Not Acceptable - ${p.id}`, p.original);
     return clientError(400, `${code !== '' ? `${code}: ` : ''}${err.message}`, p.original);
   }
