@@ -380,6 +380,43 @@ describe('ClientHTTP: requests and responses', () => {
   });
 });
 
+describe('ClientHTTP: the requesting session', () => {
+  test('is held by an extra reference (POE\'s package name) while its request is pending, and released with the response', async () => {
+    const k = realKernel();
+    const held: http.ServerResponse[] = [];
+    const { port } = await httpServer((_req, res) => held.push(res));
+    const client = spawn(k);
+    let requesterId = 0;
+    Session.create({
+      kernel: k.kernel,
+      inlineStates: {
+        _start: (ctx: Ctx) => {
+          requesterId = ctx.session.ID;
+          ctx.kernel.post('weeble', 'request', 'response', new HttpRequest('GET', `http://127.0.0.1:${port}/`), 'one');
+        },
+        response: (ctx: Ctx, [, tag]: ClientHTTPRequestPacket, [r]: ClientHTTPResponsePacket) => {
+          const me = ctx.kernel.ps().find((s) => s.id === requesterId)!;
+          k.say(`${String(tag)} ${r.code} ${r.contentText} extrefs=${JSON.stringify(me.extrefs)} sender-is-component=${String(ctx.sender === client.session)}`);
+          client.shutdown();
+        },
+        _stop: () => k.say('requester _stop'),
+      },
+    });
+    // The requester has nothing else to do: only the pending request keeps it.
+    const running = k.run();
+    for (let i = 0; i < 200 && held.length === 0; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    const me = k.kernel.ps().find((s) => s.id === requesterId)!;
+    k.say(`waiting extrefs=${JSON.stringify(me.extrefs)}`);
+    held[0]!.end('late');
+    await running;
+    expect(k.log).toEqual([
+      'waiting extrefs={"POE::Component::Client::HTTP":1}',
+      'one 200 late extrefs={} sender-is-component=true',
+      'requester _stop',
+    ]);
+  });
+});
+
 describe('ClientHTTP: redirects', () => {
   test('followed up to followRedirects: the chain in `previous`, the last hop\'s request in `request`; one more hop gives the 3xx itself', async () => {
     const k = realKernel();
