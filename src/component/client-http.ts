@@ -341,7 +341,8 @@ export class ClientHTTP {
       bad(`Expected ${WHAT} option \`noProxy\` to be a comma-separated string or an array of host names, got ${describe(noProxy)}`);
     }
     const proxy = o.proxy ?? process.env.HTTP_PROXY ?? process.env.http_proxy;
-    this.#proxy = proxy === false || proxy === undefined ? undefined : parseProxy(proxy, `${WHAT} option \`proxy\``);
+    const proxyFrom = o.proxy !== undefined ? `${WHAT} option \`proxy\`` : `${WHAT}'s proxy from HTTP_PROXY (or http_proxy)`;
+    this.#proxy = proxy === false || proxy === undefined ? undefined : parseProxy(proxy, proxyFrom);
     this.#noProxy = (typeof noProxy === 'string' ? noProxy.split(/\s*,\s*/) : (noProxy ?? [])).filter((h) => h !== '').map((h) => h.toLowerCase());
     this.#alias = options.alias ?? 'weeble';
     this.#agents = options.agent === undefined ? [DEFAULT_AGENT] : typeof options.agent === 'string' ? [options.agent] : [...options.agent];
@@ -380,7 +381,7 @@ export class ClientHTTP {
         request: (ctx: Ctx, event: unknown, request: unknown, tag: unknown, progress: unknown, proxy: unknown) => this.#onRequest(ctx.sender, event, request, tag, progress, proxy),
         cancel: (_ctx: Ctx, request: unknown) => {
           const p = request instanceof HttpRequest ? this.#pending.get(request) : undefined;
-          if (p !== undefined) this.#fail(p, clientError(408, 'Request timed out (request canceled)', p.original));
+          if (p !== undefined) this.#answer(p, clientError(408, 'Request timed out (request canceled)', p.original));
         },
         pending_requests_count: () => this.#pending.size,
         shutdown: (ctx: Ctx) => this.#onShutdown(ctx.kernel),
@@ -548,7 +549,7 @@ export class ClientHTTP {
     p.timer = this.#kernel._wakeAt(this.#session, this.#timeout, () => this.#timedOut(p));
     if (signal !== undefined) {
       if (signal.aborted) {
-        this.#fail(p, clientError(408, 'Request timed out (request canceled)', request));
+        this.#answer(p, clientError(408, 'Request timed out (request canceled)', request));
         return;
       }
       p.onAbort = () => this.#kernel.call(this.#session, '_deliver', p, clientError(408, 'Request timed out (request canceled)', request), undefined, true);
@@ -781,11 +782,11 @@ export class ClientHTTP {
       if (p.sender !== undefined && !sessionStopped(p.sender)) this.#kernel.post(p.sender.ID, p.event!, [p.original, p.tag], [response, chunk]);
       return;
     }
-    this.#fail(p, response);
+    this.#answer(p, response);
   }
 
   /** Answers `p` with `response` (its last event) and forgets it. */
-  #fail(p: Pending, response: HttpResponse): void {
+  #answer(p: Pending, response: HttpResponse): void {
     if (p.done) return;
     p.done = true;
     if (this.#pending.get(p.original) === p) this.#pending.delete(p.original);
@@ -824,7 +825,7 @@ export class ClientHTTP {
       p.timer = this.#kernel._wakeAt(this.#session, left, () => this.#timedOut(p));
       return;
     }
-    this.#fail(p, clientError(408, 'Request timed out', p.original));
+    this.#answer(p, clientError(408, 'Request timed out', p.original));
   }
 
   #pump(): void {
@@ -837,7 +838,7 @@ export class ClientHTTP {
   #onShutdown(kernel: Kernel): void {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    for (const p of [...this.#pending.values()]) this.#fail(p, clientError(408, 'Request timed out (component shut down)', p.original));
+    for (const p of [...this.#pending.values()]) this.#answer(p, clientError(408, 'Request timed out (component shut down)', p.original));
     kernel.aliasRemove(this.#alias);
     void this.#agent.destroy().catch(() => undefined);
   }

@@ -552,6 +552,50 @@ describe('ClientHTTP: proxy', () => {
     expect(other.seen).toEqual(['GET http://origin.invalid/ host=origin.invalid']);
   });
 
+  test('without a `proxy` option, HTTP_PROXY and NO_PROXY are read at spawn, as POE does; `proxy: false` ignores them', async () => {
+    const k = realKernel();
+    const proxy = await proxyServer();
+    const direct = await httpServer((req, res) => res.end(`direct: ${req.url!}`));
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = `http://127.0.0.1:${proxy.port}`;
+    process.env.NO_PROXY = 'skip.invalid';
+    let fromEnv: ClientHTTP;
+    let off: ClientHTTP;
+    try {
+      fromEnv = ClientHTTP.spawn({ kernel: k.kernel, alias: 'env' });
+      off = ClientHTTP.spawn({ kernel: k.kernel, alias: 'off', proxy: false });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    let n = 0;
+    Session.create({
+      kernel: k.kernel,
+      inlineStates: {
+        _start: (ctx: Ctx) => {
+          ctx.kernel.post('env', 'request', 'response', new HttpRequest('GET', 'http://origin.invalid/env'), 'env');
+          ctx.kernel.post('env', 'request', 'response', new HttpRequest('GET', 'http://skip.invalid/'), 'no-proxy');
+          ctx.kernel.post('off', 'request', 'response', new HttpRequest('GET', `http://127.0.0.1:${direct.port}/off`), 'off');
+        },
+        response: (_ctx: Ctx, [, tag]: ClientHTTPRequestPacket, [r]: ClientHTTPResponsePacket) => {
+          k.say(`${String(tag)} ${r.code} ${r.header('X-PCCH-Errmsg') ?? r.contentText}`);
+          if (++n === 3) {
+            fromEnv.shutdown();
+            off.shutdown();
+          }
+        },
+      },
+    });
+    await k.run();
+    expect([...k.log].sort()).toEqual([
+      'env 200 via proxy: http://origin.invalid/env',
+      'no-proxy 500 Connection to skip.invalid:80 failed: resolve error ??: Name or service not known',
+      'off 200 direct: /off',
+    ]);
+  });
+
   test('a proxy refusing the connection is the connect error of the proxy\'s address', async () => {
     const k = realKernel();
     const closed = await closedPort();
