@@ -34,8 +34,9 @@ afterEach(() => {
 });
 
 /** record.pl's server in Node: one request per connection, each path one behaviour. */
-async function recordServer(): Promise<{ port: number; connections: () => number }> {
+async function recordServer(): Promise<{ port: number; connections: () => number; resetNow: () => void }> {
   const server = await listeningServer();
+  let toReset: net.Socket | undefined;
   const sockets = new Set<net.Socket>();
   let count = 0;
   server.on('connection', (c) => {
@@ -77,9 +78,10 @@ async function recordServer(): Promise<{ port: number; connections: () => number
     else if (path === '/big-unsized') c.end(`HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${'y'.repeat(100)}`);
     else if (path === '/reset') {
       // The RST must come after the client has read the ten octets: with them still queued,
-      // Linux reports the reset as an end of file (the EOF case), not ECONNRESET. No event
-      // says the peer has read them; 50 ms is ample on loopback.
-      c.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789', () => setTimeout(() => c.resetAndDestroy(), 50));
+      // Linux reports the reset as an end of file (the EOF case), not ECONNRESET. The test
+      // calls resetNow() from the request's progress event, once they are read.
+      toReset = c;
+      c.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789');
     }
     else if (path === '/eof') c.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789');
     else if (path === '/hangup') c.end();
@@ -91,7 +93,7 @@ async function recordServer(): Promise<{ port: number; connections: () => number
     for (const s of sockets) s.destroy();
     server.close();
   });
-  return { port: portOf(server), connections: () => count };
+  return { port: portOf(server), connections: () => count, resetNow: () => toReset?.resetAndDestroy() };
 }
 
 /** A port with nothing listening on it. */
@@ -133,7 +135,7 @@ const recorded = readFileSync(new URL('../fixtures/client-http/recorded.txt', im
 describe('ClientHTTP: conformance with POE::Component::Client::HTTP 0.949', () => {
   test('every recorded case: the same status, message, X-PCCH headers and content, in the same order', async () => {
     const k = realKernel();
-    const { port } = await recordServer();
+    const { port, resetNow } = await recordServer();
     const closed = await closedPort();
     const ports = { PORT: port, CLOSEDPORT: closed };
     const base = `http://127.0.0.1:${port}`;
@@ -162,7 +164,7 @@ describe('ClientHTTP: conformance with POE::Component::Client::HTTP 0.949', () =
     ];
     const got: string[] = [];
     const steps: ((ctx: Ctx) => void)[] = [
-      ...plainCases.map(([tag, req]) => (ctx: Ctx) => void ctx.kernel.post('plain', 'request', 'response', req, tag)),
+      ...plainCases.map(([tag, req]) => (ctx: Ctx) => void ctx.kernel.post('plain', 'request', 'response', req, tag, tag === 'reset' ? 'progress' : undefined)),
       (ctx) => void ctx.kernel.post('small', 'request', 'response', get('/big'), 'maxsize-length'),
       (ctx) => void ctx.kernel.post('small', 'request', 'response', get('/big-unsized'), 'maxsize-unsized'),
       (ctx) => void ctx.kernel.post('small', 'request', 'response', get('/ok'), 'maxsize-under'),
@@ -200,6 +202,7 @@ describe('ClientHTTP: conformance with POE::Component::Client::HTTP 0.949', () =
           got.push(`pending_requests_count after shutdown: ${after ?? 'undef'}`);
         },
         progress: (_ctx: Ctx, [, tag]: ClientHTTPRequestPacket, [n, total, octets]: [number, number | undefined, Buffer]) => {
+          if (tag === 'reset') return resetNow();
           got.push(`${String(tag)}: progress got=${n} total=${String(total)} octets=${octets.toString('latin1')}`);
         },
         response: (ctx: Ctx, [req, tag]: ClientHTTPRequestPacket, packet: ClientHTTPResponsePacket) => {
