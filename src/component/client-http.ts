@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { Agent, buildConnector } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { sysError } from '../errno.js';
 import { headerLines, trustedHeaders } from '../http/headers.js';
@@ -127,6 +128,16 @@ const RESOLVE_ERRORS: Readonly<Record<string, string>> = {
 };
 
 type Proxy = readonly [host: string, port: number];
+
+let undici: typeof Undici | undefined;
+
+/**
+ * undici, loaded by the first spawn: loading it takes longer than loading all of poe-ts, and
+ * a program without an HTTP client should not pay for it (nor a bundle carry it).
+ */
+function loadUndici(): typeof Undici {
+  return (undici ??= createRequire(import.meta.url)('undici') as typeof Undici);
+}
 
 /** One request from its arrival to its answer, across redirects. POE: a PoCo::Client::HTTP::Request. */
 interface Pending {
@@ -309,7 +320,7 @@ export class ClientHTTP {
   readonly #proxy: Proxy[] | undefined;
   readonly #noProxy: readonly string[];
   readonly #maxOpen: number;
-  readonly #agent: Agent;
+  readonly #agent: Undici.Agent;
   /** The address each origin's last connection reached, for X-PCCH-Peer (`127.0.0.1.8080`). */
   readonly #peers = new Map<string, string>();
   readonly #pending = new Map<HttpRequest, Pending>();
@@ -353,6 +364,7 @@ export class ClientHTTP {
     this.#follow = options.followRedirects ?? 0;
     this.#maxOpen = options.maxOpen ?? 128;
     const keepAlive = (options.keepAlive ?? 15) * 1000;
+    const { Agent, buildConnector } = loadUndici();
     const connect = buildConnector({ timeout: (options.connectTimeout ?? 120) * 1000 });
     const peers = this.#peers;
     this.#agent = new Agent({
