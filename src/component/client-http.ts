@@ -656,7 +656,7 @@ export class ClientHTTP {
       else if (n === 8 && code >= 300 && code < 400 && name.toLowerCase() === 'location') location = value;
     }
     const message = statusText !== '' && !/[\r\n\0]/.test(statusText) ? statusText : undefined;
-    const response = new HttpResponse(code < 100 || code > 999 ? 502 : code, message, trustedHeaders(names, values));
+    const response = new HttpResponse(code, message, trustedHeaders(names, values));
     response.protocol = 'HTTP/1.1';
     response.request = p.current;
     response.previous = p.previous;
