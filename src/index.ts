@@ -176,6 +176,20 @@ export type {
   JobQueuePassiveWorker,
 } from './component/job-queue.js';
 // end JobQueue
+// components: ClientHTTP (Client::HTTP over Client::Keepalive, on undici)
+export { ClientHTTP } from './component/client-http.js';
+export type {
+  ClientHTTPEvents,
+  ClientHTTPOptions,
+  ClientHTTPProgressHandler,
+  ClientHTTPProgressPacket,
+  ClientHTTPProxy,
+  ClientHTTPRequestOptions,
+  ClientHTTPRequestPacket,
+  ClientHTTPResponseHandler,
+  ClientHTTPResponsePacket,
+} from './component/client-http.js';
+// end ClientHTTP
 // threads (Perl's threads, Thread::Queue, Thread::Semaphore, threads::shared)
 export { Thread, threads } from './threads/threads.js';
 export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threads.js';

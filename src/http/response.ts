@@ -27,7 +27,7 @@ export function statusMessage(code: number): string | undefined {
  * - `$r->header('Content-Type' => 'text/plain')` -> `r.header('Content-Type', 'text/plain')`
  *   or `r.contentType = 'text/plain'`;
  * - `$r->content('body')` -> `r.content = 'body'` (strings are stored as UTF-8);
- * - `$r->request` -> `r.request`; `$r->is_success`, `$r->is_error`, `$r->status_line` ->
+ * - `$r->request` -> `r.request`; `$r->previous` -> `r.previous`; `$r->is_success`, `$r->is_error`, `$r->status_line` ->
  *   `r.isSuccess`, `r.isError`, `r.statusLine`.
  */
 export class HttpResponse extends HttpMessage {
@@ -47,6 +47,11 @@ export class HttpResponse extends HttpMessage {
    * a `Connection: close` header) on the error responses it returns; a session may set it too.
    */
   closeConnection = false;
+  /**
+   * The response this one follows when a client followed a redirect (the 3xx before it), as
+   * `ClientHTTP` builds the chain. POE: `$r->previous`.
+   */
+  previous: HttpResponse | undefined = undefined;
 
   constructor(code = 200, message?: string, headers?: HttpHeaders | HeadersInit, content?: ContentInit) {
     if (typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 999) {
