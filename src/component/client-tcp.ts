@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { constants } from 'node:os';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { describe } from '../errors.js';
 import type { DuplexHandle } from '../driver/driver.js';
 import { isInputHandle, isOutputHandle } from '../driver/driver.js';
@@ -357,7 +357,7 @@ export class ClientTCP {
         got_connect_success: (ctx: Ctx, socket: net.Socket, addr: Buffer | string | undefined, rport: number | undefined, id: WheelId) => {
           const heap = ctx.heap;
           removeTimeout(ctx);
-          if (socket instanceof tls.TLSSocket) heap.tls = socket;
+          if (tlsOptions !== undefined) heap.tls = socket as tls.TLSSocket;
           let handle: DuplexHandle = socket;
           if (preConnect !== undefined) {
             const got = preConnect(ctx as unknown as Idle, socket, addr, rport, id);

@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { constants } from 'node:os';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { describe } from '../errors.js';
 import type { DuplexHandle } from '../driver/driver.js';
 import { isInputHandle, isOutputHandle } from '../driver/driver.js';
@@ -368,6 +368,8 @@ export class ServerTCP {
       type Ctx = Context<Untyped, Heap>;
       type Conn = ServerTCPClientContext<In, Out, H>;
       const splitFilters = o.clientInputFilter !== undefined;
+      // Every socket is a TLS socket with the option, none without: no test per connection.
+      const secure = o.tls !== undefined;
       const flushedEvent = clientFlushed !== undefined ? 'tcp_server_got_flush' : undefined;
       /** Deletes the wheel, as POE's `delete $heap->{client}`. */
       const dropClient = (heap: Heap): void => {
@@ -384,7 +386,7 @@ export class ServerTCP {
           heap.shutdown_on_error = shutdownOnError;
           heap.remote_ip = remoteIp(unix, address);
           heap.remote_port = port;
-          if (socket instanceof tls.TLSSocket) heap.tls = socket;
+          if (secure) heap.tls = socket as tls.TLSSocket;
           let handle: DuplexHandle = socket;
           if (clientPreConnect !== undefined) {
             const got = clientPreConnect(c as never, socket, clientArgs);

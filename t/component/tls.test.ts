@@ -18,6 +18,7 @@ import {
   Session,
   SocketFactory,
   inetNtoa,
+  type ServerTCPListenerHeap,
   type SocketFactoryFailureArgs,
   type SocketFactorySuccessArgs,
   type TlsConnectOptions,
@@ -241,6 +242,68 @@ describe('TLS through ServerTCP and ClientTCP', () => {
       ...served('tls=TLSv1.3 alpn=- sni=- authorized=false peer=-'),
     ]);
     expect(r.clients).toEqual([['raw connected', 'raw closed'], ['raw connected', 'raw closed'], ['raw connected', 'raw closed'], echoed('tls=TLSv1.3 alpn=- sni=- authorized=true peer=localhost')]);
+  });
+
+  test('concurrency 1: a connection whose handshake ends while the listener is paused is held, then served in turn', async () => {
+    const { kernel } = realKernel();
+    const server: string[] = [];
+    const clients: Record<string, string[]> = { A: [], B: [] };
+    let sid = 0;
+    let left = 2;
+    const client = (name: string, port: number): void => {
+      ClientTCP.create({
+        kernel,
+        remoteAddress: '127.0.0.1',
+        remotePort: port,
+        tls: { ca: certs.ca },
+        // The client's handshake ends before the server's (TLS 1.3): both are 'connected'.
+        connected: (ctx) => {
+          clients[name]!.push('connected');
+          ctx.heap.server.put(`hello from ${name}`);
+        },
+        serverInput: (ctx, line) => {
+          clients[name]!.push(`input '${line}'`);
+          ctx.kernel.yield('shutdown');
+        },
+        disconnected: () => {
+          clients[name]!.push('disconnected');
+          if (--left === 0) kernel.post(sid, 'shutdown');
+        },
+      });
+    };
+    sid = ServerTCP.create({
+      kernel,
+      address: '127.0.0.1',
+      concurrency: 1,
+      tls: { ...certs.server },
+      started: (ctx) => {
+        const port = listenerPort(ctx);
+        client('A', port);
+        client('B', port);
+      },
+      clientConnected: (ctx) => server.push(`connected connections=${(ctx.kernel.aliasResolve(sid) as Session<unknown, ServerTCPListenerHeap>).getHeap().connections}`),
+      clientInput: (ctx, line) => {
+        server.push(`input '${line}'`);
+        ctx.heap.client.put(`echo: ${line}`);
+      },
+      clientError: (_ctx, op, errnum) => server.push(`clientError ${op} ${errnum}`),
+      clientDisconnected: () => server.push('disconnected'),
+    });
+    await runBounded(kernel);
+    // Whichever handshake ends first is served first; the other waits for it to leave.
+    const first = server[1]!.includes('from A') ? 'A' : 'B';
+    const second = first === 'A' ? 'B' : 'A';
+    expect(server).toEqual([
+      'connected connections=1',
+      `input 'hello from ${first}'`,
+      'clientError read 0',
+      'disconnected',
+      'connected connections=1',
+      `input 'hello from ${second}'`,
+      'clientError read 0',
+      'disconnected',
+    ]);
+    for (const name of [first, second]) expect(clients[name]).toEqual(['connected', `input 'echo: hello from ${name}'`, 'disconnected']);
   });
 
   test('the default error callback logs a failed handshake and keeps the listener; quiet when the client just left', async () => {
