@@ -417,8 +417,12 @@ type Phase = 'setup' | 'active' | 'done';
  * after that `destroy()` leaves the socket alone. A listener holds the session until
  * `destroy()`, which closes it.
  *
+ * With `tls`, SuccessEvent comes once the connection's TLS handshake has succeeded, with the
+ * `tls.TLSSocket`; a failed handshake is `failureEvent('handshake', errnum, errstr, id)`
+ * (see `handshakeFailure` in tls.ts), and a listener keeps listening after one.
+ *
  * poe-ts differences: `getsockname()` returns the address unpacked; see `pauseAccept` for
- * what pausing means on Node; `handle` adopts an existing listener.
+ * what pausing means on Node; `handle` adopts an existing listener; `tls`.
  *
  * POE: `POE::Wheel::SocketFactory`.
  */
