@@ -124,6 +124,9 @@ export { records } from './wheel/records.js';
 export type { RecordsOptions } from './wheel/records.js';
 export { strerror } from './errno.js';
 // end SocketFactory, ListenAccept
+// TLS for SocketFactory, Server::TCP, Client::TCP (POE::Component::SSLify)
+export type { TlsConnectOptions, TlsListenOptions } from './wheel/tls.js';
+// end TLS
 // wheels: Run
 export { Run } from './wheel/run.js';
 export type { RunErrorArgs, RunEventNames, RunHandleName, RunIdArgs, RunModuleProgram, RunOptions, RunOutputArgs, RunProgram, RunRedirect } from './wheel/run.js';

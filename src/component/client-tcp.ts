@@ -1,5 +1,6 @@
 import type * as net from 'node:net';
 import { constants } from 'node:os';
+import type * as tls from 'node:tls';
 import { describe } from '../errors.js';
 import type { DuplexHandle } from '../driver/driver.js';
 import { isInputHandle, isOutputHandle } from '../driver/driver.js';
@@ -10,6 +11,7 @@ import { Session, type SessionId } from '../session/session.js';
 import type { InlineStates, StatesList, Untyped } from '../session/types.js';
 import { ReadWrite, readPauseMarks } from '../wheel/read-write.js';
 import { SocketFactory, isNoPort, type SocketDomain } from '../wheel/socket-factory.js';
+import { type TlsConnectOptions, tlsClient } from '../wheel/tls.js';
 import type { WheelId } from '../wheel/wheel.js';
 import {
   type FilterSpec,
@@ -48,6 +50,12 @@ export interface ClientTCPHeap<In = string, Out = string> {
   got_an_error?: boolean;
   /** The pending connect-timeout alarm. */
   ctimeout_id?: AlarmId;
+  /**
+   * With the `tls` option, once connected: the TLS socket, its handshake done. What was
+   * negotiated is on it: `alpnProtocol`, `authorized`, `getPeerCertificate()`, `getCipher()`,
+   * `getProtocol()`, `getSession()`. POE: SSLify's `SSLify_GetSocket`, `SSLify_GetCipher`.
+   */
+  tls?: tls.TLSSocket;
 }
 
 /** The heap as the connection's callbacks see it: `server` is the ReadWrite wheel. */
@@ -137,6 +145,16 @@ export interface ClientTCPOptions<In = string, Out = string, H extends object = 
   packageStates?: StatesList;
   /** POE `SessionParams`: session `options` (trace, debug, default). */
   sessionParams?: { options?: Record<string, unknown> };
+  /**
+   * TLS over the connection (POE::Component::SSLify's `Client_SSLify` in `PreConnect`):
+   * node:tls client options (`ca`, `servername`, `cert`/`key` for a client certificate,
+   * `ALPNProtocols`, `rejectUnauthorized`, `minVersion`, ...). `connected` comes once the
+   * handshake has succeeded, with the TLS socket (also `heap.tls`); the filter reads and writes
+   * plaintext. A failed handshake is `connectError('handshake', errnum, errstr)`, e.g.
+   * `('handshake', EPROTO, 'DEPTH_ZERO_SELF_SIGNED_CERT')`. `connectTimeout` covers connect
+   * and handshake. Certificates are loaded once, at `create`. Not in POE.
+   */
+  tls?: TlsConnectOptions;
 }
 
 const KNOWN = [
@@ -168,6 +186,7 @@ const KNOWN = [
   'objectStates',
   'packageStates',
   'sessionParams',
+  'tls',
 ] as const;
 
 const CALLBACKS = ['serverInput', 'started', 'preConnect', 'connected', 'connectError', 'disconnected', 'serverError', 'serverFlushed', 'serverHigh', 'serverLow'];
@@ -273,6 +292,8 @@ export class ClientTCP {
   static create<In = string, Out = string, H extends object = Record<string, unknown>>(options: ClientTCPOptions<In, Out, H>): SessionId {
     const marks = validate(options as unknown as ClientTCPOptions<unknown, unknown, object>);
     const o = options;
+    // Checked and loaded once; every reconnect shares the secure context.
+    const tlsOptions = o.tls !== undefined ? tlsClient(WHAT, o.tls) : undefined;
     let address: string | Uint8Array = o.remoteAddress ?? '127.0.0.1';
     let port = o.remotePort;
     const { alias, connectTimeout, serverInput, preConnect, connected, disconnected, serverFlushed, serverHigh, serverLow } = o;
@@ -310,6 +331,7 @@ export class ClientTCP {
           const heap = ctx.heap;
           heap.shutdown = false;
           heap.connected = false;
+          delete heap.tls;
           // Re-set: a shutdown removed it, and a reconnect brings the client back.
           if (alias !== undefined) ctx.kernel.aliasSet(alias);
           // POE overwrites the heap entry; the old wheel or factory dies with it.
@@ -320,6 +342,7 @@ export class ClientTCP {
             ...(o.domain !== undefined ? { socketDomain: o.domain } : {}),
             ...(o.bindAddress !== undefined ? { bindAddress: o.bindAddress } : {}),
             ...(o.bindPort !== undefined ? { bindPort: o.bindPort } : {}),
+            ...(tlsOptions !== undefined ? { tls: tlsOptions } : {}),
             successEvent: 'got_connect_success',
             failureEvent: 'got_connect_error',
           });
@@ -334,6 +357,7 @@ export class ClientTCP {
         got_connect_success: (ctx: Ctx, socket: net.Socket, addr: Buffer | string | undefined, rport: number | undefined, id: WheelId) => {
           const heap = ctx.heap;
           removeTimeout(ctx);
+          if (tlsOptions !== undefined) heap.tls = socket as tls.TLSSocket;
           let handle: DuplexHandle = socket;
           if (preConnect !== undefined) {
             const got = preConnect(ctx as unknown as Idle, socket, addr, rport, id);

@@ -1,5 +1,6 @@
 import type * as net from 'node:net';
 import { constants } from 'node:os';
+import type * as tls from 'node:tls';
 import { describe } from '../errors.js';
 import type { DuplexHandle } from '../driver/driver.js';
 import { isInputHandle, isOutputHandle } from '../driver/driver.js';
@@ -10,6 +11,7 @@ import type { InlineStates, StatesList, Untyped } from '../session/types.js';
 import { inetNtoa } from '../wheel/address.js';
 import { ReadWrite, readPauseMarks } from '../wheel/read-write.js';
 import { SocketFactory, isNoPort, type SocketDomain } from '../wheel/socket-factory.js';
+import { type TlsListenOptions, tlsListener } from '../wheel/tls.js';
 import type { WheelId } from '../wheel/wheel.js';
 import {
   type FilterSpec,
@@ -61,6 +63,13 @@ export interface ServerTCPClientHeap<In = string, Out = string> {
   got_an_error?: boolean;
   /** The connection's ReadWrite wheel; deleted (and destroyed) when the connection shuts down. */
   client?: ReadWrite<In, Out>;
+  /**
+   * With the `tls` option: the connection's TLS socket, its handshake done. What was negotiated
+   * is on it: `alpnProtocol`, `servername` (SNI), `authorized` and `authorizationError` (the
+   * client's certificate), `getPeerCertificate()`, `getCipher()`, `getProtocol()`. POE:
+   * SSLify's `SSLify_GetSocket`, `SSLify_GetCipher`, `SSLify_GetSSL`.
+   */
+  tls?: tls.TLSSocket;
 }
 
 /** The heap as the connection's callbacks see it: the wheel is there. */
@@ -170,6 +179,15 @@ export interface ServerTCPOptions<In = string, Out = string, H extends object = 
   packageStates?: StatesList;
   /** POE `SessionParams`: session `options` (trace, debug, default) for the listener and connection sessions. */
   sessionParams?: { options?: Record<string, unknown> };
+  /**
+   * TLS on every connection (POE::Component::SSLify's `Server_SSLify` in `ClientPreConnect`):
+   * node:tls server options (`key`, `cert`, `ca`, `requestCert`, `rejectUnauthorized`,
+   * `ALPNProtocols`, `contexts` for SNI, `minVersion`, `handshakeTimeout`, ...). A connection
+   * session starts only once its handshake has succeeded, and its filter reads and writes
+   * plaintext; `heap.tls` is the TLS socket. A failed handshake makes no session: it is the
+   * listener's `error` with operation `'handshake'`, and the listener keeps listening. Not in POE.
+   */
+  tls?: TlsListenOptions;
 }
 
 const KNOWN = [
@@ -206,6 +224,7 @@ const KNOWN = [
   'objectStates',
   'packageStates',
   'sessionParams',
+  'tls',
 ] as const;
 
 const CALLBACKS = ['started', 'stopped', 'error', 'acceptor', 'clientInput', 'clientConnected', 'clientDisconnected', 'clientError', 'clientFlushed', 'clientPreConnect', 'clientHigh', 'clientLow'];
@@ -261,11 +280,21 @@ function validate(options: ServerTCPOptions<unknown, unknown, object>): boolean 
   checkReserved(WHAT, o, RESERVED);
   checkSessionParams(WHAT, o.sessionParams);
   readPauseMarks(WHAT, o.readPauseMark, o.readResumeMark, `${WHAT} option`);
+  // Certificates and keys are loaded now, so a bad one fails here rather than in the listener.
+  if (o.tls !== undefined) tlsListener(WHAT, o.tls);
   return checkMarks(WHAT, o, 'clientHigh', 'clientLow');
 }
 
-/** POE's `_default_server_error`: log and drop the listener. */
+/**
+ * POE's `_default_server_error`: log and drop the listener. A failed TLS handshake is one
+ * client's failure, not the listener's: it is logged (unless the client just left) and the
+ * listener stays.
+ */
 function defaultServerError(ctx: ServerTCPListenerContext, operation: string, errnum: number, errstr: string): void {
+  if (operation === 'handshake') {
+    if (errnum !== E.ECONNRESET) ctx.kernel._warn(`${process.pid}: Server ${ctx.session.ID} got handshake error ${errnum} (${errstr})`);
+    return;
+  }
   ctx.kernel._warn(`${process.pid}: Server ${ctx.session.ID} got ${operation} error ${errnum} (${errstr})`);
   ctx.heap.listener?.destroy();
   delete ctx.heap.listener;
@@ -339,6 +368,8 @@ export class ServerTCP {
       type Ctx = Context<Untyped, Heap>;
       type Conn = ServerTCPClientContext<In, Out, H>;
       const splitFilters = o.clientInputFilter !== undefined;
+      // Every socket is a TLS socket with the option, none without: no test per connection.
+      const secure = o.tls !== undefined;
       const flushedEvent = clientFlushed !== undefined ? 'tcp_server_got_flush' : undefined;
       /** Deletes the wheel, as POE's `delete $heap->{client}`. */
       const dropClient = (heap: Heap): void => {
@@ -355,6 +386,7 @@ export class ServerTCP {
           heap.shutdown_on_error = shutdownOnError;
           heap.remote_ip = remoteIp(unix, address);
           heap.remote_port = port;
+          if (secure) heap.tls = socket as tls.TLSSocket;
           let handle: DuplexHandle = socket;
           if (clientPreConnect !== undefined) {
             const got = clientPreConnect(c as never, socket, clientArgs);
@@ -458,6 +490,7 @@ export class ServerTCP {
             ...(unix ? {} : { bindPort: o.port ?? 0 }),
             ...(o.address !== undefined ? { bindAddress: o.address } : o.hostname !== undefined ? { bindAddress: o.hostname } : {}),
             ...(o.domain !== undefined ? { socketDomain: o.domain } : {}),
+            ...(o.tls !== undefined ? { tls: o.tls } : {}),
             reuse: 'yes',
             successEvent: 'tcp_server_got_connection',
             failureEvent: 'tcp_server_got_error',

@@ -132,12 +132,16 @@ const NODE_CODES: Record<string, string> = {
  * error's `code` (`EPIPE` -> 32 through `os.constants.errno`), else from its libuv `errno`;
  * Node's stream errors that have no errno map to the errno a file descriptor would have given
  * (`ERR_STREAM_DESTROYED` and `ERR_STREAM_WRITE_AFTER_END` -> EPIPE,
- * `ERR_STREAM_PREMATURE_CLOSE` -> ECONNRESET); anything else is `fallback` (default EIO).
+ * `ERR_STREAM_PREMATURE_CLOSE` -> ECONNRESET); a TLS socket's `ERR_SSL_*` and `ERR_TLS_*`
+ * failures are EPROTO; anything else is `fallback` (default EIO).
  */
 export function describeIoError(err: unknown, fallback = 'EIO'): IoErrorInfo {
   const e = (err ?? {}) as { code?: unknown; errno?: unknown };
   let code = typeof e.code === 'string' ? e.code : undefined;
   if (code !== undefined && NODE_CODES[code] !== undefined) code = NODE_CODES[code];
+  // A TLS socket's failure after its handshake (an alert from the peer, a bad record): what
+  // POE's SSLify reported as a failed sysread on a broken TLS stream.
+  else if (code !== undefined && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) code = 'EPROTO';
   let errno = code !== undefined ? errnoTable[code] : undefined;
   if (errno === undefined && typeof e.errno === 'number') {
     const name = uvByNumber.get(e.errno);

@@ -79,3 +79,20 @@ export function listenError(server: net.Server, start: () => void): Error | unde
   }
   return caught;
 }
+
+/**
+ * The plain socket a server-side TLS socket was made over, or undefined.
+ *
+ * Reads `tlsSocket._parent`, which Node's TLSSocket sets to the `net.Socket` it wraps.
+ *
+ * A listener hands each accepted socket to a `tls.Server` (its documented `'connection'`
+ * injection), which makes the TLS socket itself and reports it only when the handshake ends
+ * (`'secureConnection'`, `'tlsClientError'`): no public API links it back to the accepted
+ * socket, which SocketFactory tracks to close handshakes still running when it is destroyed.
+ * Without it: SocketFactory stops tracking them, and such a handshake runs on until it ends or
+ * times out, and is then closed.
+ */
+export function tlsParent(tlsSocket: net.Socket): net.Socket | undefined {
+  const parent = (tlsSocket as { _parent?: unknown })._parent;
+  return parent instanceof net.Socket ? parent : undefined;
+}

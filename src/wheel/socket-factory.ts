@@ -3,10 +3,12 @@ import { lookup } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants } from 'node:os';
+import * as tls from 'node:tls';
 import { PoeArgumentError, describe } from '../errors.js';
 import { strerror, sysError } from '../errno.js';
 import { inetAton } from './address.js';
-import { handleFd, listenError, listenOnAddress } from '../driver/node-internals.js';
+import { handleFd, listenError, listenOnAddress, tlsParent } from '../driver/node-internals.js';
+import { type TlsConnectOptions, type TlsListenOptions, handshakeFailure, startClientHandshake, tlsClient, tlsListener } from './tls.js';
 import { DescriptorCeiling } from './descriptor-ceiling.js';
 import type { EventName, Untyped } from '../session/types.js';
 import { Wheel, type WheelId, type WheelOwner, ignoreLateErrors, wheelArgs } from './wheel.js';
@@ -61,6 +63,15 @@ export interface SocketFactoryOptions<E = Untyped> {
    * listener). Excludes the bind, remote and socket options.
    */
   handle?: net.Server | { fd: number };
+  /**
+   * poe-ts: TLS (POE::Component::SSLify's job). A listener takes {@link TlsListenOptions}
+   * (`key`, `cert`, `ca`, `requestCert`, `ALPNProtocols`, `contexts` for SNI, ...), a client
+   * {@link TlsConnectOptions} (`ca`, `servername`, a client `cert`/`key`, ...). SuccessEvent
+   * then comes once the handshake has succeeded, with the `tls.TLSSocket`, which reads and
+   * writes plaintext; a failed handshake is FailureEvent `('handshake', errnum, errstr, id)`
+   * (see `handshakeFailure` in the docs), after which a listener keeps listening. Not for UDP.
+   */
+  tls?: TlsListenOptions | TlsConnectOptions;
 }
 
 /**
@@ -90,6 +101,7 @@ const OPTION_KEYS = [
   'remotePort',
   'listenQueue',
   'handle',
+  'tls',
 ] as const;
 
 type Domain = 'inet' | 'inet6' | 'unix';
@@ -219,10 +231,20 @@ interface Plan {
   reuse: boolean;
   backlog: number;
   early: EarlyFailure | undefined;
+  /** A listener's TLS server (never listening itself), or a client's checked TLS options. */
+  tls: tls.Server | TlsConnectOptions | undefined;
 }
 
 function parseOptions(options: SocketFactoryOptions, check: (o: SocketFactoryOptions) => SocketFactoryOptions): Plan {
-  const o = check(options);
+  const plan = parsePlan(check(options));
+  const t = options.tls;
+  if (t === undefined || plan.early !== undefined) return plan;
+  if (plan.kind === 'dgram') fail('SocketFactory option `tls` has no meaning for UDP sockets (DTLS is not supported)');
+  plan.tls = plan.kind === 'connect' ? tlsClient('SocketFactory', t) : tlsListener('SocketFactory', t);
+  return plan;
+}
+
+function parsePlan(o: SocketFactoryOptions): Plan {
   if (o.successEvent === undefined) fail('SocketFactory option `successEvent` is required (POE: SuccessEvent required)');
   if (o.failureEvent === undefined) fail('SocketFactory option `failureEvent` is required (POE: FailureEvent required)');
   const domainKey = o.socketDomain ?? 'inet';
@@ -262,6 +284,7 @@ function parseOptions(options: SocketFactoryOptions, check: (o: SocketFactoryOpt
     reuse,
     backlog: o.listenQueue ?? DEFAULT_BACKLOG,
     early: undefined,
+    tls: undefined,
   };
 
   if (o.handle !== undefined) {
@@ -394,8 +417,12 @@ type Phase = 'setup' | 'active' | 'done';
  * after that `destroy()` leaves the socket alone. A listener holds the session until
  * `destroy()`, which closes it.
  *
+ * With `tls`, SuccessEvent comes once the connection's TLS handshake has succeeded, with the
+ * `tls.TLSSocket`; a failed handshake is `failureEvent('handshake', errnum, errstr, id)`
+ * (see `handshakeFailure` in tls.ts), and a listener keeps listening after one.
+ *
  * poe-ts differences: `getsockname()` returns the address unpacked; see `pauseAccept` for
- * what pausing means on Node; `handle` adopts an existing listener.
+ * what pausing means on Node; `handle` adopts an existing listener; `tls`.
  *
  * POE: `POE::Wheel::SocketFactory`.
  */
@@ -420,6 +447,15 @@ export class SocketFactory<E = Untyped> extends Wheel {
   #shareKey: string | undefined = undefined;
   #unshare: (() => void) | undefined = undefined;
   #unorphan: (() => void) | undefined = undefined;
+  /** A TLS listener's handshake server (it never listens itself). */
+  readonly #tlsServer: tls.Server | undefined;
+  /** A TLS client's options. */
+  readonly #tlsConnect: TlsConnectOptions | undefined;
+  /** The address a client connects to: its certificate is checked against it. */
+  #remoteHost: string | undefined = undefined;
+  /** Accepted connections whose handshake is running (made on the first). */
+  #handshakes: Set<net.Socket> | undefined = undefined;
+  #handshakeState = '';
   readonly #acceptState: string;
   readonly #connectState: string;
   readonly #yieldState: string;
@@ -439,11 +475,19 @@ export class SocketFactory<E = Untyped> extends Wheel {
     this.#domain = plan.domain;
     this.#kind = plan.kind;
     this.#backlog = plan.backlog;
+    if (plan.tls instanceof tls.Server) this.#tlsServer = plan.tls;
+    else this.#tlsConnect = plan.tls;
     this.#acceptState = this.defineState('select accept', (socket, err) => this.#onAcceptReady(socket as net.Socket | undefined, err));
     this.#connectState = this.defineState('select connect', (err) => this.#onConnectReady(err));
     // Results found after `new` returned that POE would have yielded from inside `new`: they
     // are yielded from here, with the session active, so SENDER is the session as in POE.
     this.#yieldState = this.defineState('deferred yield', (event, ...args) => this.kernel.yield(event as string, ...args));
+    const tlsServer = this.#tlsServer;
+    if (tlsServer !== undefined) {
+      this.#handshakeState = this.defineState('tls handshake', (errno, errstr) => this.emit(this.#failure, 'handshake', errno, errstr, this.ID));
+      this.listen(tlsServer, 'secureConnection', this.#onSecureConnection);
+      this.listen(tlsServer, 'tlsClientError', this.#onTlsClientError);
+    }
 
     if (plan.early !== undefined) {
       this.#yieldFailure(plan.early.op, plan.early.errno);
@@ -635,7 +679,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     // here loses none (the queue stays for forked siblings).
     const exhausted = this.#ceiling.accepted(socket);
     if (this.#paused || this.#held.length > 0) this.#hold(socket);
-    else this.ioDispatch(this.#acceptState, socket);
+    else this.#accepted(socket);
     if (exhausted !== 0) this.ioDispatch(this.#acceptState, undefined, exhausted);
   };
 
@@ -643,7 +687,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
   #hold(socket: net.Socket): void {
     if (this.#held.length >= this.#backlog) {
       // An RST for TCP; a pipe (an adopted unix listener) can only be closed.
-      if (socket.remoteAddress !== undefined) socket.resetAndDestroy();
+      if (socket.remoteAddress !== undefined && !(socket instanceof tls.TLSSocket)) socket.resetAndDestroy();
       else socket.destroy();
       return;
     }
@@ -657,6 +701,59 @@ export class SocketFactory<E = Untyped> extends Wheel {
     });
     this.#held.push(socket);
   }
+
+  /**
+   * A connection to report: at once, or for a TLS listener once its handshake succeeded.
+   * (A held connection may be either: one accepted while paused, or one whose handshake
+   * ended while paused.)
+   */
+  #accepted(socket: net.Socket): void {
+    const server = this.#tlsServer;
+    if (server === undefined || socket instanceof tls.TLSSocket) {
+      this.ioDispatch(this.#acceptState, socket);
+      return;
+    }
+    const running = (this.#handshakes ??= new Set());
+    running.add(socket);
+    socket.once('close', () => running.delete(socket));
+    // Not half-open until the handshake is done: a client that leaves mid-handshake then
+    // closes the TLS socket and fails it (ECONNRESET) instead of leaving it waiting for the
+    // handshake timeout. The TLS socket takes the setting from this one.
+    socket.allowHalfOpen = false;
+    // Node's TLS server runs the handshake over the socket; the outcome comes back as
+    // 'secureConnection' or 'tlsClientError'.
+    server.emit('connection', socket);
+  }
+
+  #handshakeEnded(socket: tls.TLSSocket): void {
+    const running = this.#handshakes;
+    if (running === undefined) return;
+    const parent = tlsParent(socket);
+    if (parent !== undefined) running.delete(parent);
+    else running.clear(); // cannot tell which one ended: stop tracking (see tlsParent)
+  }
+
+  readonly #onSecureConnection = (socket: tls.TLSSocket): void => {
+    this.#handshakeEnded(socket);
+    // Half-open from now on, as every socket SocketFactory makes (see #accepted).
+    socket.allowHalfOpen = true;
+    if (this.destroyed || this.#phase === 'done') {
+      socket.destroy();
+      return;
+    }
+    if (this.#paused || this.#held.length > 0) this.#hold(socket);
+    else this.ioDispatch(this.#acceptState, socket);
+  };
+
+  readonly #onTlsClientError = (err: Error, socket: tls.TLSSocket): void => {
+    this.#handshakeEnded(socket);
+    // Read before destroying: a refused client certificate is only on the socket.
+    const { errno, errstr } = handshakeFailure(err, socket);
+    // Node leaves a timed-out handshake open.
+    socket.destroy();
+    if (this.destroyed || this.#phase === 'done') return;
+    this.ioDispatch(this.#handshakeState, errno, errstr);
+  };
 
   /** `err`: Node's error, or the errno of descriptors found exhausted. */
   #onAcceptReady(socket: net.Socket | undefined, err: unknown): void {
@@ -684,6 +781,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
       socket = net.connect({ path: remote.path, allowHalfOpen: true });
     } else {
       const local = bind !== undefined && 'host' in bind ? bind : undefined;
+      this.#remoteHost = remote.host;
       socket = net.connect({
         host: remote.host,
         port: remote.port,
@@ -705,10 +803,26 @@ export class SocketFactory<E = Untyped> extends Wheel {
   #onConnectReady(err: unknown): void {
     const socket = this.#socket;
     if (socket === undefined || this.#phase !== 'active') return;
+    if (err === undefined && this.#tlsConnect !== undefined && socket instanceof net.Socket && !(socket instanceof tls.TLSSocket)) {
+      // Connected: now the handshake, over the same socket. The session hears of neither
+      // until it ends (as a connect still in progress).
+      this.unlisten(socket);
+      const secure = startClientHandshake(this.#tlsConnect, socket, this.#remoteHost);
+      this.#socket = secure;
+      this.listen(secure, 'secureConnect', this.#onConnect);
+      this.listen(secure, 'error', this.#onConnectError);
+      return;
+    }
     // One-shot, as POE's connect state: stop watching before telling the session.
     this.#socket = undefined;
     this.#finishSetup();
     this.unlisten(socket);
+    if (err !== undefined && socket instanceof tls.TLSSocket) {
+      const { errno, errstr } = handshakeFailure(err, socket);
+      socket.destroy();
+      this.emit(this.#failure, 'handshake', errno, errstr, this.ID);
+      return;
+    }
     if (err !== undefined) {
       const { op, errno, early } = clientOp(err, this.#domain, this.#domain === 'unix' || this.#kind === 'dgram');
       if (socket instanceof net.Socket) socket.destroy();
@@ -860,7 +974,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
       const socket = this.#held.shift()!;
       this.unlisten(socket);
       if (socket.destroyed) continue;
-      this.ioDispatch(this.#acceptState, socket);
+      this.#accepted(socket);
     }
   };
 
@@ -885,8 +999,14 @@ export class SocketFactory<E = Untyped> extends Wheel {
       ignoreLateErrors(server);
       if (server.listening) server.close();
     }
-    // Connections POE would still have had in the listen queue die with the listener.
+    // Connections POE would still have had in the listen queue die with the listener, and
+    // so do handshakes still running.
     for (const socket of this.#held.splice(0)) this.closeHandle(socket, 'destroy');
+    if (this.#handshakes !== undefined) for (const socket of this.#handshakes) this.closeHandle(socket, 'destroy');
+    this.#handshakes?.clear();
+    // One the wheel could not track (see tlsParent) ends unwanted.
+    this.#tlsServer?.on('secureConnection', (socket: tls.TLSSocket) => socket.destroy());
+    this.#tlsServer?.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => socket.destroy());
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket instanceof net.Socket) this.closeHandle(socket, 'destroy');

@@ -5,8 +5,9 @@
  */
 import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { afterEach, expect, test } from 'vitest';
-import { LISTEN_ERROR_CHANNEL, handleFd, listenError, listenOnAddress } from '../../src/driver/node-internals.js';
+import { LISTEN_ERROR_CHANNEL, handleFd, listenError, listenOnAddress, tlsParent } from '../../src/driver/node-internals.js';
 import { portOf, tempDir } from '../kit/index.js';
 
 const open: (net.Server | net.Socket)[] = [];
@@ -101,4 +102,28 @@ test(`listenError: a failed listen is published on ${LISTEN_ERROR_CHANNEL} insid
   const fine = server();
   expect(listenError(fine, () => listenOnAddress(fine, '127.0.0.1', 0, 511))).toBeUndefined();
   expect(fine.listening).toBe(true);
+});
+
+test('tlsParent: the socket a tls.Server was handed is the TLS socket it reports (`_parent`)', async () => {
+  // No certificate needed: the TLS socket exists (and fails its handshake) without one.
+  const tlsServer = tls.createServer({ handshakeTimeout: 10_000 });
+  const plain = server();
+  plain.listen({ host: '127.0.0.1', port: 0 });
+  await nextEvent(plain, 'listening');
+  const accepted = nextEvent<net.Socket>(plain, 'connection');
+  const client = net.connect({ host: '127.0.0.1', port: portOf(plain) });
+  open.push(client);
+  client.on('error', () => undefined);
+  const raw = await accepted;
+  open.push(raw);
+  const failed = new Promise<tls.TLSSocket>((resolve) => tlsServer.once('tlsClientError', (_err, socket) => resolve(socket)));
+  tlsServer.emit('connection', raw);
+  client.write('not a TLS hello\n');
+  const socket = await failed;
+  socket.destroy();
+  expect(
+    tlsParent(socket) === raw,
+    "Node's TLSSocket no longer keeps the socket it wraps as `_parent`: tlsParent() (src/driver/node-internals.ts) finds nothing, " +
+      'and a TLS SocketFactory stops tracking running handshakes, which then outlive a destroyed listener until they time out',
+  ).toBe(true);
 });
