@@ -48,12 +48,12 @@ function child_increment(ctx: Context<unknown, ChildHeap>, name: unknown, count:
   }
 }
 
-function child_display_one(_ctx: Context, name: unknown, count: unknown): number {
+function child_display_one(_ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown): number {
   console.log(`\t(display one, ${String(name)}, iteration ${String(count)})`);
   return Number(count) * 2;
 }
 
-function child_display_two(_ctx: Context, name: unknown, count: unknown): number {
+function child_display_two(_ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown): number {
   console.log(`\t(display two, ${String(name)}, iteration ${String(count)})`);
   return Number(count) * 3;
 }
@@ -74,10 +74,10 @@ class Counter {
   increment(ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown) {
     return child_increment(ctx, name, count);
   }
-  display_one(ctx: Context, name: unknown, count: unknown) {
+  display_one(ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown) {
     return child_display_one(ctx, name, count);
   }
-  display_two(ctx: Context, name: unknown, count: unknown) {
+  display_two(ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown) {
     return child_display_two(ctx, name, count);
   }
   fetch_name(ctx: Context<unknown, ChildHeap>) {

@@ -60,16 +60,16 @@ function child_increment(ctx: Context<unknown, ChildHeap>, name: unknown, count:
   }
 }
 
-function child_runtime_state(_ctx: Context, name: unknown, iteration: unknown): void {
+function child_runtime_state(_ctx: Context<unknown, ChildHeap>, name: unknown, iteration: unknown): void {
   console.log(`Session ${String(name)} received a runtime_state event during iteration ${String(iteration)}`);
 }
 
-function child_display_one(_ctx: Context, name: unknown, count: unknown): number {
+function child_display_one(_ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown): number {
   console.log(`\t(display one, ${String(name)}, iteration ${String(count)})`);
   return Number(count) * 2;
 }
 
-function child_display_two(_ctx: Context, name: unknown, count: unknown): number {
+function child_display_two(_ctx: Context<unknown, ChildHeap>, name: unknown, count: unknown): number {
   console.log(`\t(display two, ${String(name)}, iteration ${String(count)})`);
   return Number(count) * 3;
 }

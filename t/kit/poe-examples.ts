@@ -15,6 +15,8 @@ import { track, trackChild } from './process.js';
 export interface Drive {
   /** Send SIGINT once this many lines have been printed; the program must then exit. */
   sigintAfterLines?: number;
+  /** Send SIGINT `ms` after the first line matching `line` (for what follows it at no fixed time). */
+  sigintAfter?: { line: RegExp; ms: number };
   /** Environment over the test's. */
   env?: Record<string, string>;
   args?: string[];
@@ -26,6 +28,11 @@ export interface Drive {
    * compared as a sorted list on both sides.
    */
   unorderedFrom?: RegExp;
+  /**
+   * A behaviour of poe-ts that differs from POE's and makes this port's output differ: the
+   * test expects the comparison to fail (`test.fails`) until it is fixed, and names it.
+   */
+  knownDifference?: string;
 }
 
 /**
@@ -44,9 +51,25 @@ export const drives: Record<string, Drive> = {
   forkbomb: { env: { POE_EXAMPLE_SEED: SEED } },
   // SIGINT after the last line of a burst: the next timer is half a second or more away.
   signals: { sigintAfterLines: 10, unorderedFrom: /caught SIGINT/ },
-  names: { sigintAfterLines: 37, unorderedFrom: /caught and handled SIGINT/ },
-  // No session watches INT: the signal's default action ends the program at once.
-  queue: { sigintAfterLines: 46, env: { POE_EXAMPLE_SEED: SEED } },
+  // SIGINT before the first timers: from then on five clients' timers fall due a second after
+  // one burst, microseconds apart, and how many of them one batch finds due is a race of wake
+  // latencies (see the report in docs/differences.md).
+  names: { sigintAfterLines: 17, unorderedFrom: /caught and handled SIGINT/ },
+  // No session watches INT: the signal's default action ends the program at once. Children
+  // wake at whole seconds after one another, so two timers due in the same second would be
+  // ordered by microseconds, in POE as here; with this seed the first six wakes fall in six
+  // different seconds, and SIGINT comes after the sixth one's lines.
+  // The client hangs up after six lines; the server finds out at its next write and may get
+  // SIGPIPE after that, at no fixed time: SIGINT comes half a second after the loss.
+  selects: {
+    env: { CHARGEN_PORT: '0' },
+    sigintAfter: { line: /server has lost a child/, ms: 500 },
+    knownDifference:
+      "a raw write watcher (select_write) fires again as a zero-delay kernel event, so the server writes until Node's buffer is full " +
+      'before the client is polled: the client reads 512 bytes (six lines and part of a seventh) where POE reads six lines, and ' +
+      'hangs up on unread data, so the server gets ECONNRESET (104) where POE gets EPIPE (32) and then SIGPIPE',
+  },
+  queue: { sigintAfterLines: 46, env: { POE_EXAMPLE_SEED: '13063' } },
 };
 
 /**
@@ -71,7 +94,11 @@ export const PERL_WRAPPER = [
 export function normalise(text: string): string {
   return text
     .replace(/\(0x[0-9a-f]+\)/g, '(0xADDR)')
-    .replace(/\bpid \d+/g, 'pid PID');
+    .replace(/\bpid \d+/g, 'pid PID')
+    // Perl's scalar(gmtime)
+    .replace(/\b(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\b/g, 'TIME')
+    .replace(/\bport \d+/g, 'port PORT')
+    .replace(/(\d+\.\d+\.\d+\.\d+):\d+/g, '$1:PORT');
 }
 
 /** The lines of `text` in the form compared: those from `drive.unorderedFrom` on, sorted. */
@@ -97,6 +124,7 @@ export function runDriven(command: string[], drive: Drive, cwd?: string): Promis
   let out = '';
   let lines = 0;
   let signalled = false;
+  let armed = false;
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     out += chunk;
@@ -104,6 +132,14 @@ export function runDriven(command: string[], drive: Drive, cwd?: string): Promis
     if (!signalled && drive.sigintAfterLines !== undefined && lines >= drive.sigintAfterLines) {
       signalled = true;
       child.kill('SIGINT');
+    }
+    const after = drive.sigintAfter;
+    if (!armed && after && out.split('\n').some((l) => after.line.test(l))) {
+      armed = true;
+      setTimeout(() => {
+        if (!signalled) child.kill('SIGINT');
+        signalled = true;
+      }, after.ms);
     }
   });
   const ms = drive.ms ?? 30_000;
