@@ -9,6 +9,8 @@
  * program), so that "after N lines" means the same on both sides.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import * as net from 'node:net';
 import { track, trackChild } from './process.js';
 
 /** How one example is run and when it is told to stop. */
@@ -19,6 +21,7 @@ export interface Drive {
   sigintAfter?: { line: RegExp; ms: number };
   /** Environment over the test's. */
   env?: Record<string, string>;
+  /** Arguments after the program; `PORT` is the recording's fixed port, or 0 for the port. */
   args?: string[];
   /** Bound on the whole run, ms. */
   ms?: number;
@@ -33,6 +36,18 @@ export interface Drive {
    * test expects the comparison to fail (`test.fails`) until it is fixed, and names it.
    */
   knownDifference?: string;
+  /**
+   * A rot13 line server the example connects to: listening on the recording's fixed port for
+   * Perl (POE's examples hard-code theirs), on port 0 for the port, which reads it from env.
+   */
+  rot13Server?: { env: string };
+  /** Steps on the program's stdin: wait for text in its output, then send or end. */
+  stdin?: { waitFor?: string; send?: string; end?: boolean }[];
+  /**
+   * A client for a server example: connects once the program listens (the port given by
+   * `fixedPort` for Perl, read from /proc for the port) and does its part.
+   */
+  client?: (port: number, output: () => string) => Promise<string>;
 }
 
 /**
@@ -68,6 +83,25 @@ export const drives: Record<string, Drive> = {
       "a raw write watcher (select_write) fires again as a zero-delay kernel event, so the server writes until Node's buffer is full " +
       'before the client is polled: the client reads 512 bytes (six lines and part of a seventh) where POE reads six lines, and ' +
       'hangs up on unread data, so the server gets ECONNRESET (104) where POE gets EPIPE (32) and then SIGPIPE',
+  },
+  // A rot13 server to talk to; a line typed once the session has begun, and the end of input
+  // once its answer is back.
+  wheels2: {
+    rot13Server: { env: 'ROT13_PORT' },
+    stdin: [{ waitFor: 'Begun terminal session.', send: 'Hello, World\n' }, { waitFor: 'Uryyb', end: true }],
+  },
+  // A login: an empty name (asked again), a name, a password; then the client hangs up, and
+  // SIGINT ends the server (nobody watches INT: the default action).
+  fakelogin: {
+    args: ['PORT'],
+    client: (port) =>
+      converse(port, [
+        { waitFor: 'login: ', send: '\r\n' },
+        { waitFor: 'login: ', count: 2, send: 'root\r\n' },
+        { waitFor: 'Password: ', send: 'toor\r\n' },
+        { waitFor: 'login: ', count: 3 },
+      ]),
+    sigintAfter: { line: /Client closed connection/, ms: 200 },
   },
   queue: { sigintAfterLines: 46, env: { POE_EXAMPLE_SEED: '13063' } },
 };
@@ -110,13 +144,94 @@ export function comparable(text: string, drive: Drive): string[] {
   return [...lines.slice(0, from), '--- in any order:', ...lines.slice(from).sort()];
 }
 
+/** The TCP ports `pid` listens on (Linux: its socket inodes matched in /proc/net/tcp{,6}). */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (ADDR:PORT in hex), st is f[3] (0A = LISTEN), inode is f[9].
+      if (f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
+/**
+ * A client conversation: connect to `port`, then for each step wait until what came in has
+ * `count` occurrences of `waitFor` (the prompts repeat) and send `send`; at the end, hang up
+ * and resolve with everything received.
+ */
+export function converse(port: number, steps: { waitFor: string; count?: number; send?: string }[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    const next = (): void => {
+      while (steps.length > 0 && received.split(steps[0]!.waitFor).length - 1 >= (steps[0]!.count ?? 1)) {
+        const { send } = steps.shift()!;
+        if (send !== undefined) socket.write(send);
+      }
+      if (steps.length === 0) {
+        socket.end();
+        socket.removeListener('data', onData);
+        resolve(received);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      received += chunk.toString('latin1');
+      next();
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+  });
+}
+
+async function rot13Server(port: number): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.on('data', (chunk: Buffer) => {
+      socket.write(chunk.toString('latin1').replace(/[a-z]/gi, (c) => String.fromCharCode(((c.charCodeAt(0) & 31) + 12) % 26 + (c.charCodeAt(0) & 96) + 1)));
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+/** Options of {@link runDriven}. */
+export interface RunDrivenOptions {
+  cwd?: string;
+  /** The port a Perl example hard-codes (its servers and clients use it), else port 0. */
+  fixedPort?: number;
+}
+
 /** Runs `command` as `drive` says and resolves with its normalised output (stdout and stderr together). */
-export function runDriven(command: string[], drive: Drive, cwd?: string): Promise<string> {
+export async function runDriven(command: string[], drive: Drive, { cwd, fixedPort }: RunDrivenOptions = {}): Promise<string> {
+  const server = drive.rot13Server ? await rot13Server(fixedPort ?? 0) : undefined;
+  const env = { ...drive.env };
+  if (server && drive.rot13Server) env[drive.rot13Server.env] = String((server.address() as net.AddressInfo).port);
+  try {
+    return await runProgram(command, drive, env, cwd, fixedPort);
+  } finally {
+    server?.close();
+  }
+}
+
+function runProgram(command: string[], drive: Drive, env: Record<string, string>, cwd: string | undefined, fixedPort: number | undefined): Promise<string> {
   const [file, ...args] = command;
+  const extra = (drive.args ?? []).map((a) => (a === 'PORT' ? String(fixedPort ?? 0) : a));
   // One pipe for both streams: `2>&1` in a shell that then becomes the program.
-  const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', file!, ...args, ...(drive.args ?? [])], {
+  const child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', file!, ...args, ...extra], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, ...drive.env },
+    env: { ...process.env, ...env },
     cwd,
   });
   trackChild(child);
@@ -125,9 +240,58 @@ export function runDriven(command: string[], drive: Drive, cwd?: string): Promis
   let lines = 0;
   let signalled = false;
   let armed = false;
+  const steps = [...(drive.stdin ?? [])];
+  const step = (): void => {
+    while (steps.length > 0 && (steps[0]!.waitFor === undefined || out.includes(steps[0]!.waitFor))) {
+      const { send, end } = steps.shift()!;
+      if (send !== undefined) child.stdin.write(send);
+      if (end) child.stdin.end();
+    }
+  };
+  child.stdin.on('error', () => undefined);
+  step();
+  if (drive.stdin === undefined && drive.client === undefined) child.stdin.end();
+  let clientError: unknown;
+  let transcript: string | undefined;
+  if (drive.client) {
+    const client = drive.client;
+    const started = Date.now();
+    const poll = setInterval(() => {
+      let port = fixedPort;
+      if (port === undefined) {
+        try {
+          port = listeningPorts(child.pid!)[0];
+        } catch {
+          port = undefined;
+        }
+      } else {
+        // Perl's port is fixed: wait until the program listens on it.
+        try {
+          if (!listeningPorts(child.pid!).includes(port)) port = undefined;
+        } catch {
+          port = undefined;
+        }
+      }
+      if (port === undefined && Date.now() - started < 10_000) return;
+      clearInterval(poll);
+      if (port === undefined) {
+        clientError = new Error('the program never listened');
+        child.kill('SIGKILL');
+        return;
+      }
+      client(port, () => normalise(out)).then((received) => {
+        transcript = received;
+      }, (err: unknown) => {
+        clientError = err;
+        child.kill('SIGKILL');
+      });
+    }, 20);
+    child.on('exit', () => clearInterval(poll));
+  }
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     out += chunk;
+    step();
     lines += chunk.split('\n').length - 1;
     if (!signalled && drive.sigintAfterLines !== undefined && lines >= drive.sigintAfterLines) {
       signalled = true;
@@ -148,11 +312,14 @@ export function runDriven(command: string[], drive: Drive, cwd?: string): Promis
       child.kill('SIGKILL');
       reject(new Error(`${command.join(' ')}: still running after ${ms} ms; output:\n${out}`));
     }, ms);
+    // What the client received is part of the behaviour: it follows the program's output.
+    const done = (): void =>
+      clientError === undefined ? resolve(normalise(out) + (transcript === undefined ? '' : `--- the client received:\n${JSON.stringify(transcript)}\n`)) : reject(clientError as Error);
     child.on('exit', () => {
       clearTimeout(timer);
       // Whatever the pipe still holds arrives before 'close'.
-      child.stdout.on('close', () => resolve(normalise(out)));
-      if (child.stdout.closed) resolve(normalise(out));
+      child.stdout.on('close', done);
+      if (child.stdout.closed) done();
     });
   });
 }
