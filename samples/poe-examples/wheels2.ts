@@ -65,7 +65,7 @@ function session_connect_success(ctx: Context<unknown, Heap>, connected_socket: 
 function session_connect_failure(ctx: Context<unknown, Heap>, operation: unknown, errnum: unknown, errstr: unknown): void {
   const { heap } = ctx;
   if (errnum) {
-    console.log(`!!! Connecting: ${String(operation)} error ${String(errnum)}: ${String(errstr)}`);
+    console.log(`!!! Connecting: ${String(operation)} error ${Number(errnum)}: ${String(errstr)}`);
   }
   drop(heap, 'connector', 'console_wheel', 'socket_wheel');
 }
@@ -81,7 +81,7 @@ function session_console_input(ctx: Context<unknown, Heap>, input: unknown): voi
 function session_console_error(ctx: Context<unknown, Heap>, operation: unknown, errnum: unknown, errstr: unknown): void {
   const { heap } = ctx;
   if (errnum) {
-    console.log(`!!! Console: ${String(operation)} error ${String(errnum)}: ${String(errstr)}`);
+    console.log(`!!! Console: ${String(operation)} error ${Number(errnum)}: ${String(errstr)}`);
   }
   drop(heap, 'console_wheel', 'socket_wheel');
 }
@@ -93,7 +93,7 @@ function session_socket_input(ctx: Context<unknown, Heap>, input: unknown): void
 function session_socket_error(ctx: Context<unknown, Heap>, operation: unknown, errnum: unknown, errstr: unknown): void {
   const { heap } = ctx;
   if (errnum) {
-    console.log(`!!! Socket: ${String(operation)} error ${String(errnum)}: ${String(errstr)}`);
+    console.log(`!!! Socket: ${String(operation)} error ${Number(errnum)}: ${String(errstr)}`);
   }
   drop(heap, 'console_wheel', 'socket_wheel');
 }

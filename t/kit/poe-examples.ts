@@ -251,7 +251,7 @@ function runProgram(command: string[], drive: Drive, env: Record<string, string>
   child.stdin.on('error', () => undefined);
   step();
   if (drive.stdin === undefined && drive.client === undefined) child.stdin.end();
-  let clientError: unknown;
+  let clientError: Error | undefined;
   let transcript: string | undefined;
   if (drive.client) {
     const client = drive.client;
@@ -282,7 +282,7 @@ function runProgram(command: string[], drive: Drive, env: Record<string, string>
       client(port, () => normalise(out)).then((received) => {
         transcript = received;
       }, (err: unknown) => {
-        clientError = err;
+        clientError = err instanceof Error ? err : new Error(String(err));
         child.kill('SIGKILL');
       });
     }, 20);
@@ -314,7 +314,7 @@ function runProgram(command: string[], drive: Drive, env: Record<string, string>
     }, ms);
     // What the client received is part of the behaviour: it follows the program's output.
     const done = (): void =>
-      clientError === undefined ? resolve(normalise(out) + (transcript === undefined ? '' : `--- the client received:\n${JSON.stringify(transcript)}\n`)) : reject(clientError as Error);
+      clientError === undefined ? resolve(normalise(out) + (transcript === undefined ? '' : `--- the client received:\n${JSON.stringify(transcript)}\n`)) : reject(clientError);
     child.on('exit', () => {
       clearTimeout(timer);
       // Whatever the pipe still holds arrives before 'close'.
