@@ -37,6 +37,11 @@ export interface Drive {
    */
   knownDifference?: string;
   /**
+   * A run of a repeating block whose count depends on how fast the peer reads (a flow-control
+   * cycle): each match becomes one `(repeated)` line on both sides.
+   */
+  repeats?: RegExp;
+  /**
    * A rot13 line server the example connects to: listening on the recording's fixed port for
    * Perl (POE's examples hard-code theirs), on port 0 for the port, which reads it from env.
    */
@@ -47,7 +52,7 @@ export interface Drive {
    * A client for a server example: connects once the program listens (the port given by
    * `fixedPort` for Perl, read from /proc for the port) and does its part.
    */
-  client?: (port: number, output: () => string) => Promise<string>;
+  client?: (port: number, output: () => string) => Promise<string | undefined>;
 }
 
 /**
@@ -56,6 +61,14 @@ export interface Drive {
  * POE_EXAMPLE_SEED is set, so programs that roll dice print the same lines on both sides.
  */
 export const SEED = '20260';
+
+/**
+ * The watermark examples' flow-control cycle, "writes are paused" then "is resuming", repeated
+ * as often as the client's reading makes it. The run ends with the client's EOF, which lands
+ * after a pause, or (rarely in POE, often here) between a resume and the next pause: timing,
+ * not behaviour, so the optional last pause belongs to the run.
+ */
+const WRITE_CYCLES = /(?:Chargen session (\d+) writes are paused\.\nChargen session \1 is resuming\.\n)+(?:Chargen session \1 writes are paused\.\n)?/;
 
 export const drives: Record<string, Drive> = {
   create: {},
@@ -103,6 +116,20 @@ export const drives: Record<string, Drive> = {
       ]),
     sigintAfter: { line: /Client closed connection/, ms: 200 },
   },
+  // A client that reads a while, then closes its side: the server throttles and resumes as the
+  // client drains it, as many times as timing makes it, then sees EOF.
+  watermarks: {
+    env: { CHARGEN_PORT: '0' },
+    client: (port) => chargenClient(port, 20_000),
+    repeats: WRITE_CYCLES,
+    sigintAfter: { line: /encountered/, ms: 300 },
+  },
+  tcp_watermarks: {
+    env: { CHARGEN_PORT: '0' },
+    client: (port) => chargenClient(port, 20_000),
+    repeats: WRITE_CYCLES,
+    sigintAfter: { line: /encountered/, ms: 300 },
+  },
   queue: { sigintAfterLines: 46, env: { POE_EXAMPLE_SEED: '13063' } },
 };
 
@@ -135,8 +162,12 @@ export function normalise(text: string): string {
     .replace(/(\d+\.\d+\.\d+\.\d+):\d+/g, '$1:PORT');
 }
 
-/** The lines of `text` in the form compared: those from `drive.unorderedFrom` on, sorted. */
+/**
+ * The lines of `text` in the form compared: runs of `drive.repeats` as one line, and the lines
+ * from `drive.unorderedFrom` on sorted.
+ */
 export function comparable(text: string, drive: Drive): string[] {
+  if (drive.repeats) text = text.replace(new RegExp(drive.repeats.source, 'g'), (run) => `${/^.*/.exec(run)![0]} (repeated)\n`);
   const lines = text.split('\n');
   if (!drive.unorderedFrom) return lines;
   const from = lines.findIndex((l) => drive.unorderedFrom!.test(l));
@@ -191,6 +222,37 @@ export function converse(port: number, steps: { waitFor: string; count?: number;
       next();
     };
     socket.on('data', onData);
+    socket.on('error', reject);
+  });
+}
+
+/** True when `text` is chargen output: 72-character lines, each starting one character later. */
+function isChargen(text: string): boolean {
+  const lines = text.split('\r\n').slice(0, -1);
+  let first = lines[0]?.charCodeAt(0) ?? 32;
+  for (const line of lines) {
+    let expected = '';
+    for (let c = first; c <= first + 71; c++) expected += String.fromCharCode(c > 0x7e ? c - 0x5f : c);
+    if (line !== expected) return false;
+    if (++first > 126) first = 32;
+  }
+  return lines.length > 0;
+}
+
+/**
+ * A chargen client: reads until `bytes` arrived, then closes its sending side (the server sees
+ * EOF, with no reset) and reads on until the server hangs up. Resolves with a check of what it
+ * got: how much varies with timing, whether it is chargen does not.
+ */
+export function chargenClient(port: number, bytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.length >= bytes && !socket.writableEnded) socket.end();
+    });
+    socket.on('end', () => resolve(`${received.length >= bytes ? `at least ${bytes} bytes` : `${received.length} bytes`} of chargen: ${isChargen(received) ? 'well formed' : 'MALFORMED'}`));
     socket.on('error', reject);
   });
 }
