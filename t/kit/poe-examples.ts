@@ -41,6 +41,8 @@ export interface Drive {
    * cycle): each match becomes one `(repeated)` line on both sides.
    */
   repeats?: RegExp;
+  /** Compare only this many lines: what POE printed after them is not POE's contract (a POE bug). */
+  firstLines?: number;
   /**
    * A rot13 line server the example connects to: listening on the recording's fixed port for
    * Perl (POE's examples hard-code theirs), on port 0 for the port, which reads it from env.
@@ -77,8 +79,12 @@ export const drives: Record<string, Drive> = {
   objsessions: {},
   packagesessions: {},
   forkbomb: { env: { POE_EXAMPLE_SEED: SEED } },
-  // SIGINT after the last line of a burst: the next timer is half a second or more away.
-  signals: { sigintAfterLines: 10, unorderedFrom: /caught SIGINT/ },
+  // SIGINT after the last line of a burst, half a second before the next. Not later: at one
+  // second the first session's alarm and the second's second alarm fall due a few
+  // microseconds apart, and whether one batch takes both (and so which of their lines comes
+  // first) is a race of wake-up latencies, in POE as here.
+  // Signal delivery among sessions follows Perl hash order in POE (G25; poe-ts: newest first).
+  signals: { sigintAfterLines: 5, unorderedFrom: /caught SIGQUUX/ },
   // SIGINT before the first timers: from then on five clients' timers fall due a second after
   // one burst, microseconds apart, and how many of them one batch finds due is a race of wake
   // latencies (see the report in docs/differences.md).
@@ -130,6 +136,13 @@ export const drives: Record<string, Drive> = {
     repeats: WRITE_CYCLES,
     sigintAfter: { line: /encountered/, ms: 300 },
   },
+  // A benchmark: it prints its rate every ten seconds. SIGINT after the first report (INT is
+  // watched but not handled: every session stops). POE 1.37 then often dies inside the kernel
+  // ("please report this stacktrace": the pool starts a new client from _child while the
+  // signal is stopping it, and POE dispatches _child to a session already gone), as the
+  // recording shows; the port stops cleanly, as POE does when it does not die. Only the report
+  // is compared.
+  thrash: { env: { THRASH_PORT: '0' }, sigintAfterLines: 1, firstLines: 1, ms: 40_000 },
   queue: { sigintAfterLines: 46, env: { POE_EXAMPLE_SEED: '13063' } },
 };
 
@@ -159,6 +172,8 @@ export function normalise(text: string): string {
     // Perl's scalar(gmtime)
     .replace(/\b(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\b/g, 'TIME')
     .replace(/\bport \d+/g, 'port PORT')
+    // thrash's measurement: connections in so many seconds, and their rate
+    .replace(/^bench: \d+ \/ \d+ = [\d.e+]+$/gm, 'bench: COUNT / SECONDS = RATE')
     .replace(/(\d+\.\d+\.\d+\.\d+):\d+/g, '$1:PORT');
 }
 
@@ -168,7 +183,8 @@ export function normalise(text: string): string {
  */
 export function comparable(text: string, drive: Drive): string[] {
   if (drive.repeats) text = text.replace(new RegExp(drive.repeats.source, 'g'), (run) => `${/^.*/.exec(run)![0]} (repeated)\n`);
-  const lines = text.split('\n');
+  let lines = text.split('\n');
+  if (drive.firstLines !== undefined) lines = lines.slice(0, drive.firstLines);
   if (!drive.unorderedFrom) return lines;
   const from = lines.findIndex((l) => drive.unorderedFrom!.test(l));
   if (from < 0) return lines;
