@@ -318,7 +318,7 @@ function server_error(_ctx: Context<unknown, { wheel?: SocketFactory }>, operati
 }
 
 function server_accept(_ctx: Context<unknown, { wheel?: SocketFactory }>, handle: unknown, host: unknown, port: unknown): void {
-  if ((fileno(handle as Socket) ?? 0) > 63) throw new Error('possible filehandle leak');
+  if ((fileno(handle) ?? 0) > 63) throw new Error('possible filehandle leak');
   session_create(handle as Socket, host, port);
 }
 
