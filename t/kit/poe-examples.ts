@@ -169,6 +169,8 @@ export function normalise(text: string): string {
   return text
     .replace(/\(0x[0-9a-f]+\)/g, '(0xADDR)')
     .replace(/\bpid \d+/g, 'pid PID')
+    // POE's kernel id: host name, time and pid in hex
+    .replace(/"[\w.-]+-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"/g, '"KERNEL-ID"')
     // Perl's scalar(gmtime)
     .replace(/\b(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\b/g, 'TIME')
     .replace(/\bport \d+/g, 'port PORT')
