@@ -32,11 +32,6 @@ export interface Drive {
    */
   unorderedFrom?: RegExp;
   /**
-   * A behaviour of poe-ts that differs from POE's and makes this port's output differ: the
-   * test expects the comparison to fail (`test.fails`) until it is fixed, and names it.
-   */
-  knownDifference?: string;
-  /**
    * A run of a repeating block whose count depends on how fast the peer reads (a flow-control
    * cycle): each match becomes one `(repeated)` line on both sides.
    */
@@ -62,7 +57,7 @@ export interface Drive {
  * wrapper replaces `rand` with it and the ports use it in place of Math.random() when
  * POE_EXAMPLE_SEED is set, so programs that roll dice print the same lines on both sides.
  */
-export const SEED = '20260';
+export const SEED = '20260'; // forkbomb's; queue has its own (below)
 
 /**
  * The watermark examples' flow-control cycle, "writes are paused" then "is resuming", repeated
@@ -82,26 +77,19 @@ export const drives: Record<string, Drive> = {
   // SIGINT after the last line of a burst, half a second before the next. Not later: at one
   // second the first session's alarm and the second's second alarm fall due a few
   // microseconds apart, and whether one batch takes both (and so which of their lines comes
-  // first) is a race of wake-up latencies, in POE as here.
-  // Signal delivery among sessions follows Perl hash order in POE (G25; poe-ts: newest first).
+  // first) is a race of wake-up latencies, in POE as here. POE delivers a signal to sessions
+  // in Perl hash order (G25; poe-ts: newest first), so from the first delivery on the lines are
+  // compared as a set.
   signals: { sigintAfterLines: 5, unorderedFrom: /caught SIGQUUX/ },
   // SIGINT before the first timers: from then on five clients' timers fall due a second after
   // one burst, microseconds apart, and how many of them one batch finds due is a race of wake
-  // latencies (see the report in docs/differences.md).
+  // latencies (docs/differences.md, 25). SIGINT stops the sessions in hash order.
   names: { sigintAfterLines: 17, unorderedFrom: /caught and handled SIGINT/ },
-  // No session watches INT: the signal's default action ends the program at once. Children
-  // wake at whole seconds after one another, so two timers due in the same second would be
-  // ordered by microseconds, in POE as here; with this seed the first six wakes fall in six
-  // different seconds, and SIGINT comes after the sixth one's lines.
   // The client hangs up after six lines; the server finds out at its next write and may get
   // SIGPIPE after that, at no fixed time: SIGINT comes half a second after the loss.
   selects: {
     env: { CHARGEN_PORT: '0' },
     sigintAfter: { line: /server has lost a child/, ms: 500 },
-    knownDifference:
-      "a raw write watcher (select_write) fires again as a zero-delay kernel event, so the server writes until Node's buffer is full " +
-      'before the client is polled: the client reads 512 bytes (six lines and part of a seventh) where POE reads six lines, and ' +
-      'hangs up on unread data, so the server gets ECONNRESET (104) where POE gets EPIPE (32) and then SIGPIPE',
   },
   // A rot13 server to talk to; a line typed once the session has begun, and the end of input
   // once its answer is back.
@@ -143,6 +131,10 @@ export const drives: Record<string, Drive> = {
   // recording shows; the port stops cleanly, as POE does when it does not die. Only the report
   // is compared.
   thrash: { env: { THRASH_PORT: '0' }, sigintAfterLines: 1, firstLines: 1, ms: 40_000 },
+  // No session watches INT: the signal's default action ends the program at once. Children
+  // wake at whole seconds after one another, so two timers due in the same second would be
+  // ordered by microseconds, in POE as here; with this seed the first six wakes fall in six
+  // different seconds, and SIGINT comes after the sixth one's lines.
   queue: { sigintAfterLines: 46, env: { POE_EXAMPLE_SEED: '13063' } },
 };
 
