@@ -8,8 +8,15 @@ const samples: Record<string, string> = {};
 for (const entry of readdirSync('samples', { withFileTypes: true })) {
   if (entry.isFile() && entry.name.endsWith('.ts')) {
     samples[entry.name.slice(0, -3)] = `samples/${entry.name}`;
-  } else if (entry.isDirectory()) {
+  } else if (entry.isDirectory() && entry.name !== 'poe-examples') {
     samples[entry.name] = `samples/${entry.name}/index.ts`;
+  }
+}
+// POE's own examples, ported: samples/poe-examples/<name>.ts is built to
+// build/samples/poe-examples/<name>.js.
+for (const entry of readdirSync('samples/poe-examples', { withFileTypes: true })) {
+  if (entry.isFile() && entry.name.endsWith('.ts')) {
+    samples[`poe-examples/${entry.name.slice(0, -3)}`] = `samples/poe-examples/${entry.name}`;
   }
 }
 

@@ -104,8 +104,19 @@ function runCommand(w: Watcher, command: 'fire' | 'arm' | 'clear'): void {
   }
   if (w.paused || !isReady(w) || current(w) !== w) return;
   w.kernel.call(w.session, w.event, w.stream, w.mode, ...w.args);
-  // Level-triggered: still ready after the handler ran, so fire again (one event later).
-  if (current(w) === w && !w.paused && isReady(w)) w.kernel.delay(w.state, 0, 'fire');
+  // Level-triggered: still ready after the handler ran, so fire again. Data a reader has not
+  // taken is already here: one event later. Write readiness is news from the I/O poll, as in
+  // POE, where select() runs every timeslice: at the next turn of Node's loop, after input is
+  // polled. As a zero-delay event, a busy writer ran a whole batch (4096 writes) before any
+  // reader in the process was served (POE's examples/selects.perl).
+  if (current(w) === w && !w.paused && isReady(w)) {
+    if (w.mode === SELECT_READ) w.kernel.delay(w.state, 0, 'fire');
+    else w.kernel._ioSoon(() => refire(w));
+  }
+}
+
+function refire(w: Watcher): void {
+  if (current(w) === w && !gone(w)) w.kernel._ioDispatch(w.session, w.state, ['fire']);
 }
 
 function current(w: Watcher): Watcher | undefined {

@@ -15,7 +15,7 @@ import {
   select_read,
   type PoeError,
 } from '../../src/index.js';
-import { expectNoLeaks, makeKernel, runBounded, settle, streamPairs } from '../kit/index.js';
+import { expectNoLeaks, makeKernel, realKernel, runBounded, settle, streamPairs, tcpPair } from '../kit/index.js';
 
 test('a paused watcher alone keeps its session alive (G26); removing it lets the session stop', async () => {
   const { kernel, log, say, run } = makeKernel({ autoAdvance: false });
@@ -305,5 +305,40 @@ describe('as kernel methods, as POE writes them', () => {
     expect(kernel.select_read).toBe(kernel.selectRead);
     expect(kernel.select_write).toBe(kernel.selectWrite);
     expect(typeof kernel.select).toBe('function');
+  });
+});
+
+describe('write readiness is polled with input, as POE polls select() every timeslice', () => {
+  // POE's examples/selects.perl: a chargen server writes one line per write-ready event and a
+  // client in the same process reads. POE's client reads six lines at its first read. A write
+  // watcher that fired again as a zero-delay kernel event kept writing, slice after slice,
+  // until Node's buffer asked for 'drain' (over 200 lines) before the reader was polled at all.
+  test('a reader on the same loop is served within a few of a busy writer\'s writes', async () => {
+    const { kernel, say, log, run } = realKernel();
+    const [server, client] = await tcpPair();
+    let writes = 0;
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start(ctx) {
+          selectWrite(ctx.kernel, server, 'write');
+          selectRead(ctx.kernel, client, 'read');
+        },
+        write() {
+          writes++;
+          server.write(`${'x'.repeat(72)}\r\n`);
+        },
+        read(ctx) {
+          while (client.read() !== null);
+          say(writes < 20 ? 'first read within 20 writes' : `first read after ${writes} writes`);
+          select(ctx.kernel, server);
+          selectRead(ctx.kernel, client);
+          server.destroy();
+          client.destroy();
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['first read within 20 writes']);
   });
 });
