@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { HTTPD, HttpRequest } from '../dist/index.js';
 import { RUNS, N_SCALE, alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 import { measurePreforking } from './_preforking.mjs';
+import { measureKeepAlive } from './_http-keepalive.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Timed passes over the buffer per measurement (after WARMUP untimed ones). */
@@ -30,6 +31,7 @@ const CASES = [
   { name: 'http.parse', base: 10_000, unit: 'requests', build: buildGets },
   { name: 'http.parse_post', base: 10_000, unit: 'requests', build: buildPosts },
   { name: 'http.preforking', unit: 'requests', measure: measurePreforking },
+  { name: 'http.keepalive', unit: 'requests', measure: measureKeepAlive },
 ];
 
 function buildGets(n) {
