@@ -176,7 +176,8 @@ export class SimpleHTTPResponse extends HttpResponse {
 
   /** @internal */
   constructor(conn: Conn, request: HttpRequest | undefined, code = 200) {
-    super(code);
+    // No reason phrase, as POE's HTTP::Response->new: the status line reads `200 (OK)`.
+    super(code, '');
     this.wheelId = conn.id;
     this.connection = conn.connection;
     this._conn = conn;
@@ -730,7 +731,6 @@ export class SimpleHTTP {
     }
     // POE's answer when no route matches.
     response.code = 404;
-    response.message = 'Not Found';
     response.content = '404 Not Found';
     this.#answer(response);
   }
@@ -774,7 +774,6 @@ export class SimpleHTTP {
 
   #serverError(response: SimpleHTTPResponse): void {
     response.code = 500;
-    response.message = 'Internal Server Error';
     response.content = '500 Internal Server Error';
     this.#answer(response);
   }
