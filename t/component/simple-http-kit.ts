@@ -127,6 +127,8 @@ export function serve(
       inlineStates: {
         _start: (ctx) => {
           ctx.kernel.aliasSet('app');
+          // Held until `body` settles: a kernel left with alias-held sessions alone ends them.
+          ctx.kernel.refcountIncrement(ctx.session.ID, 'body');
           const server = SimpleHTTP.spawn({ alias: 'httpd', ...options, kernel, address: '127.0.0.1', port: 0 });
           void body(server).then(
             () => ctx.kernel.post(ctx.session.ID, 'finish', server, undefined),
@@ -136,6 +138,7 @@ export function serve(
         finish: (ctx, server: SimpleHTTP, err: unknown) => {
           server.shutdown();
           ctx.kernel.aliasRemove('app');
+          ctx.kernel.refcountDecrement(ctx.session.ID, 'body');
           if (err === undefined) resolve();
           else reject(err instanceof Error ? err : new Error(`body failed: ${JSON.stringify(err)}`));
         },
