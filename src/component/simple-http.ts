@@ -378,6 +378,11 @@ function pathOf(target: string): string {
   return start === 0 && end === target.length ? target : target.slice(start, end) || '/';
 }
 
+/** A route's `dir` in a message: `/re/` or `"string"`. */
+function dirText(dir: RegExp | string): string {
+  return typeof dir === 'string' ? JSON.stringify(dir) : String(dir);
+}
+
 /** Whether a header named `lower` (lower case) is set, without building the headers' lookup table. */
 function hasHeader(response: HttpResponse, lower: string): boolean {
   const names = headerLines(response.headers)[0];
@@ -748,7 +753,7 @@ export class SimpleHTTP {
       target = route.target = found instanceof Session ? found : undefined;
     }
     if (target === undefined) {
-      this.#kernel._warn(`${WHAT}: no session ${describe(route.session)} for handler ${describe(route.dir)} (event '${route.event}'); answering 500`);
+      this.#kernel._warn(`${WHAT}: no session ${describe(route.session)} for handler ${dirText(route.dir)} (event '${route.event}'); answering 500`);
       this.#serverError(response);
       return;
     }
@@ -768,7 +773,7 @@ export class SimpleHTTP {
   }
 
   #handlerFailed(route: Route, response: SimpleHTTPResponse, err: unknown): void {
-    this.#kernel._warn(`${WHAT}: handler '${route.event}' for ${describe(route.dir)} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.#kernel._warn(`${WHAT}: handler '${route.event}' for ${dirText(route.dir)} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     if (response._state === PENDING) this.#serverError(response);
   }
 
