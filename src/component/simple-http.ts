@@ -169,6 +169,8 @@ export class SimpleHTTPResponse extends HttpResponse {
   _pieces: Buffer[] | undefined = undefined;
   /** @internal The streamed body goes out in chunked coding. */
   _chunked = false;
+  /** @internal What the headers said when the response was answered (H_* bits). */
+  _flags = 0;
   /** @internal A streamed body without chunks or a length: it ends when the connection closes. */
   _eofBody = false;
   /** @internal The head of a streamed response is written. */
@@ -383,23 +385,39 @@ function dirText(dir: RegExp | string): string {
   return typeof dir === 'string' ? JSON.stringify(dir) : String(dir);
 }
 
-/** Whether a header named `lower` (lower case) is set, without building the headers' lookup table. */
-function hasHeader(response: HttpResponse, lower: string): boolean {
-  const names = headerLines(response.headers)[0];
+// What a response's headers say, found in one pass over them (a bit each).
+const H_TYPE = 1; // Content-Type
+const H_LENGTH = 2; // Content-Length
+const H_CODING = 4; // Transfer-Encoding
+const H_CLOSE = 8; // Connection: close
+
+/**
+ * The headers the component acts on, in one pass over the field lines and without building
+ * the headers' lookup table (names told apart by length before case).
+ */
+function headerFlags(response: HttpResponse): number {
+  const [names, values] = headerLines(response.headers);
+  let flags = 0;
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
-    if (n.length === lower.length && n.toLowerCase() === lower) return true;
+    switch (n.length) {
+      case 12:
+        if (n.toLowerCase() === 'content-type') flags |= H_TYPE;
+        break;
+      case 14:
+        if (n.toLowerCase() === 'content-length') flags |= H_LENGTH;
+        break;
+      case 17:
+        if (n.toLowerCase() === 'transfer-encoding') flags |= H_CODING;
+        break;
+      case 10:
+        if (n.toLowerCase() === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(values[i]!)) flags |= H_CLOSE;
+        break;
+      default:
+        break;
+    }
   }
-  return false;
-}
-
-/** Whether a response header says `Connection: close`. */
-function saysClose(response: HttpResponse): boolean {
-  const [names, values] = headerLines(response.headers);
-  for (let i = 0; i < names.length; i++) {
-    if (names[i]!.length === 10 && names[i]!.toLowerCase() === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(values[i]!)) return true;
-  }
-  return false;
+  return flags;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -443,6 +461,7 @@ export class SimpleHTTP {
   readonly #tick: number;
   readonly #filter: HTTPD;
   readonly #conns = new Map<WheelId, Conn>();
+  readonly #log2: SimpleHTTPNotify | undefined;
   #listener: SocketFactory | undefined;
   #port: number | undefined;
   #paused = false;
@@ -476,6 +495,7 @@ export class SimpleHTTP {
     checkSeconds('headerTimeout', o.headerTimeout);
     this.#options = options;
     this.#alias = options.alias;
+    this.#log2 = options.log2Handler;
     this.#keepAlive = options.keepAlive ?? false;
     this.#proxyMode = options.proxyMode ?? false;
     this.#maxConnections = options.maxConnections ?? 1000;
@@ -824,7 +844,8 @@ export class SimpleHTTP {
 
   /** POE's fix_headers: Content-Type text/plain when absent, the request's protocol. (Date and Content-Length: the serializer.) */
   #fixHeaders(response: SimpleHTTPResponse): void {
-    if (!hasHeader(response, 'content-type')) response.headers.pushHeader('Content-Type', 'text/plain');
+    const flags = (response._flags = headerFlags(response));
+    if ((flags & H_TYPE) === 0) response.headers.pushHeader('Content-Type', 'text/plain');
     if (response.protocol === undefined) response.protocol = response.request?.protocol === 'HTTP/0.9' ? 'HTTP/1.0' : (response.request?.protocol ?? 'HTTP/1.0');
   }
 
@@ -833,7 +854,7 @@ export class SimpleHTTP {
     if (conn.ending && conn.rest === undefined) return false;
     if (response.closeConnection || response.isError || this.#graceful) return false;
     if (response._eofBody) return false; // a streamed body that ends when the connection does
-    return !saysClose(response);
+    return (response._flags & H_CLOSE) === 0;
   }
 
   /**
@@ -841,6 +862,17 @@ export class SimpleHTTP {
    * one put: what was answered out of order waits for those before it.
    */
   #flush(conn: Conn): void {
+    const first = conn.head;
+    if (first !== undefined && first._state === DONE && first._pieces === undefined && !first._headSent && conn.rest === undefined && this.#log2 === undefined) {
+      // One whole answer and nothing behind it (nearly every request): no list to build.
+      const keep = this.#keeps(conn, first);
+      first._state = GONE;
+      first._conn = undefined;
+      conn.head = undefined;
+      conn.wheel.put(serializeResponse(first, Date.now));
+      if (!keep || conn.ending) this.#closeAfterFlush(conn);
+      return;
+    }
     let out: Buffer[] | undefined;
     let close = false;
     const now = Date.now;
@@ -872,7 +904,7 @@ export class SimpleHTTP {
       r._conn = undefined;
       conn.head = conn.rest?.shift();
       if (conn.rest !== undefined && conn.rest.length === 0) conn.rest = undefined;
-      const log2 = this.#options.log2Handler;
+      const log2 = this.#log2;
       if (log2 !== undefined) this.#kernel.call(log2.session as string, log2.event, r.request, r);
       if (!keep) {
         close = true;
@@ -885,9 +917,8 @@ export class SimpleHTTP {
     }
     if (close) {
       this.#closeAfterFlush(conn);
-    } else if (conn.head === undefined) {
-      conn.idleSince = this.#kernel.clock.now();
-      if (conn.ending) this.#closeAfterFlush(conn);
+    } else if (conn.head === undefined && conn.ending) {
+      this.#closeAfterFlush(conn);
     }
   }
 
@@ -910,9 +941,10 @@ export class SimpleHTTP {
       response._state = STREAMING;
       // A length the program set frames the body; otherwise HTTP/1.1 gets chunks and older
       // clients a body that ends when the connection does (POE's only way).
-      response._chunked = response.request?.protocol === 'HTTP/1.1' && !hasHeader(response, 'content-length') && !hasHeader(response, 'transfer-encoding');
+      const flags = response._flags;
+      response._chunked = response.request?.protocol === 'HTTP/1.1' && (flags & (H_LENGTH | H_CODING)) === 0;
       if (response._chunked) response.headers.pushHeader('Transfer-Encoding', 'chunked');
-      else response._eofBody = !hasHeader(response, 'content-length');
+      else response._eofBody = (flags & H_LENGTH) === 0;
     }
     const body = response.content;
     if (body.length > 0) {
