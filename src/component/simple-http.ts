@@ -647,6 +647,8 @@ export class SimpleHTTP {
       socket.destroy();
       return;
     }
+    // As node:http: small responses and stream pieces go out at once, not held for an ACK.
+    socket.setNoDelay(true);
     const filter = this.#filter.clone();
     const wheel = new ReadWrite<HTTPDRecord, Buffer>({
       handle: socket,
