@@ -36,7 +36,7 @@ const WARMUP_SECONDS = Math.max(1, Math.round(3 * N_SCALE));
 // ------------------------------------------------------------------------------------------
 // the Node load generator (child side)
 
-function requestOnce(port) {
+export function requestOnce(port) {
   return new Promise((resolve) => {
     const req = http.request({ host: HOST, port, path: '/', agent: false, headers: { Connection: 'close' } }, (res) => {
       res.on('data', () => {});
@@ -64,7 +64,7 @@ async function loadgen(port, seconds, concurrency) {
 // ------------------------------------------------------------------------------------------
 // orchestrator side
 
-function hasWrk() {
+export function hasWrk() {
   if (process.env.BENCH_LOADGEN === 'node') return false;
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
@@ -75,7 +75,7 @@ function hasPoe() {
 }
 
 /** A port that was free a moment ago (bind 0, read, close): for servers that need a number. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -90,7 +90,7 @@ function freePort() {
  * Starts `cmd args` as its own process group. Resolves `{ port, stop }` once the server
  * answers on its port: given, or read from its stderr with `portFrom`.
  */
-async function startServer(cmd, args, env, { port, portFrom }) {
+export async function startServer(cmd, args, env, { port, portFrom }) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   let exited = false;

@@ -20,6 +20,7 @@ import { HTTPD, HttpRequest } from '../dist/index.js';
 import { RUNS, N_SCALE, alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 import { measurePreforking } from './_preforking.mjs';
 import { measureHttpClient } from './_http-client.mjs';
+import { measureKeepAlive } from './_http-keepalive.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Timed passes over the buffer per measurement (after WARMUP untimed ones). */
@@ -32,6 +33,7 @@ const CASES = [
   { name: 'http.parse_post', base: 10_000, unit: 'requests', build: buildPosts },
   { name: 'http.preforking', unit: 'requests', measure: measurePreforking },
   { name: 'http.client', unit: 'requests', measure: measureHttpClient },
+  { name: 'http.keepalive', unit: 'requests', measure: measureKeepAlive },
 ];
 
 function buildGets(n) {

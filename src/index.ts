@@ -193,6 +193,10 @@ export type {
   ClientHTTPResponsePacket,
 } from './component/client-http.js';
 // end ClientHTTP
+// components: SimpleHTTP (Server::SimpleHTTP)
+export { SimpleHTTP, SimpleHTTPConnection, SimpleHTTPResponse } from './component/simple-http.js';
+export type { SimpleHTTPEvents, SimpleHTTPHandler, SimpleHTTPHandlerArgs, SimpleHTTPNotify, SimpleHTTPOptions, SimpleHTTPStreamOptions } from './component/simple-http.js';
+// end SimpleHTTP
 // threads (Perl's threads, Thread::Queue, Thread::Semaphore, threads::shared)
 export { Thread, threads } from './threads/threads.js';
 export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threads.js';

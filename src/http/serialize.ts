@@ -12,8 +12,11 @@ import { HttpResponse, statusMessage } from './response.js';
  * A response as bytes: the status line (with POE's "(standard message)" when the response's
  * message differs from it), the headers, a blank line and the content. Adds Content-Length
  * (when absent and the status allows a body) and Date (read from `now`, when absent).
+ *
+ * `headOnly`: the head of a response whose body follows in pieces (a streamed response): no
+ * content, and no Content-Length added, since the length is not known yet.
  */
-export function serializeResponse(r: HttpResponse, now: () => number): Buffer {
+export function serializeResponse(r: HttpResponse, now: () => number, headOnly = false): Buffer {
   const code = r.code;
   const std = statusMessage(code) ?? 'Unknown Error';
   const message = r.message;
@@ -41,12 +44,12 @@ export function serializeResponse(r: HttpResponse, now: () => number): Buffer {
   const noBody = code < 200 || code === 204 || code === 304;
   const headRequest = r.request?.method === 'HEAD';
   const content = r.content;
-  if (!noBody && !hasLength && !hasCoding && !(headRequest && content.length === 0)) {
+  if (!noBody && !hasLength && !hasCoding && !headOnly && !(headRequest && content.length === 0)) {
     head += `Content-Length: ${content.length}\r\n`;
   }
   if (code >= 200 && !hasDate) head += `Date: ${httpDate(now())}\r\n`;
   head += '\r\n';
-  const body = noBody || headRequest ? 0 : content.length;
+  const body = noBody || headRequest || headOnly ? 0 : content.length;
   // One buffer for head and body: the head is Latin-1 text, one byte per character.
   const out = Buffer.allocUnsafe(head.length + body);
   out.write(head, 0, 'latin1');

@@ -1284,6 +1284,35 @@ export class Kernel<E = Untyped> {
     return this.#callSession(session, event, args, this._wheelCall, false);
   }
 
+  /**
+   * @internal `call(session, event, ...args)` for a component that answers for the handler's
+   * failure itself (SimpleHTTP turns it into a 500): a synchronous throw reaches the caller,
+   * as a self-call's does (spec 1.4, G13), instead of becoming DIE; a promise the handler
+   * returns is the caller's, as `call`'s is. The target must be a live session of this kernel.
+   */
+  _callOwned(target: Session, event: string, args: unknown[]): unknown {
+    const active = this.#active;
+    const prevEvent = this.#activeEvent;
+    const from = prevEvent || undefined;
+    const prevKernel = Kernel.#dispatching;
+    this.#active = target;
+    this.#activeEvent = event;
+    Kernel.#dispatching = this;
+    this.#depth++;
+    this.#turn++;
+    let ret: unknown;
+    try {
+      ret = target._invoke(this as Kernel, active, event, args, undefined, undefined, from);
+    } finally {
+      this.#depth--;
+      this.#active = active;
+      this.#activeEvent = prevEvent;
+      Kernel.#dispatching = prevKernel;
+    }
+    this.errno = 0;
+    return isThenable(ret) ? this.#pending(ret, target, active, event, true, undefined, undefined, from) : ret;
+  }
+
   // ------------------------------------------------------------------------------------------
   // public API: timers (spec 1.5)
 
