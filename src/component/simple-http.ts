@@ -513,7 +513,7 @@ export class SimpleHTTP {
       inlineStates: {
         _start: (ctx: Ctx) => {
           if (this.#alias !== undefined && ctx.kernel.aliasSet(this.#alias) !== 0) ctx.kernel._warn(`${WHAT}: alias ${JSON.stringify(this.#alias)} is taken; post to the session by its id (${ctx.session.ID})`);
-          this.#listen();
+          this.#listen(ctx.kernel);
         },
         got_connection: (_ctx: Ctx, socket: net.Socket, address: Buffer | string | undefined, port: number | undefined) => this.#accepted(socket, address, port),
         listener_error: (ctx: Ctx, operation: string, errnum: number, errstr: string) => {
@@ -528,6 +528,10 @@ export class SimpleHTTP {
           if (conn !== undefined && conn.closing) this.#close(conn);
         },
         got_failure: (_ctx: Ctx, route: Route, response: SimpleHTTPResponse, err: unknown) => this.#handlerFailed(route, response, err),
+        got_setup: (ctx: Ctx, port: number | undefined, address: string | undefined) => {
+          const setup = this.#options.setupHandler;
+          if (setup !== undefined) ctx.kernel.post(setup.session as string, setup.event, port, address);
+        },
         sweep: () => this.#sweep(),
         DONE: (_ctx: Ctx, response: unknown) => this.#done(response),
         CLOSE: (_ctx: Ctx, response: unknown) => this.#closeRequest(response),
@@ -545,7 +549,7 @@ export class SimpleHTTP {
           }
         },
         STARTLISTEN: () => {
-          if (!this.#shutdown && this.#listener === undefined) this.#listen();
+          if (!this.#shutdown && this.#listener === undefined) this.#listen(this.#kernel);
         },
         STOPLISTEN: () => {
           this.#listener?.destroy();
@@ -618,7 +622,8 @@ export class SimpleHTTP {
   // ------------------------------------------------------------------------------------------
   // listening and connections
 
-  #listen(): void {
+  /** Binds the listener; `kernel` because the first bind runs in `_start`, inside the constructor. */
+  #listen(kernel: Kernel): void {
     const o = this.#options;
     const unix = o.domain !== undefined && /unix|local/i.test(o.domain);
     this.#listener = new SocketFactory({
@@ -634,7 +639,9 @@ export class SimpleHTTP {
     this.#paused = false;
     if (this.#conns.size >= this.#maxConnections) this.#pauseAccept();
     const setup = o.setupHandler;
-    if (setup !== undefined) this.#kernel.post(setup.session as string, setup.event, this.#port, name !== undefined && 'address' in name ? name.address : undefined);
+    // POE binds in a `start_listener` event it yields from START, so the notice comes a turn
+    // later: a session created after spawn() (by alias) is there to get it.
+    if (setup !== undefined) kernel.yield('got_setup', this.#port, name !== undefined && 'address' in name ? name.address : undefined);
   }
 
   #pauseAccept(): void {

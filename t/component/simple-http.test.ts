@@ -6,7 +6,7 @@
  * their codes. Real sockets on 127.0.0.1 port 0; clients are raw sockets.
  */
 import { describe, expect, test } from 'vitest';
-import { PoeArgumentError, SimpleHTTP, type HttpRequest, type SimpleHTTPResponse } from '../../src/index.js';
+import { PoeArgumentError, Session, SimpleHTTP, type HttpRequest, type SimpleHTTPResponse } from '../../src/index.js';
 import { codeOf, gate, realKernel, thrownInSession, until } from '../kit/index.js';
 import { client, serve, type WireResponse } from './simple-http-kit.js';
 
@@ -408,6 +408,29 @@ describe('SimpleHTTP events', () => {
       run(),
     ]);
     expect(log).toEqual(['handler /x', 'log GET /x 127.0.0.1', 'log2 /x 200']);
+  });
+  test('setupHandler hears (port, address) a turn after spawn, as POE yields start_listener: a session made after spawn() gets it by alias', async () => {
+    const { kernel, run, log } = realKernel();
+    const server = SimpleHTTP.spawn({
+      kernel,
+      alias: 'httpd',
+      address: '127.0.0.1',
+      handlers: [],
+      setupHandler: { session: 'watcher', event: 'ready' },
+    });
+    Session.create({
+      kernel,
+      inlineStates: {
+        _start: (ctx) => void ctx.kernel.aliasSet('watcher'),
+        ready: (ctx, port: number, address: string) => {
+          log.push(`ready ${port === server.port ? 'port' : port} ${address}`);
+          ctx.kernel.post('httpd', 'SHUTDOWN');
+          ctx.kernel.aliasRemove('watcher');
+        },
+      },
+    });
+    await run();
+    expect(log).toEqual(['ready port 127.0.0.1']);
   });
 });
 
