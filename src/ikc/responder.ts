@@ -149,6 +149,9 @@ export class Responder implements LinkOwner, RemoteRouter {
         ikc_input(_ctx: unknown, link: unknown, frames: unknown) {
           if (link instanceof Link && Array.isArray(frames)) self.#input(link, frames as unknown[][]);
         },
+        ikc_call(_ctx: unknown, link: unknown, frame: unknown) {
+          if (link instanceof Link && Array.isArray(frame)) self.#runCall(link, frame);
+        },
         // The POE form.
         post(ctx: { sender: unknown }, address: unknown, ...args: unknown[]) {
           self.#poePost(ctx.sender, address, args);
@@ -277,7 +280,8 @@ export class Responder implements LinkOwner, RemoteRouter {
 
   linkDown(link: Link, _reason: string): void {
     const name = link.peer;
-    if (name === undefined || this.#kernels.get(name) !== link) return;
+    // Its own shutdown tells nobody: the sessions that monitor are being left, not warned.
+    if (this.#down || name === undefined || this.#kernels.get(name) !== link) return;
     this.#inSession(() => {
       for (const m of this.#liveMonitors(name)) if (m.events.unregister !== undefined) this.kernel.post(m.session, m.events.unregister, name, m.data);
       this.#refreshSubs(name);
@@ -525,7 +529,12 @@ export class Responder implements LinkOwner, RemoteRouter {
     this.kernel.post(s, event as string, ...(args as unknown[]));
   }
 
+  /** A call waits its turn behind the posts that came before it, as IKC's call is a post with an rsvp. */
   #takeCall(link: Link, f: unknown[]): void {
+    this.kernel.post(this.session, 'ikc_call', link, f);
+  }
+
+  #runCall(link: Link, f: unknown[]): void {
     const [, , name, event, args, , callId] = f;
     if (typeof callId !== 'number') return;
     const s = this.#accept(name, event);

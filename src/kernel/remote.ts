@@ -22,7 +22,7 @@ export interface RemoteTarget<E = Untyped> {
   readonly '~events'?: E;
 }
 
-/** @internal What the kernel asks about destinations it cannot resolve (the IKC responder). */
+/** What the kernel asks about destinations it cannot resolve (the IKC responder); not exported from the package. */
 export interface RemoteRouter {
   /** A post from `sender`: post's return value, or NOT_REMOTE when `dest` is no remote address. */
   post(sender: Session | Kernel, dest: unknown, event: string, args: unknown[]): 1 | undefined | typeof NOT_REMOTE;
