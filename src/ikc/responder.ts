@@ -126,6 +126,7 @@ export class Responder implements LinkOwner, RemoteRouter {
   readonly #calls = new Map<number, PendingCall>();
   #callSeq = 0;
   #down = false;
+  readonly #parsed = new Map<string, [string, string]>();
 
   private constructor(options: ResponderOptions) {
     this.kernel = options.kernel ?? Kernel.current();
@@ -334,8 +335,19 @@ export class Responder implements LinkOwner, RemoteRouter {
 
   /** [kernel, session] of a remote destination, or undefined when `dest` is none. */
   #target(dest: unknown, what: string): [string, string] | undefined {
-    if (dest instanceof RemoteSession) return [dest.kernel, dest.session];
+    if (typeof dest === 'string') {
+      const known = this.#parsed.get(dest);
+      if (known !== undefined) return known;
+    } else if (dest instanceof RemoteSession) return [dest.kernel, dest.session];
     if (typeof dest !== 'string' || !dest.startsWith('poe://')) return undefined;
+    const t = this.#parse(dest, what);
+    // A program posts to a few addresses many times: parse each once (a bounded memo).
+    if (this.#parsed.size >= 1024) this.#parsed.clear();
+    this.#parsed.set(dest, t);
+    return t;
+  }
+
+  #parse(dest: string, what: string): [string, string] {
     const a = parseAddress(dest);
     if (a === undefined || a.event !== undefined) {
       throw new PoeIkcError('ERR_POE_IKC_BAD_ADDRESS', dest, `${what}: expected a session address \`poe://kernel/session\` (the event goes apart), got ${describe(dest)}`);
@@ -478,6 +490,9 @@ export class Responder implements LinkOwner, RemoteRouter {
         case Tag.Post:
           this.#takePost(link, f);
           break;
+        case Tag.PostRun:
+          this.#takeRun(link, f);
+          break;
         case Tag.Call:
           this.#takeCall(link, f);
           break;
@@ -514,6 +529,20 @@ export class Responder implements LinkOwner, RemoteRouter {
     const s = this.kernel.aliasResolve(name);
     if (!(s instanceof Session)) return ['ERR_POE_IKC_NO_SESSION', `${this.name} publishes ${name}, but no session has that alias now`];
     return s;
+  }
+
+  #takeRun(link: Link, f: unknown[]): void {
+    const [, , name, event, from, list] = f;
+    const s = this.#accept(name, event);
+    if (s instanceof Session) {
+      for (const args of list as unknown[]) {
+        if (Array.isArray(args)) this.kernel.post(s, event as string, ...(args as unknown[]));
+        else this.log(`IKC: dropped a malformed post to ${String(name)} from ${link.peer ?? '(unknown)'}`);
+      }
+      return;
+    }
+    // Refused: each post of the run is refused, as it would have been alone.
+    for (const args of list as unknown[]) this.#takePost(link, [Tag.Post, 0, name, event, args, from]);
   }
 
   #takePost(link: Link, f: unknown[]): void {
