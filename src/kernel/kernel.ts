@@ -1284,8 +1284,9 @@ export class Kernel<E = Untyped> {
    * your own session bypasses the exception trap (spec 1.4, G13). An `async` handler's promise
    * comes back as a promise of its outcome that the caller owns. POE: `$kernel->call(...)`.
    */
-  call<E2, K extends EventName<E2>>(dest: RemoteTarget<E2>, event: K, ...args: EventArgs<E2, K>): Promise<Awaited<EventReturn<E2, K>>>;
   call<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): EventReturn<E2, K> | undefined;
+  /** A session in another kernel (with an IKC responder running): a promise of its handler's value. */
+  call<E2, K extends EventName<E2>>(dest: RemoteTarget<E2>, event: K, ...args: EventArgs<E2, K>): Promise<Awaited<EventReturn<E2, K>>>;
   call(dest: string | number | Kernel, event: string, ...args: unknown[]): unknown;
   call(dest: unknown, event: string, ...args: unknown[]): unknown {
     const scope = this.#scoped('call');
