@@ -113,6 +113,8 @@ test('a restarted peer: unconfirmed posts are reported lost, numbering starts ov
   t.sink.data(Buffer.from('not a batch at all'));
   t.feed(['junk']);
   t.feed([POST, 1, 'nosuch', 'x', [1], 9]);
+  // The same frame again (a resend after a resume): taken once, so refused and answered once.
+  t.feed([POST, 1, 'nosuch', 'x', [1], 9]);
   await tick();
   expect(t.take()).toEqual([
     [ACK, 1],
