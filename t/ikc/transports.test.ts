@@ -165,7 +165,12 @@ describe.each([
         log.push(`answer ${String(value)} ${err === undefined ? '-' : `${err.code} ${err.address}`}`);
         if (++round === 1) {
           try {
-            await ctx.kernel.call(echo, 'slow');
+            const pending = ctx.kernel.call(echo, 'slow');
+            // A pending remote call holds its session and says so; the link holds the responder.
+            const ps = rig.a.ps();
+            log.push(`ps collector ${ps.find((r) => r.aliases.includes('collector'))!.waitingOn.join(', ')}`);
+            log.push(`ps IKC ${ps.find((r) => r.aliases.includes('IKC'))!.waitingOn.map((w) => w.replace(/over \S+ /, 'over (transport) ')).join(', ')}`);
+            await pending;
           } catch (e) {
             const x = e as lib.PoeIkcError;
             log.push(`slow ${x.name} ${x.code} ${x.address}`);
@@ -183,6 +188,8 @@ describe.each([
     expect(log).toEqual([
       'double 10',
       'answer 8 -',
+      'ps collector ikc call poe://b/echo/slow',
+      'ps IKC IKC link to b over (transport) (up, 1 waiting)',
       'slow PoeIkcError ERR_POE_IKC_CALL_TIMEOUT poe://b/echo/slow',
       'answer undefined ERR_POE_IKC_CALL_TIMEOUT poe://b/echo/slow',
     ]);
