@@ -54,7 +54,23 @@ export type PoeErrorCode =
   | 'ERR_POE_NFA_UNKNOWN_STATE'
   | 'ERR_POE_NFA_UNKNOWN_EVENT'
   | 'ERR_POE_NFA_NO_HANDLER'
-  | 'ERR_POE_NFA_EMPTY_STACK';
+  | 'ERR_POE_NFA_EMPTY_STACK'
+  | IkcErrorCode;
+
+/** Codes of inter-kernel communication (IKC) failures; see `PoeIkcError`. */
+export type IkcErrorCode =
+  | 'ERR_POE_IKC_BAD_ADDRESS'
+  | 'ERR_POE_IKC_UNSENDABLE'
+  | 'ERR_POE_IKC_UNKNOWN_KERNEL'
+  | 'ERR_POE_IKC_NO_SESSION'
+  | 'ERR_POE_IKC_NO_EVENT'
+  | 'ERR_POE_IKC_BUFFER_FULL'
+  | 'ERR_POE_IKC_EXPIRED'
+  | 'ERR_POE_IKC_LOST'
+  | 'ERR_POE_IKC_CALL_TIMEOUT'
+  | 'ERR_POE_IKC_CALL_FAILED'
+  | 'ERR_POE_IKC_BAD_FRAME'
+  | 'ERR_POE_IKC_SHUTDOWN';
 
 /**
  * Base class of every error poe-ts throws. `instanceof` on it and on every subclass holds for
@@ -180,6 +196,25 @@ export class PoeNfaError extends PoeError {
     super(code, message);
     this.name = 'PoeNfaError';
     this.machineState = machineState;
+  }
+}
+
+/**
+ * A post or call to another kernel failed (IKC). `address` is the remote address
+ * (`poe://kernel/session/event`) it was for. Thrown at the call for what can never be sent
+ * (`ERR_POE_IKC_UNSENDABLE`, `ERR_POE_IKC_BAD_ADDRESS`); a call's promise rejects with it; a
+ * post's sender gets its `code`, `address` and `message` in an `ikc_error` event.
+ */
+export class PoeIkcError extends PoeError {
+  static {
+    brand(this, 'poe-ts.error.PoeIkcError');
+  }
+
+  readonly address: string;
+  constructor(code: IkcErrorCode, address: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'PoeIkcError';
+    this.address = address;
   }
 }
 

@@ -42,6 +42,8 @@ export { NfaContext } from './session/nfa-context.js';
 export type { EntryArgs, EntryEvent, MachineEvents, MachineStateName, NfaBuiltinEvents, NfaHandler, NfaInlineStates, NfaStatesLists, StateEvents } from './session/nfa-types.js';
 export { PoeNfaError } from './errors.js';
 export type { PoeErrorCode } from './errors.js';
+export { PoeIkcError } from './errors.js';
+export type { IkcErrorCode } from './errors.js';
 // tasks and their primitives (Coro, AnyEvent)
 export { Task, task, cede, current } from './task/task.js';
 export type { TaskOptions } from './task/task.js';
@@ -203,6 +205,18 @@ export type { CurrentThread, ThreadListState, ThreadSpec } from './threads/threa
 export { Queue, SharedArray, SharedSemaphore } from './threads/shared.js';
 export type { QueueOptions, SharedArrayType, SharedLockGuard } from './threads/shared.js';
 // end threads
+// inter-kernel communication (POE::Component::IKC)
+export { Responder } from './ikc/responder.js';
+export type { MonitorEvents, ResponderOptions } from './ikc/responder.js';
+export { RemoteSession, remote, parseAddress, formatAddress } from './ikc/address.js';
+export type { Address } from './ikc/address.js';
+export type { RemoteTarget } from './kernel/remote.js';
+export type { Transport, TransportSink } from './ikc/transport.js';
+export { InProcessTransport } from './ikc/in-process.js';
+export { ThreadTransport } from './ikc/thread.js';
+export type { ThreadEndpoint } from './ikc/thread.js';
+export { checkSendable, decodeBatch, encodeBatch, frameBytes } from './ikc/codec.js';
+// end IKC
 
 /**
  * The process's default kernel, shared by the ESM and CJS builds of poe-ts.

@@ -10,6 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import type { Readable, Writable } from 'node:stream';
 import { brand, isBranded } from '../brand.js';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
@@ -21,6 +22,7 @@ import { type AsyncScope, currentScope } from './async-scope.js';
 import { callerOf, whereOf } from './caller.js';
 import { type Clock, type ClockTimer, SystemClock } from './clock.js';
 import { type KernelOptions, checkOptions, checkPath, envOn } from './options.js';
+import { NOT_REMOTE, type RemoteRouter, type RemoteTarget } from './remote.js';
 
 export type { DieInfo, SessionReport } from './report.js';
 import { errno as E, errnoName } from '../errno.js';
@@ -178,6 +180,9 @@ export class Kernel<E = Untyped> {
   readonly #log: (line: string) => void;
   readonly #batchLimit: number;
   #id: string;
+  readonly #name: string;
+  /** Where destinations that do not resolve here may go (the IKC responder); see remote.ts. */
+  #router: RemoteRouter | undefined = undefined;
 
   // The resources (POE::Resource::*). Each tells the kernel, through #released, when a session
   // loses something that kept it alive, so the session may be collected.
@@ -264,6 +269,7 @@ export class Kernel<E = Untyped> {
     this.#batchLimit = options.batchLimit ?? 4096;
     this.#now = clock.now();
     this.#id = Kernel.#makeId();
+    this.#name = options.name ?? Kernel.#makeName();
     this.#events = new Events(this as Kernel, this.#released);
     this.#signals = new Signals({
       received: (name) => {
@@ -306,6 +312,13 @@ export class Kernel<E = Untyped> {
     return `${hostname()}-${hex(Date.now() / 1000)}-${hex(process.pid)}-${hex(++Kernel.#idSeq)}`;
   }
 
+  static #names = 0;
+  /** IKC's default kernel name is host and pid; a thread or a second kernel in one process adds to it. */
+  static #makeName(): string {
+    const base = `${hostname()}-${process.pid}${threadId === 0 ? '' : `-t${threadId}`}`;
+    return ++Kernel.#names === 1 ? base : `${base}-${Kernel.#names}`;
+  }
+
   /** The process's default kernel, shared by the ESM and CJS builds. POE: `$poe_kernel`. */
   static get default(): Kernel {
     const g = globalThis as Record<symbol, unknown>;
@@ -342,6 +355,25 @@ export class Kernel<E = Untyped> {
   /** The kernel's id: `host-hextime-hexpid-hexseq`. Do not parse it. POE: `$kernel->ID`. */
   get ID(): string {
     return this.#id;
+  }
+
+  /**
+   * The kernel's name: how other kernels address it (`poe://name/session/event`). Defaults to
+   * `host-pid` (plus `-tN` in a worker thread, `-N` for a later kernel in the same thread).
+   * POE::Component::IKC: the `name` given to IKC::Server/Client.
+   */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** @internal Installs (or, with undefined, removes) the router for remote addresses; the IKC responder's. */
+  _setRouter(router: RemoteRouter | undefined): void {
+    this.#router = router;
+  }
+
+  /** @internal The router installed, if any. */
+  get _router(): RemoteRouter | undefined {
+    return this.#router;
   }
 
   /** The clock this kernel reads. */
@@ -1219,20 +1251,30 @@ export class Kernel<E = Untyped> {
    * A session reference checks `event` and `args` against its event map (as does `call`);
    * ids, aliases and strings are unchecked. POE: `$kernel->post(...)`.
    */
-  post<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): 1 | undefined;
+  post<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel | RemoteTarget<E2>, event: K, ...args: EventArgs<E2, K>): 1 | undefined;
   post(dest: string | number | Kernel, event: string, ...args: unknown[]): 1 | undefined;
   post(dest: unknown, event: string, ...args: unknown[]): 1 | undefined {
     const scope = this.#scoped('post');
     if (scope !== undefined) return this.#again(scope, this.post, [dest, event, ...args]);
     checkEvent(event, 'post');
     const target = this.#resolve(dest);
-    if (target === undefined) return this.#fail(E.ESRCH, `post: cannot resolve destination ${describe(dest)}`, undefined);
+    if (target === undefined) return this.#postElsewhere(dest, event, args);
     if (target === this) return 1; // the kernel accepts and ignores posts (spec 1.1)
     const caller = this.#callerInfo ? callerOf(this.post) : NO_CALLER;
     const file = caller[0];
     const line = caller[1];
     this.#enqueue(ItemKind.Post, target, event, args, file, line);
     return 1;
+  }
+
+  /** A destination that does not resolve here: a remote address for the router, else ESRCH. Out of line: local posts never pay for it. */
+  #postElsewhere(dest: unknown, event: string, args: unknown[]): 1 | undefined {
+    const router = this.#router;
+    if (router !== undefined) {
+      const r = router.post(this.#active, dest, event, args);
+      if (r !== NOT_REMOTE) return r;
+    }
+    return this.#fail(E.ESRCH, `post: cannot resolve destination ${describe(dest)}`, undefined);
   }
 
   /** Queues `event` for the current session. Always returns undefined. POE: `$kernel->yield(...)`. */
@@ -1259,18 +1301,29 @@ export class Kernel<E = Untyped> {
    * comes back as a promise of its outcome that the caller owns. POE: `$kernel->call(...)`.
    */
   call<E2, K extends EventName<E2>>(dest: Session<E2, unknown> | Kernel, event: K, ...args: EventArgs<E2, K>): EventReturn<E2, K> | undefined;
+  /** A session in another kernel (with an IKC responder running): a promise of its handler's value. */
+  call<E2, K extends EventName<E2>>(dest: RemoteTarget<E2>, event: K, ...args: EventArgs<E2, K>): Promise<Awaited<EventReturn<E2, K>>>;
   call(dest: string | number | Kernel, event: string, ...args: unknown[]): unknown;
   call(dest: unknown, event: string, ...args: unknown[]): unknown {
     const scope = this.#scoped('call');
     if (scope !== undefined) return this.#again(scope, this.call, [dest, event, ...args]);
     checkEvent(event, 'call');
     const target = this.#resolve(dest);
-    if (target === undefined) return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(dest)}`, undefined);
+    if (target === undefined) return this.#callElsewhere(dest, event, args);
     if (target === this) {
       this.errno = 0;
       return undefined;
     }
     return this.#callSession(target as Session, event, args, this.call, true);
+  }
+
+  #callElsewhere(dest: unknown, event: string, args: unknown[]): unknown {
+    const router = this.#router;
+    if (router !== undefined) {
+      const r = router.call(this.#active, dest, event, args);
+      if (r !== NOT_REMOTE) return r;
+    }
+    return this.#fail(E.ESRCH, `call: cannot resolve destination ${describe(dest)}`, undefined);
   }
 
   /**

@@ -30,6 +30,11 @@ export interface KernelOptions {
    */
   batchLimit?: number;
   /**
+   * The kernel's name for inter-kernel communication (`poe://name/session/event`): no `/`,
+   * no whitespace. @default `host-pid` (see `Kernel#name`)
+   */
+  name?: string;
+  /**
    * The program `fork()` runs again in the child (see `forkProgram`).
    * @default process.argv[1]
    */
@@ -41,7 +46,7 @@ export interface KernelOptions {
   execPath?: string;
 }
 
-const KERNEL_OPTION_KEYS = ['clock', 'assert', 'catchExceptions', 'callerInfo', 'log', 'batchLimit', 'program', 'execPath'] as const;
+const KERNEL_OPTION_KEYS = ['name', 'clock', 'assert', 'catchExceptions', 'callerInfo', 'log', 'batchLimit', 'program', 'execPath'] as const;
 
 /** An environment switch: undefined when unset or empty, else whether it is not "0". */
 export function envOn(name: string, env: NodeJS.ProcessEnv = process.env): boolean | undefined {
@@ -74,6 +79,10 @@ export function checkOptions(options: KernelOptions): void {
   }
   if (options.log !== undefined && typeof options.log !== 'function') {
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`log\` to be a function, got ${describe(options.log)}`);
+  }
+  const name = options.name;
+  if (name !== undefined && (typeof name !== 'string' || !/^[^/\s]+$/.test(name))) {
+    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`name\` to be a non-empty string without \`/\` or whitespace, got ${describe(name)}`);
   }
   checkPath('program', options.program);
   checkPath('execPath', options.execPath);

@@ -1,0 +1,414 @@
+/*
+ * One link to another kernel over one transport: what makes every transport deliver posts in
+ * order, once, or tell the sender that it did not.
+ *
+ * Frames that carry posts, calls, answers, errors and publications are numbered; each batch
+ * the other end receives is acknowledged with the highest number it has taken. A frame is kept
+ * until it is acknowledged: while the transport is down, new frames wait behind it. When the
+ * transport comes back, each side says who it is (`hello`: its kernel name, an instance id
+ * made at start, the instance it last talked to and the last number it took from it). The
+ * same two instances carry on: unacknowledged frames are sent again and duplicates dropped.
+ * A new instance (a restarted peer) cannot say what it took: each frame sent and not
+ * acknowledged is reported to its sender as ERR_POE_IKC_LOST (it may or may not have been
+ * handled), and frames never sent go to the new instance in order.
+ *
+ * The bound: at most `bufferLimit` numbered frames wait (unsent plus unacknowledged); a post
+ * past it is reported at once (ERR_POE_IKC_BUFFER_FULL). A frame that has waited
+ * `bufferTimeout` seconds while the transport is down is reported too (ERR_POE_IKC_EXPIRED,
+ * or ERR_POE_IKC_LOST if it had been sent). Nothing is dropped without its sender hearing.
+ */
+import type { ClockTimer } from '../kernel/clock.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Session } from '../session/session.js';
+import type { IkcErrorCode } from '../errors.js';
+import { decodeBatch, encodeBatch } from './codec.js';
+import type { Transport, TransportSink } from './transport.js';
+
+/** Frame tags. A frame is an array: its tag, then its fields. */
+export const enum Tag {
+  /** [Hello, kernelName, instance, peerInstance, got, published: [session, events | null][]] */
+  Hello = 0,
+  /** [Ack, got] */
+  Ack = 1,
+  /** [Post, seq, session, event, args, fromSessionId] */
+  Post = 2,
+  /** [Call, seq, session, event, args, fromSessionId, callId] */
+  Call = 3,
+  /** [Ret, seq, callId, ok, value | [code, message]] */
+  Ret = 4,
+  /** [Err, seq, fromSessionId, code, address, message]: a post could not be delivered */
+  Err = 5,
+  /** [Pub, seq, session, events | null] */
+  Pub = 6,
+  /** [Retract, seq, session] */
+  Retract = 7,
+  /** [Bye]: the other end closes for good */
+  Bye = 8,
+  /**
+   * [PostRun, firstSeq, session, event, fromSessionId, argsList]: consecutive posts from one
+   * sender to one event, numbered firstSeq, firstSeq + 1, ...: on the wire only; the same as
+   * that many Post frames, with the names sent once (a stream of posts costs half as much).
+   */
+  PostRun = 9,
+}
+
+/** Consecutive Post frames with the same session, event and sender become one PostRun frame. */
+function packRuns(frames: unknown[], outs: Out[]): void {
+  let i = 0;
+  while (i < outs.length) {
+    const f = outs[i]!.frame;
+    let j = i + 1;
+    if (f[0] === Tag.Post) {
+      while (j < outs.length) {
+        const g = outs[j]!.frame;
+        if (g[0] !== Tag.Post || g[2] !== f[2] || g[3] !== f[3] || g[5] !== f[5]) break;
+        j++;
+      }
+    }
+    if (j - i < 3) {
+      for (let k = i; k < j; k++) frames.push(outs[k]!.frame);
+    } else {
+      const argsList: unknown[] = new Array(j - i);
+      for (let k = i; k < j; k++) argsList[k - i] = outs[k]!.frame[4];
+      frames.push([Tag.PostRun, f[1], f[2], f[3], f[5], argsList]);
+    }
+    i = j;
+  }
+}
+
+/** A numbered frame waiting to be sent or acknowledged, and whom to tell if it never is. */
+export interface Out {
+  frame: unknown[];
+  /** The session that posted it; undefined for the kernel's own frames. */
+  sender: Session | undefined;
+  address: string;
+  /** The kernel clock when it was queued. */
+  at: number;
+  /** A call's failure handler. */
+  fail: ((code: IkcErrorCode, message: string) => void) | undefined;
+}
+
+/** What the link asks of its responder. */
+export interface LinkOwner {
+  readonly kernel: Kernel;
+  readonly name: string;
+  readonly instance: string;
+  published(): [string, string[] | null][];
+  /** The peer said hello: `again` when it is the same instance as before. */
+  linkUp(link: Link, again: boolean, previousName: string | undefined): void;
+  linkDown(link: Link, reason: string): void;
+  /** Frames received, numbered ones in order and each once. */
+  input(link: Link, frames: unknown[][]): void;
+  /** A numbered frame will never be delivered. */
+  undelivered(out: Out, code: IkcErrorCode, message: string): void;
+  log(line: string): void;
+}
+
+export interface LinkLimits {
+  bufferLimit: number;
+  bufferTimeout: number;
+}
+
+export class Link implements TransportSink {
+  readonly transport: Transport;
+  readonly #owner: LinkOwner;
+  readonly #limits: LinkLimits;
+  /** The peer's kernel name, from its hello. */
+  peer: string | undefined = undefined;
+  /** The peer's published sessions, from its hello and later Pub/Retract frames. */
+  readonly peerPublished = new Map<string, string[] | null>();
+  #peerInstance = '';
+  /** The transport is up. */
+  #up = false;
+  /** Up, and the peer's hello has come: numbered frames may go. */
+  ready = false;
+  closed = false;
+  #seq = 0;
+  #unsent: Out[] = [];
+  #unacked: Out[] = [];
+  /** Acknowledged frames at the front of #unacked not yet cut off (cutting on every ack would copy the rest each time). */
+  #ackHead = 0;
+  /** The highest number taken from the peer. */
+  #got = 0;
+  #control: unknown[][] = [];
+  #flushQueued = false;
+  #expiry: ClockTimer | undefined = undefined;
+  /** Whether it has ever been ready (for monitor's register vs. reconnect). */
+  everReady = false;
+
+  constructor(owner: LinkOwner, transport: Transport, limits: LinkLimits) {
+    this.#owner = owner;
+    this.transport = transport;
+    this.#limits = limits;
+  }
+
+  get waiting(): number {
+    return this.#unsent.length + this.#unacked.length - this.#ackHead;
+  }
+
+  describe(): string {
+    return `IKC link to ${this.peer ?? '(unknown)'} over ${this.transport.description} (${this.ready ? 'up' : 'down'}, ${this.waiting} waiting)`;
+  }
+
+  /** Queues a numbered frame; false when the buffer is full (the caller reports it). */
+  enqueue(out: Out): boolean {
+    if (this.waiting >= this.#limits.bufferLimit) return false;
+    out.frame[1] = ++this.#seq;
+    this.#unsent.push(out);
+    if (this.ready) this.#schedule();
+    else this.#armExpiry();
+    return true;
+  }
+
+  #schedule(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    // Posts made in one kernel timeslice leave as one batch, after the slice.
+    queueMicrotask(this.#flush);
+  }
+
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    if (!this.#up || this.closed) return;
+    const control = this.#control;
+    const sendNumbered = this.ready && this.#unsent.length > 0;
+    if (control.length === 0 && !sendNumbered) return;
+    const outs = sendNumbered ? this.#unsent : [];
+    const frames: unknown[] = control;
+    packRuns(frames, outs);
+    let bytes: Buffer;
+    try {
+      bytes = encodeBatch(frames);
+    } catch {
+      // checkSendable let something through that V8 cannot encode: find it, tell its sender, send the rest.
+      bytes = this.#encodeSparing(control, outs);
+    }
+    this.#control = [];
+    if (sendNumbered) {
+      for (const o of outs) this.#unacked.push(o);
+      this.#unsent = [];
+    }
+    this.transport.send(bytes);
+  };
+
+  #encodeSparing(control: unknown[][], outs: Out[]): Buffer {
+    const keep: unknown[] = [...control];
+    for (const o of outs) {
+      try {
+        encodeBatch([o.frame]);
+        keep.push(o.frame);
+      } catch (err) {
+        // Its number is spent: the peer sees a gap, which it tolerates (see #take).
+        this.#owner.undelivered(o, 'ERR_POE_IKC_UNSENDABLE', `Cannot send to ${o.address}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const sendable = new Set(keep);
+    this.#unsent = outs.filter((o) => sendable.has(o.frame));
+    return encodeBatch(keep);
+  }
+
+  #control1(frame: unknown[]): void {
+    this.#control.push(frame);
+    this.#schedule();
+  }
+
+  // ---- TransportSink
+
+  up(): void {
+    if (this.closed) return;
+    this.#up = true;
+    const published = this.#owner.published();
+    // Hello goes alone and first: nothing numbered leaves before the peer's hello is read.
+    this.#control = [[Tag.Hello, this.#owner.name, this.#owner.instance, this.#peerInstance, this.#got, published]];
+    this.#schedule();
+  }
+
+  down(reason: string): void {
+    if (!this.#up) return;
+    this.#up = false;
+    this.#control = [];
+    const wasReady = this.ready;
+    this.ready = false;
+    if (this.waiting > 0) this.#armExpiry();
+    if (wasReady) this.#owner.linkDown(this, reason);
+  }
+
+  data(bytes: Uint8Array): void {
+    if (this.closed) return;
+    let frames: unknown[];
+    try {
+      frames = decodeBatch(bytes);
+    } catch (err) {
+      this.#owner.log(`IKC: dropped a batch from ${this.peer ?? this.transport.description}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    const taken: unknown[][] = [];
+    let numbered = false;
+    for (const f of frames) {
+      if (!Array.isArray(f) || typeof f[0] !== 'number') {
+        this.#owner.log(`IKC: dropped a malformed frame from ${this.peer ?? this.transport.description}`);
+        continue;
+      }
+      const tag = f[0] as Tag;
+      if (tag === Tag.Hello) {
+        // Frames after a hello belong to the stream it starts: deliver what came before first.
+        if (taken.length > 0) this.#owner.input(this, taken.splice(0));
+        this.#hello(f);
+        continue;
+      }
+      if (tag === Tag.Ack) {
+        if (typeof f[1] === 'number') this.#acked(f[1]);
+        continue;
+      }
+      if (tag === Tag.Bye) {
+        if (taken.length > 0) this.#owner.input(this, taken.splice(0));
+        this.down('closed by the other end');
+        continue;
+      }
+      if (!this.ready) continue;
+      const seq: unknown = f[1];
+      if (typeof seq !== 'number') continue;
+      if (tag === Tag.PostRun) {
+        const list: unknown = f[5];
+        if (!Array.isArray(list)) continue;
+        const last = seq + list.length - 1;
+        if (last <= this.#got) continue;
+        // Part of a run sent again after a reconnect: only the posts not taken yet.
+        taken.push(seq > this.#got ? f : [Tag.PostRun, this.#got + 1, f[2], f[3], f[4], list.slice(this.#got + 1 - seq)]);
+        this.#got = last;
+        numbered = true;
+        continue;
+      }
+      // A frame sent again after a reconnect, already taken: once only.
+      if (seq <= this.#got) continue;
+      this.#got = seq;
+      numbered = true;
+      taken.push(f);
+    }
+    if (taken.length > 0) this.#owner.input(this, taken);
+    if (numbered && this.#up) this.#control1([Tag.Ack, this.#got]);
+  }
+
+  #hello(f: unknown[]): void {
+    const [, name, instance, peerInstance, got, published] = f;
+    if (typeof name !== 'string' || typeof instance !== 'string' || typeof got !== 'number' || !Array.isArray(published)) {
+      this.#owner.log(`IKC: dropped a malformed hello from ${this.transport.description}`);
+      return;
+    }
+    const previousName = this.peer;
+    const again = instance === this.#peerInstance && peerInstance === this.#owner.instance && name === previousName;
+    if (again) {
+      this.#acked(got);
+      // Unacknowledged frames go again, ahead of the ones never sent.
+      this.#unsent = [...this.#takeUnacked(), ...this.#unsent];
+    } else {
+      // A new peer (or a restarted one): what it was sent is unaccounted for, and numbering starts over.
+      const lost = this.#takeUnacked();
+      for (const o of lost) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `The connection to ${previousName ?? 'the peer'} was lost before ${o.address} was confirmed; it may or may not have been handled`);
+      if (previousName !== undefined && name !== previousName) {
+        const gone = this.#unsent;
+        this.#unsent = [];
+        for (const o of gone) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `A different kernel (${name}) answered in place of ${previousName}`);
+      }
+      this.#seq = 0;
+      for (const o of this.#unsent) o.frame[1] = ++this.#seq;
+      this.#got = 0;
+      this.#peerInstance = instance;
+    }
+    this.peer = name;
+    this.peerPublished.clear();
+    for (const p of published) {
+      if (Array.isArray(p) && typeof p[0] === 'string') this.peerPublished.set(p[0], Array.isArray(p[1]) ? (p[1] as string[]) : null);
+    }
+    this.ready = true;
+    this.#disarmExpiry();
+    this.#owner.linkUp(this, again, previousName);
+    this.everReady = true;
+    if (this.#unsent.length > 0) this.#schedule();
+  }
+
+  #acked(got: number): void {
+    const u = this.#unacked;
+    let n = this.#ackHead;
+    while (n < u.length && (u[n]!.frame[1] as number) <= got) n++;
+    if (n === u.length) {
+      this.#unacked = [];
+      this.#ackHead = 0;
+    } else if (n > 1024 && n * 2 > u.length) {
+      this.#unacked = u.slice(n);
+      this.#ackHead = 0;
+    } else this.#ackHead = n;
+  }
+
+  /** The unacknowledged frames, in order; the list is emptied. */
+  #takeUnacked(): Out[] {
+    const live = this.#ackHead === 0 ? this.#unacked : this.#unacked.slice(this.#ackHead);
+    this.#unacked = [];
+    this.#ackHead = 0;
+    return live;
+  }
+
+  // ---- the timeout of frames waiting for the peer to come back
+
+  #armExpiry(): void {
+    if (this.#expiry !== undefined || this.ready || this.closed) return;
+    const first = this.#unacked[this.#ackHead] ?? this.#unsent[0];
+    if (first === undefined) return;
+    const clock = this.#owner.kernel.clock;
+    const wait = Math.max(0, first.at + this.#limits.bufferTimeout - clock.now());
+    this.#expiry = clock.setTimer(this.#expire, wait);
+  }
+
+  #disarmExpiry(): void {
+    if (this.#expiry === undefined) return;
+    this.#owner.kernel.clock.clearTimer(this.#expiry);
+    this.#expiry = undefined;
+  }
+
+  readonly #expire = (): void => {
+    this.#expiry = undefined;
+    if (this.ready) return;
+    const limit = this.#owner.kernel.clock.now() - this.#limits.bufferTimeout;
+    const secs = this.#limits.bufferTimeout;
+    const unacked = this.#takeUnacked();
+    while (unacked.length > 0 && unacked[0]!.at <= limit) {
+      const o = unacked.shift()!;
+      this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `${this.peer ?? 'The peer'} did not come back within ${secs} s; ${o.address} was sent but not confirmed`);
+    }
+    // Never-sent frames behind a kept unacknowledged one keep their order: they expire after it.
+    this.#unacked = unacked;
+    if (this.#unacked.length === 0) {
+      while (this.#unsent.length > 0 && this.#unsent[0]!.at <= limit) {
+        const o = this.#unsent.shift()!;
+        this.#owner.undelivered(o, 'ERR_POE_IKC_EXPIRED', `${this.peer ?? 'The peer'} did not come back within ${secs} s; ${o.address} was not sent`);
+      }
+    }
+    this.#armExpiry();
+  };
+
+  /**
+   * Closes for good. Up, it sends what waits and a bye: the transport carries them in order,
+   * ahead of the close, so nobody is told of a failure. Down, each waiting frame is reported.
+   */
+  close(reason: string): void {
+    if (this.closed) return;
+    let left = [...this.#takeUnacked(), ...this.#unsent];
+    if (this.ready) {
+      try {
+        this.transport.send(encodeBatch([...this.#control, ...this.#unsent.map((o) => o.frame), [Tag.Bye]]));
+        left = [];
+      } catch {
+        // Something unsendable in the last batch: report everything still waiting.
+      }
+    }
+    this.closed = true;
+    this.#disarmExpiry();
+    const wasReady = this.ready;
+    this.ready = false;
+    this.#up = false;
+    this.#unsent = [];
+    for (const o of left) this.#owner.undelivered(o, 'ERR_POE_IKC_SHUTDOWN', `The link to ${this.peer ?? 'the peer'} was closed (${reason}) before ${o.address} was confirmed`);
+    this.transport.close();
+    if (wasReady) this.#owner.linkDown(this, reason);
+  }
+}
