@@ -193,6 +193,7 @@ export type {
   ClientHTTPRequestPacket,
   ClientHTTPResponseHandler,
   ClientHTTPResponsePacket,
+  ClientHTTPTlsOptions,
 } from './component/client-http.js';
 // end ClientHTTP
 // components: SimpleHTTP (Server::SimpleHTTP)

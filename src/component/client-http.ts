@@ -12,6 +12,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { Untyped } from '../session/types.js';
+import { type TlsConnectOptions, handshakeFailure, tlsClient } from '../wheel/tls.js';
 import { sessionStopped } from '../wheel/wheel.js';
 import { bad, checkCount, checkKeys, checkString } from './options.js';
 
@@ -48,6 +49,14 @@ export interface ClientHTTPEvents {
 
 /** A proxy: `'http://host:port'` (several, comma-separated: one is picked at random per request), or `[host, port]`. */
 export type ClientHTTPProxy = string | readonly [host: string, port: number];
+
+/**
+ * TLS options for `https:` requests: node:tls `connect` options (`ca`, `cert` and `key` for a
+ * client certificate, `pfx`, `passphrase`, `rejectUnauthorized`, `servername`,
+ * `checkServerIdentity`, `minVersion`, `ciphers`, ...). Not `ALPNProtocols` (undici speaks
+ * HTTP/1.1 and says so) nor `session` (undici caches sessions per host).
+ */
+export type ClientHTTPTlsOptions = Omit<TlsConnectOptions, 'ALPNProtocols' | 'session'>;
 
 /** Options of {@link ClientHTTP.spawn}: POE::Component::Client::HTTP's parameters and Client::Keepalive's, in camelCase. */
 export interface ClientHTTPOptions {
@@ -87,6 +96,15 @@ export interface ClientHTTPOptions {
   keepAlive?: number;
   /** Client::Keepalive `timeout`: seconds to establish a connection. @default 120 */
   connectTimeout?: number;
+  /**
+   * TLS for `https:` requests ({@link ClientHTTPTlsOptions}): a private CA (`ca`), a client
+   * certificate (`cert`, `key`), `rejectUnauthorized: false` to accept any certificate (what
+   * POE's Client::HTTP does: SSLify checks none), `servername`. Certificates are loaded once,
+   * at spawn. A certificate refused (either way) is POE's 500 connect-failure response with
+   * the TLS code: `Connection to host:port failed: handshake error 71: DEPTH_ZERO_SELF_SIGNED_CERT`.
+   * @default node's: the system's CAs, certificates checked
+   */
+  tls?: ClientHTTPTlsOptions;
 }
 
 /** Options of the promise form, {@link ClientHTTP.request}. */
@@ -95,6 +113,12 @@ export interface ClientHTTPRequestOptions {
   signal?: AbortSignal;
   /** The proxy for this request, as POE's fifth `request` argument. */
   proxy?: ClientHTTPProxy;
+  /**
+   * TLS options for this request, in place of the spawn's `tls` (not merged with them). Each
+   * distinct object gets its own connection pool (`maxPerHost` connections per host, kept
+   * alive as the component's): reuse one object for requests that share certificates.
+   */
+  tls?: ClientHTTPTlsOptions;
 }
 
 const WHAT = 'ClientHTTP';
@@ -114,6 +138,7 @@ const KNOWN = [
   'maxOpen',
   'keepAlive',
   'connectTimeout',
+  'tls',
 ] as const;
 /** The extra-reference tag on a session waiting for a response: POE's package name. */
 const TAG = 'POE::Component::Client::HTTP';
@@ -155,6 +180,8 @@ interface Pending {
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   readonly override: Proxy[] | undefined;
+  /** The pool of a request with its own `tls`; undefined: the component's. */
+  readonly dispatcher: Undici.Agent | undefined;
   /** The request on the wire (the original, or the one a redirect made). */
   current: HttpRequest;
   url: URL;
@@ -283,6 +310,33 @@ function clientError(code: number, text: string, request: HttpRequest): HttpResp
   return r;
 }
 
+/** Marks an error of a TLS connect that failed in its handshake. */
+const TLS_FAILURE = Symbol('poe-ts tls failure');
+
+/**
+ * Checks TLS options and loads their certificates once (tlsClient's SecureContext). @internal
+ */
+function checkTls(what: string, options: unknown): TlsConnectOptions {
+  if (options !== null && typeof options === 'object') {
+    for (const key of ['ALPNProtocols', 'session']) {
+      if (key in options) bad(`${what} option \`tls.${key}\` is not supported: undici negotiates HTTP/1.1 and caches sessions itself`);
+    }
+  }
+  return tlsClient(what, options);
+}
+
+/**
+ * A connection failure of TLS's own, as POE's `(errnum, errstr)`: a certificate refused (an
+ * OpenSSL verify code, no system call), a protocol failure (`ERR_SSL_*`, `ERR_TLS_*`). Failures
+ * of the connector carry the mark it set (TLS_FAILURE); an alert after the handshake (a
+ * refused client certificate under TLS 1.3) is known by its code.
+ */
+function tlsFailure(err: Error & { code?: string; syscall?: string }): { errno: number; errstr: string } | undefined {
+  const code = err.code ?? '';
+  if ((err as { [TLS_FAILURE]?: boolean })[TLS_FAILURE] !== true && !/^ERR_(?:SSL|TLS)_/.test(code)) return undefined;
+  return handshakeFailure(err, undefined);
+}
+
 function randomOf<T>(list: readonly T[]): T {
   return list.length === 1 ? list[0]! : list[Math.floor(Math.random() * list.length)]!;
 }
@@ -321,6 +375,13 @@ export class ClientHTTP {
   readonly #noProxy: readonly string[];
   readonly #maxOpen: number;
   readonly #agent: Undici.Agent;
+  /** Pools of requests with their own `tls`, by the options object (a pool each). */
+  #tlsAgents: WeakMap<object, Undici.Agent> | undefined = undefined;
+  /** The same pools, to close at shutdown (those not collected). */
+  #tlsAgentRefs: Set<WeakRef<Undici.Agent>> | undefined = undefined;
+  readonly #maxPerHost: number;
+  readonly #keepAliveMs: number;
+  readonly #connectTimeoutMs: number;
   /** The address each origin's last connection reached, for X-PCCH-Peer (`127.0.0.1.8080`). */
   readonly #peers = new Map<string, string>();
   readonly #pending = new Map<HttpRequest, Pending>();
@@ -363,25 +424,10 @@ export class ClientHTTP {
     this.#streaming = options.streaming ?? 0;
     this.#follow = options.followRedirects ?? 0;
     this.#maxOpen = options.maxOpen ?? 128;
-    const keepAlive = (options.keepAlive ?? 15) * 1000;
-    const { Agent, buildConnector } = loadUndici();
-    const connect = buildConnector({ timeout: (options.connectTimeout ?? 120) * 1000 });
-    const peers = this.#peers;
-    this.#agent = new Agent({
-      connections: options.maxPerHost ?? 4,
-      keepAliveTimeout: keepAlive,
-      keepAliveMaxTimeout: keepAlive,
-      // The component's own timer is POE's Timeout; undici's would answer differently.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: (opts, callback) =>
-        connect(opts, (err, socket) => {
-          if (err === null) {
-            peers.set(`${opts.protocol}//${opts.host}`, `${socket.remoteAddress}.${socket.remotePort}`);
-          }
-          (callback as (e: Error | null, s: unknown) => void)(err, socket);
-        }),
-    });
+    this.#keepAliveMs = (options.keepAlive ?? 15) * 1000;
+    this.#maxPerHost = options.maxPerHost ?? 4;
+    this.#connectTimeoutMs = (options.connectTimeout ?? 120) * 1000;
+    this.#agent = this.#makeAgent(o.tls === undefined ? undefined : checkTls(WHAT, o.tls));
 
     type Ctx = Context<Untyped, Record<string, unknown>>;
     const session = Session.create({
@@ -409,6 +455,50 @@ export class ClientHTTP {
     });
     this.#session = session!;
     this.#kernel = this.#session._kernel;
+  }
+
+  /** An undici pool; `tls` (checked) goes to its connector, which uses it for `https:` origins only. */
+  #makeAgent(tls: TlsConnectOptions | undefined): Undici.Agent {
+    const { Agent, buildConnector } = loadUndici();
+    const connect = buildConnector({ ...tls, timeout: this.#connectTimeoutMs });
+    const peers = this.#peers;
+    return new Agent({
+      connections: this.#maxPerHost,
+      keepAliveTimeout: this.#keepAliveMs,
+      keepAliveMaxTimeout: this.#keepAliveMs,
+      // The component's own timer is POE's Timeout; undici's would answer differently.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: (opts, callback) =>
+        connect(opts, (err, socket) => {
+          if (err === null) {
+            peers.set(`${opts.protocol}//${opts.host}`, `${socket.remoteAddress}.${socket.remotePort}`);
+          } else if (opts.protocol === 'https:' && (err as { syscall?: unknown }).syscall === undefined && !String((err as { code?: unknown }).code).startsWith('UND_')) {
+            // Not the TCP connect (a system call) nor undici's timeout: the handshake failed.
+            (err as { [TLS_FAILURE]?: boolean })[TLS_FAILURE] = true;
+          }
+          (callback as (e: Error | null, s: unknown) => void)(err, socket);
+        }),
+    });
+  }
+
+  /** The pool for a request's own `tls` options: made (and the options checked) on first use of the object. */
+  #agentFor(options: unknown): Undici.Agent {
+    if (options === null || typeof options !== 'object') return checkTls(`${WHAT} request`, options) as never;
+    const known = this.#tlsAgents?.get(options);
+    if (known !== undefined) return known;
+    const agent = this.#makeAgent(checkTls(`${WHAT} request`, options));
+    (this.#tlsAgents ??= new WeakMap()).set(options, agent);
+    (this.#tlsAgentRefs ??= new Set()).add(new WeakRef(agent));
+    return agent;
+  }
+
+  /** Closes every pool. */
+  #closeAgents(): void {
+    void this.#agent.destroy().catch(() => undefined);
+    for (const ref of this.#tlsAgentRefs ?? []) void ref.deref()?.destroy().catch(() => undefined);
+    this.#tlsAgentRefs = undefined;
+    this.#tlsAgents = undefined;
   }
 
   /**
@@ -453,9 +543,10 @@ export class ClientHTTP {
    */
   request(request: HttpRequest, options: ClientHTTPRequestOptions = {}): Promise<HttpResponse> {
     if (!(request instanceof HttpRequest)) return Promise.reject(new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected a ${WHAT} request to be an HttpRequest, got ${describe(request)}`));
-    checkKeys(`${WHAT} request`, options, ['signal', 'proxy']);
+    checkKeys(`${WHAT} request`, options, ['signal', 'proxy', 'tls']);
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) bad(`Expected ${WHAT} request \`signal\` to be an AbortSignal, got ${describe(options.signal)}`);
     if (options.proxy !== undefined) parseProxy(options.proxy, `${WHAT} request \`proxy\``);
+    if (options.tls !== undefined) this.#agentFor(options.tls);
     if (sessionStopped(this.#session)) return Promise.reject(new PoeError('ERR_POE_KERNEL_NO_SESSION', `${WHAT}: the component's session has ended`));
     return new Promise((settle) => {
       this.#kernel.call(this.#session, '_promise', request, options, settle);
@@ -497,12 +588,14 @@ export class ClientHTTP {
         return;
       }
     }
-    this.#submit(request as HttpRequest, tag, sender as Session, event as string, progress as string | undefined, undefined, undefined, override);
+    this.#submit(request as HttpRequest, tag, sender as Session, event as string, progress as string | undefined, undefined, undefined, override, undefined);
   }
 
   #submitPromise(request: HttpRequest, options: ClientHTTPRequestOptions, settle: (r: HttpResponse) => void): void {
     const override = options.proxy === undefined ? undefined : parseProxy(options.proxy, `${WHAT} request \`proxy\``);
-    this.#submit(request, undefined, undefined, undefined, undefined, settle, options.signal, override);
+    // Checked by request(): here a lookup.
+    const dispatcher = options.tls === undefined ? undefined : this.#agentFor(options.tls);
+    this.#submit(request, undefined, undefined, undefined, undefined, settle, options.signal, override, dispatcher);
   }
 
   #submit(
@@ -514,6 +607,7 @@ export class ClientHTTP {
     settle: ((r: HttpResponse) => void) | undefined,
     signal: AbortSignal | undefined,
     override: Proxy[] | undefined,
+    dispatcher: Undici.Agent | undefined,
   ): void {
     // Refused before anything is made, as POE does: answered at once, no request id used.
     const target = parseTarget(request.uri);
@@ -537,6 +631,7 @@ export class ClientHTTP {
       signal,
       onAbort: undefined,
       override,
+      dispatcher,
       current: request,
       url,
       hostPort: '',
@@ -618,7 +713,7 @@ export class ClientHTTP {
     p.wire = wire;
     const content = request.content;
     try {
-      this.#agent.dispatch({ origin, path, method: request.method, headers, body: content.length > 0 ? content : null }, wire);
+      (p.dispatcher ?? this.#agent).dispatch({ origin, path, method: request.method, headers, body: content.length > 0 ? content : null }, wire);
     } catch (err) {
       // undici refused the request (a header it will not send, a bad method): POE's 400 for a
       // request its connection manager would not take.
@@ -739,6 +834,10 @@ export class ClientHTTP {
       return clientError(500, `${at}: resolve error ??: ${RESOLVE_ERRORS[code] ?? e.message}`, p.original);
     }
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return clientError(408, `${at}: timeout`, p.original);
+    if (w.response === undefined) {
+      const tls = tlsFailure(e);
+      if (tls !== undefined) return clientError(500, `${at}: handshake error ${tls.errno}: ${tls.errstr}`, p.original);
+    }
     if (e.syscall === 'connect' || (w.response === undefined && (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL'))) {
       const s = sysError(e);
       return clientError(500, `${at}: connect error ${s.errno}: ${s.message}`, p.original);
@@ -852,7 +951,7 @@ export class ClientHTTP {
     this.#shutdown = true;
     for (const p of [...this.#pending.values()]) this.#answer(p, clientError(408, 'Request timed out (component shut down)', p.original));
     kernel.aliasRemove(this.#alias);
-    void this.#agent.destroy().catch(() => undefined);
+    this.#closeAgents();
   }
 
   /** The session is stopping (kernel.stop, or the end of every other session): nothing more is answered. */
@@ -869,6 +968,6 @@ export class ClientHTTP {
     this.#pending.clear();
     this.#queue.clear();
     this.#held = false; // the kernel drops a stopped session's holds
-    void this.#agent.destroy().catch(() => undefined);
+    this.#closeAgents();
   }
 }

@@ -1,5 +1,6 @@
 import type * as net from 'node:net';
 import { constants, hostname } from 'node:os';
+import type * as tls from 'node:tls';
 import { PoeArgumentError, describe } from '../errors.js';
 import { FilterBase } from '../filter/filter.js';
 import { HTTPD, type HTTPDRecord } from '../filter/httpd.js';
@@ -14,6 +15,7 @@ import type { Untyped } from '../session/types.js';
 import { inetNtoa } from '../wheel/address.js';
 import { ReadWrite } from '../wheel/read-write.js';
 import { SocketFactory, type SocketDomain, type SocketName } from '../wheel/socket-factory.js';
+import { type TlsListenOptions, tlsListener } from '../wheel/tls.js';
 import { sessionStopped, type WheelId } from '../wheel/wheel.js';
 import { bad, checkAddress, checkDomain, checkKeys, checkPort, checkString } from './options.js';
 
@@ -97,6 +99,18 @@ export interface SimpleHTTPOptions {
   maxContent?: number;
   /** Largest request head in bytes (a 431 beyond it). HTTPD's `maxHeaderSize`. @default 16384 */
   maxHeaderSize?: number;
+  /**
+   * HTTPS: every connection is TLS. node:tls server options (`key`, `cert`, `ca`,
+   * `requestCert`, `rejectUnauthorized`, `ALPNProtocols`, `contexts` for SNI, `minVersion`,
+   * `handshakeTimeout`, ...), as ServerTCP's `tls`; `handshakeTimeout` defaults to
+   * `headerTimeout`. A connection is made (and counted) only
+   * once its handshake has succeeded; a failed one (a refused client certificate, a plaintext
+   * client, a timeout) reaches no route: it goes to `errorHandler` as
+   * `('handshake error <errno> (<code>)', remoteIp)` and the server keeps serving.
+   * `response.connection.ssl` is then true. POE `SSLKEYCERT` (`[key, cert]` files) and
+   * `SSLINTERMEDIATECACERT`: here `{ key, cert, ca }` with the files' contents.
+   */
+  tls?: TlsListenOptions;
 }
 
 /**
@@ -116,16 +130,30 @@ export class SimpleHTTPConnection {
   readonly ID: WheelId;
   /** Set once the connection is gone (the client closed it, or it failed). */
   dead = false;
-  /** Always false: TLS is not part of this component yet. */
-  readonly ssl = false;
+  /** True on a TLS connection (the server's `tls` option). POE: `$conn->ssl`. */
+  readonly ssl: boolean;
+  /**
+   * The connection's TLS socket, its handshake done; undefined without TLS. What was
+   * negotiated is on it: `getPeerCertificate()`, `authorized` and `authorizationError` (the
+   * client's certificate), `getCipher()`, `getProtocol()`, `alpnProtocol`, `servername`.
+   * POE: SSLify's `SSLify_GetSocket`, `SSLify_GetSSL`.
+   */
+  readonly tls: tls.TLSSocket | undefined;
 
   /** @internal */
-  constructor(id: WheelId, remoteIp: string, remotePort: number | undefined, localIp: string | undefined, localPort: number | undefined) {
+  constructor(id: WheelId, remoteIp: string, remotePort: number | undefined, localIp: string | undefined, localPort: number | undefined, secure: tls.TLSSocket | undefined) {
     this.ID = id;
     this.remote_ip = remoteIp;
     this.remote_port = remotePort;
     this.local_ip = localIp;
     this.local_port = localPort;
+    this.ssl = secure !== undefined;
+    this.tls = secure;
+  }
+
+  /** The cipher's OpenSSL name (`'TLS_AES_256_GCM_SHA384'`); undefined without TLS. POE: `$conn->sslcipher`. */
+  get sslcipher(): string | undefined {
+    return this.tls?.getCipher().name;
   }
 }
 
@@ -251,6 +279,7 @@ const KNOWN = [
   'headerTimeout',
   'maxContent',
   'maxHeaderSize',
+  'tls',
 ] as const;
 
 interface Route {
@@ -462,6 +491,8 @@ export class SimpleHTTP {
   readonly #filter: HTTPD;
   readonly #conns = new Map<WheelId, Conn>();
   readonly #log2: SimpleHTTPNotify | undefined;
+  /** Every connection is TLS with the `tls` option, none without: no test per connection. */
+  readonly #secure: boolean;
   #listener: SocketFactory | undefined;
   #port: number | undefined;
   #paused = false;
@@ -493,6 +524,9 @@ export class SimpleHTTP {
     if (max !== undefined && (typeof max !== 'number' || !(max >= 1) || (!Number.isInteger(max) && max !== Infinity))) bad(`Expected ${WHAT} option \`maxConnections\` to be an integer >= 1 (or Infinity), got ${describe(max)}`);
     checkSeconds('idleTimeout', o.idleTimeout);
     checkSeconds('headerTimeout', o.headerTimeout);
+    // Certificates and keys are loaded now, so a bad one fails here rather than in the listener.
+    if (o.tls !== undefined) tlsListener(WHAT, o.tls);
+    this.#secure = o.tls !== undefined;
     this.#options = options;
     this.#alias = options.alias;
     this.#log2 = options.log2Handler;
@@ -516,7 +550,12 @@ export class SimpleHTTP {
           this.#listen(ctx.kernel);
         },
         got_connection: (_ctx: Ctx, socket: net.Socket, address: Buffer | string | undefined, port: number | undefined) => this.#accepted(socket, address, port),
-        listener_error: (ctx: Ctx, operation: string, errnum: number, errstr: string) => {
+        listener_error: (ctx: Ctx, operation: string, errnum: number, errstr: string, _id: WheelId, remote: string | undefined) => {
+          // One client's failed handshake: it never became a connection; the listener stays.
+          if (operation === 'handshake') {
+            this.#notifyError(`handshake error ${errnum} (${errstr})`, remote ?? 'LOCAL');
+            return;
+          }
           ctx.kernel._warn(`${WHAT}: listener ${operation} error ${errnum} (${errstr})`);
           this.#listener?.destroy();
           this.#listener = undefined;
@@ -630,6 +669,7 @@ export class SimpleHTTP {
       bindPort: unix ? undefined : (this.#port ?? o.port ?? 0),
       bindAddress: o.address,
       socketDomain: o.domain,
+      ...(o.tls !== undefined ? { tls: this.#tlsOptions(o.tls) } : {}),
       reuse: 'yes',
       successEvent: 'got_connection',
       failureEvent: 'listener_error',
@@ -642,6 +682,15 @@ export class SimpleHTTP {
     // POE binds in a `start_listener` event it yields from START, so the notice comes a turn
     // later: a session created after spawn() (by alias) is there to get it.
     if (setup !== undefined) kernel.yield('got_setup', this.#port, name !== undefined && 'address' in name ? name.address : undefined);
+  }
+
+  /**
+   * The listener's TLS options: a handshake is the start of a request, so unless the options
+   * say otherwise it has `headerTimeout` to finish (Node's own default is two minutes).
+   */
+  #tlsOptions(options: TlsListenOptions): TlsListenOptions {
+    if (options.handshakeTimeout !== undefined || this.#headerTimeout === Infinity) return options;
+    return { ...options, handshakeTimeout: this.#headerTimeout * 1000 };
   }
 
   #pauseAccept(): void {
@@ -665,7 +714,7 @@ export class SimpleHTTP {
       errorEvent: 'got_error',
     });
     const remote = address === undefined ? 'LOCAL' : typeof address === 'string' ? address : inetNtoa(address);
-    const connection = new SimpleHTTPConnection(wheel.ID, remote, port, socket.localAddress, socket.localPort);
+    const connection = new SimpleHTTPConnection(wheel.ID, remote, port, socket.localAddress, socket.localPort, this.#secure ? (socket as tls.TLSSocket) : undefined);
     const conn = new Conn(wheel, filter, connection, this.#kernel.clock.now());
     this.#conns.set(wheel.ID, conn);
     if (this.#conns.size >= this.#maxConnections) this.#pauseAccept();

@@ -69,7 +69,8 @@ export interface SocketFactoryOptions<E = Untyped> {
    * {@link TlsConnectOptions} (`ca`, `servername`, a client `cert`/`key`, ...). SuccessEvent
    * then comes once the handshake has succeeded, with the `tls.TLSSocket`, which reads and
    * writes plaintext; a failed handshake is FailureEvent `('handshake', errnum, errstr, id)`
-   * (see `handshakeFailure` in the docs), after which a listener keeps listening. Not for UDP.
+   * (see `handshakeFailure` in the docs), after which a listener keeps listening; a listener's
+   * adds the client's address (`'127.0.0.1'`) as ARG4. Not for UDP.
    */
   tls?: TlsListenOptions | TlsConnectOptions;
 }
@@ -82,8 +83,12 @@ export interface SocketFactoryOptions<E = Untyped> {
  * comes with `undefined, undefined`; `S` is then `dgram.Socket`.
  */
 export type SocketFactorySuccessArgs<S = net.Socket> = [socket: S, address: Buffer | string | undefined, port: number | undefined, wheelId: WheelId];
-/** FailureEvent arguments: `(operation, errnum, errstr, wheelId)`, e.g. `('connect', 111, 'Connection refused', 4)`. */
-export type SocketFactoryFailureArgs = [operation: string, errnum: number, errstr: string, wheelId: WheelId];
+/**
+ * FailureEvent arguments: `(operation, errnum, errstr, wheelId)`, e.g. `('connect', 111, 'Connection refused', 4)`.
+ * A TLS listener's `'handshake'` failure adds the client's address (unpacked; undefined for a
+ * unix socket), since no connection was handed over to name it.
+ */
+export type SocketFactoryFailureArgs = [operation: string, errnum: number, errstr: string, wheelId: WheelId, remoteAddress?: string];
 
 /** What `getsockname()` returns: the local end, unpacked. */
 export type SocketName = { family: 'IPv4' | 'IPv6'; address: string; port: number } | { family: 'unix'; path: string };
@@ -455,6 +460,12 @@ export class SocketFactory<E = Untyped> extends Wheel {
   #remoteHost: string | undefined = undefined;
   /** Accepted connections whose handshake is running (made on the first). */
   #handshakes: Set<net.Socket> | undefined = undefined;
+  /**
+   * The client's address of each accepted TLS connection, read at accept: one that resets
+   * mid-handshake has none by the time its failure is reported (its socket may be closed,
+   * and out of #handshakes, by then).
+   */
+  #remotes: WeakMap<net.Socket, string> | undefined = undefined;
   #handshakeState = '';
   readonly #acceptState: string;
   readonly #connectState: string;
@@ -484,7 +495,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     this.#yieldState = this.defineState('deferred yield', (event, ...args) => this.kernel.yield(event as string, ...args));
     const tlsServer = this.#tlsServer;
     if (tlsServer !== undefined) {
-      this.#handshakeState = this.defineState('tls handshake', (errno, errstr) => this.emit(this.#failure, 'handshake', errno, errstr, this.ID));
+      this.#handshakeState = this.defineState('tls handshake', (errno, errstr, remote) => this.emit(this.#failure, 'handshake', errno, errstr, this.ID, remote));
       this.listen(tlsServer, 'secureConnection', this.#onSecureConnection);
       this.listen(tlsServer, 'tlsClientError', this.#onTlsClientError);
     }
@@ -715,6 +726,7 @@ export class SocketFactory<E = Untyped> extends Wheel {
     }
     const running = (this.#handshakes ??= new Set());
     running.add(socket);
+    if (socket.remoteAddress !== undefined) (this.#remotes ??= new WeakMap()).set(socket, socket.remoteAddress);
     socket.once('close', () => running.delete(socket));
     // Not half-open until the handshake is done: a client that leaves mid-handshake then
     // closes the TLS socket and fails it (ECONNRESET) instead of leaving it waiting for the
@@ -725,12 +737,15 @@ export class SocketFactory<E = Untyped> extends Wheel {
     server.emit('connection', socket);
   }
 
-  #handshakeEnded(socket: tls.TLSSocket): void {
+  /** Stops tracking the handshake; returns the client's address. */
+  #handshakeEnded(socket: tls.TLSSocket): string | undefined {
     const running = this.#handshakes;
-    if (running === undefined) return;
     const parent = tlsParent(socket);
+    const remote = (parent !== undefined ? this.#remotes?.get(parent) : undefined) ?? socket.remoteAddress;
+    if (running === undefined) return remote;
     if (parent !== undefined) running.delete(parent);
     else running.clear(); // cannot tell which one ended: stop tracking (see tlsParent)
+    return remote;
   }
 
   readonly #onSecureConnection = (socket: tls.TLSSocket): void => {
@@ -746,13 +761,13 @@ export class SocketFactory<E = Untyped> extends Wheel {
   };
 
   readonly #onTlsClientError = (err: Error, socket: tls.TLSSocket): void => {
-    this.#handshakeEnded(socket);
+    const remote = this.#handshakeEnded(socket);
     // Read before destroying: a refused client certificate is only on the socket.
     const { errno, errstr } = handshakeFailure(err, socket);
     // Node leaves a timed-out handshake open.
     socket.destroy();
     if (this.destroyed || this.#phase === 'done') return;
-    this.ioDispatch(this.#handshakeState, errno, errstr);
+    this.ioDispatch(this.#handshakeState, errno, errstr, remote);
   };
 
   /** `err`: Node's error, or the errno of descriptors found exhausted. */
