@@ -147,8 +147,12 @@ export class TcpTransport implements Transport {
       remotePort: o.port,
       filter: blockSpec(),
       ...(o.tls !== undefined ? { tls: o.tls } : {}),
-      connected: () => {
+      connected: (ctx) => {
         nonce = '';
+        // ClientTCP keeps POE's `got_an_error` across reconnects: left set by the last
+        // connection's error, a later `shutdown` would drop output not yet written (a Bye, or
+        // posts sent again), which the link counts as delivered to the socket.
+        delete ctx.heap.got_an_error;
       },
       serverInput: (ctx, record) => {
         if (this.#ready) {
@@ -384,7 +388,10 @@ export function listenTcp(ikc: Responder, options: TcpListenOptions = {}): TcpLi
         t = fresh;
       } else t.attach(conn);
     },
-    clientError: () => undefined,
+    clientError: (ctx, op, errnum, errstr) => {
+      // EOF is a peer leaving; anything else (a length past TCP_MAX_BATCH: bytes that are not this protocol) is worth a line.
+      if (errnum !== 0) kernel._warn(`IKC: dropped the TCP connection from ${ctx.heap.remote_ip}:${String(ctx.heap.remote_port)}: ${op} error: ${errstr}`);
+    },
     clientDisconnected: (ctx) => {
       conns.delete(ctx.session.ID);
       const conn = ctx.heap.ikcConn as Conn | undefined;
