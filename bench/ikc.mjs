@@ -6,6 +6,12 @@
 //                     bare MessagePort in the same run: `postMessage(i)` per value to a worker
 //                     that counts them. Both wait for the worker's "all n arrived".
 //
+//   ikc.tcp_post      posts/s from kernel `a` (this process) to kernel `b` in another process
+//                     over IKC TCP (TcpTransport to listenTcp). Against a bare socket with the
+//                     same framing in the same run: each value v8-serialized and framed as
+//                     frameBytes does, written in corked chunks of IKC_CHUNK, to a net server
+//                     that reads the frames and counts the values. Both wait for "all n arrived".
+//
 //   node bench/ikc.mjs [case...]          measure (one JSON line per case)
 //   node bench/ikc.mjs --side poe|base N  one side alone (prints one JSON line)
 //
@@ -18,6 +24,8 @@ import { RUNS, alternate, caseRecord, emit, emitCase, median, note, now, runJson
 const SELF = fileURLToPath(import.meta.url);
 const WORKER = new URL('./_ikc_worker.mjs', import.meta.url);
 const CASES = [{ name: 'ikc.thread_post', base: 100_000, unit: 'posts/s' }];
+CASES.push({ name: 'ikc.tcp_post', base: 100_000, unit: 'posts/s' });
+const TCP_PEER = fileURLToPath(new URL('./_ikc_tcp_peer.mjs', import.meta.url));
 /** Posts per handler run: the source yields between chunks, as a POE producer would. */
 const CHUNK = Number(process.env.IKC_CHUNK ?? 1000);
 
@@ -96,8 +104,111 @@ async function measure(c) {
   return emitCase(record, errors);
 }
 
+/** Starts the TCP peer process (`poe` or `base`); resolves with it and the port it listens on. */
+async function tcpPeer(side, n) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [TCP_PEER, side, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', () => reject(new Error(`the TCP peer exited: ${out}`)));
+  });
+  return { port, exited };
+}
+
+async function tcpPoeSide(n) {
+  const { Kernel, Responder, Session, TcpTransport } = await import('../dist/index.js');
+  const peer = await tcpPeer('poe', n);
+  const kernel = new Kernel({ name: 'a' });
+  const ikc = Responder.spawn({ kernel });
+  let t0;
+  let sec;
+  let result;
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        ctx.kernel.aliasSet('source');
+        ikc.publish('source');
+        ikc.monitor('b', { register: 'go' });
+      },
+      go(ctx) {
+        t0 = now();
+        ctx.kernel.yield('more', 0);
+      },
+      more(ctx, from) {
+        const to = Math.min(n, from + CHUNK);
+        for (let i = from; i < to; i++) ctx.kernel.post('poe://b/sink', 'take', i);
+        if (to < n) ctx.kernel.yield('more', to);
+      },
+      done(ctx, got, sum) {
+        sec = secondsSince(t0);
+        result = { got, sum };
+        ctx.kernel.aliasRemove('source');
+        ikc.shutdown();
+      },
+    },
+  });
+  ikc.connect(new TcpTransport({ port: peer.port, kernel }));
+  await kernel.run();
+  await peer.exited;
+  check(n, result);
+  emit({ n, sec, perSecond: Math.round(n / sec) });
+}
+
+async function tcpBaseSide(n) {
+  const net = await import('node:net');
+  const { serialize } = await import('node:v8');
+  const { frameBytes } = await import('../dist/index.js');
+  const peer = await tcpPeer('base', n);
+  const socket = net.connect(peer.port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let answer = '';
+  socket.setEncoding('utf8').on('data', (d) => (answer += d));
+  const ended = new Promise((resolve) => socket.once('end', resolve));
+  const t0 = now();
+  for (let from = 0; from < n; from += CHUNK) {
+    socket.cork();
+    for (let i = from; i < Math.min(n, from + CHUNK); i++) socket.write(frameBytes(serialize(i)));
+    socket.uncork();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await ended;
+  const sec = secondsSince(t0);
+  socket.destroy();
+  await peer.exited;
+  const r = JSON.parse(answer);
+  check(n, { got: r.done, sum: r.sum });
+  emit({ n, sec, perSecond: Math.round(n / sec) });
+}
+
+async function measureTcp(c) {
+  const n = scaled(c.base);
+  const errors = [];
+  const runs = { poe: [], base: [] };
+  const one = async (side) => {
+    const r = await runJsonChild(SELF, ['--side', `tcp-${side}`, String(n)]);
+    if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
+    else runs[side].push(r.perSecond);
+  };
+  await alternate([() => one('poe'), () => one('base')]);
+  const record = caseRecord(c, n, median(runs.poe), median(runs.base), {
+    runs: runs.poe,
+    baselineRuns: runs.base,
+    baseline: 'a bare socket to another process: each value v8-serialized and framed as frameBytes does, corked per chunk',
+  });
+  return emitCase(record, errors);
+}
+
 const argv = process.argv.slice(2);
-if (argv[0] === '--side') {
+if (argv[0] === '--side' && argv[1]?.startsWith('tcp-')) {
+  await (argv[1] === 'tcp-poe' ? tcpPoeSide : tcpBaseSide)(Number(argv[2]));
+} else if (argv[0] === '--side') {
   await (argv[1] === 'poe' ? poeSide : baseSide)(Number(argv[2]));
 } else {
   const cases = selectCases('ikc', CASES, argv);
@@ -105,7 +216,7 @@ if (argv[0] === '--side') {
     let ok = true;
     for (const c of cases) {
       note(`ikc: ${c.name} (n=${scaled(c.base)}, ${RUNS} run(s) per side)`);
-      ok = (await measure(c)) && ok;
+      ok = (await (c.name === 'ikc.tcp_post' ? measureTcp : measure)(c)) && ok;
     }
     if (!ok) process.exitCode = 1;
   }

@@ -224,3 +224,4 @@ export { checkSendable, decodeBatch, encodeBatch, frameBytes } from './ikc/codec
  * POE: `$poe_kernel` / `POE::Kernel`.
  */
 export const poeKernel: Kernel = Kernel.default;
+export { TcpTransport, listenTcp, TCP_MAX_BATCH, type TcpTransportOptions, type TcpListenOptions, type TcpListener, type TcpRefusal } from './ikc/tcp.js';

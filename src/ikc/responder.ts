@@ -126,6 +126,7 @@ export class Responder implements LinkOwner, RemoteRouter {
   readonly #calls = new Map<number, PendingCall>();
   #callSeq = 0;
   #down = false;
+  readonly #shutdownHooks: (() => void)[] = [];
   readonly #parsed = new Map<string, [string, string]>();
 
   private constructor(options: ResponderOptions) {
@@ -219,6 +220,19 @@ export class Responder implements LinkOwner, RemoteRouter {
     transport.start(link);
   }
 
+  /**
+   * @internal Runs `fn` once when the responder shuts down or its session stops: a listener
+   * (tcp.ts) is not a link, yet must not outlive the responder it feeds.
+   */
+  _onShutdown(fn: () => void): void {
+    if (this.#down) fn();
+    else this.#shutdownHooks.push(fn);
+  }
+
+  #runShutdownHooks(): void {
+    for (const fn of this.#shutdownHooks.splice(0)) fn();
+  }
+
   /** Kernels connected now, by name. */
   kernels(): string[] {
     return [...this.#kernels].filter(([, l]) => l.ready).map(([n]) => n);
@@ -229,6 +243,7 @@ export class Responder implements LinkOwner, RemoteRouter {
     if (this.#down) return;
     this.#down = true;
     for (const owned of [...this.#links]) this.#dropLink(owned, 'shutdown');
+    this.#runShutdownHooks();
     if (this.kernel._router === this) this.kernel._setRouter(undefined);
     if (this.session._phase === Phase.Running) {
       const prev = this.kernel.aliasList(this.session);
@@ -250,6 +265,7 @@ export class Responder implements LinkOwner, RemoteRouter {
   #stopped(): void {
     this.#down = true;
     for (const owned of [...this.#links]) this.#dropLink(owned, 'its session stopped');
+    this.#runShutdownHooks();
     if (this.kernel._router === this) this.kernel._setRouter(undefined);
     for (const call of [...this.#calls.values()]) this.#settleCall(call, false, new PoeIkcError('ERR_POE_IKC_SHUTDOWN', call.address, `The IKC responder stopped before ${call.address} answered`));
   }

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as lib from '../../src/index.js';
-import { Kernel, Responder, Session, ThreadTransport, InProcessTransport, remote, type ResponderOptions } from '../../src/index.js';
+import { Kernel, Responder, Session, ThreadTransport, InProcessTransport, TcpTransport, listenTcp, remote, type ResponderOptions } from '../../src/index.js';
 import { ensureBuilt, expectNoLeaks, root, runBounded } from '../kit/index.js';
 // @ts-expect-error -- a plain .mjs fixture, shared with the worker
 import { startRemote } from '../fixtures/ikc/remote.mjs';
@@ -103,6 +103,26 @@ const thread: Make = (aOptions) => {
   };
 };
 
+/** `a` listens, `b` (here, in its own kernel) connects; a cut closes the listener, a restore listens again on its port. */
+const tcp: Make = (aOptions) => {
+  const { a, ikc, warnings } = sideA(aOptions);
+  const secret = 'transports test';
+  let listener = listenTcp(ikc, { secret });
+  const port = listener.port()!;
+  const b = startRemote(lib, (kernel: Kernel) => new TcpTransport({ port, secret, kernel, reconnectMax: 0.2 })) as { kernel: Kernel };
+  return {
+    a,
+    ikc,
+    warnings,
+    cut: () => listener.close(),
+    restore: () => void (listener = listenTcp(ikc, { secret, port })),
+    done: async () => {
+      await Promise.all([runBounded(a, 15_000), runBounded(b.kernel, 15_000)]);
+      expectNoLeaks(b.kernel);
+    },
+  };
+};
+
 beforeAll(() => ensureBuilt(`${root}/dist/index.js`), 120_000);
 
 /** The collector: kernel `a`'s session that logs what comes back, published so `b` can post to it. */
@@ -130,6 +150,7 @@ function collector(rig: Rig, log: string[], states: Record<string, (ctx: { kerne
 describe.each([
   ['in-process', inProcess],
   ['thread', thread],
+  ['tcp', tcp],
 ] as const)('IKC over %s', (_name, make) => {
   test('1000 posts arrive in order; a call between them answers in its place', async () => {
     const rig = make();
@@ -169,7 +190,7 @@ describe.each([
             // A pending remote call holds its session and says so; the link holds the responder.
             const ps = rig.a.ps();
             log.push(`ps collector ${ps.find((r) => r.aliases.includes('collector'))!.waitingOn.join(', ')}`);
-            log.push(`ps IKC ${ps.find((r) => r.aliases.includes('IKC'))!.waitingOn.map((w) => w.replace(/over \S+ /, 'over (transport) ')).join(', ')}`);
+            log.push(`ps IKC ${ps.find((r) => r.aliases.includes('IKC'))!.waitingOn.map((w) => w.replace(/ over .* \(/, ' over (transport) (')).join(', ')}`);
             await pending;
           } catch (e) {
             const x = e as lib.PoeIkcError;
