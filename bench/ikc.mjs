@@ -29,13 +29,14 @@ async function poeSide(n) {
   let t0;
   let sec;
   let result;
+  let paused;
   Session.create({
     kernel,
     inlineStates: {
       _start(ctx) {
         ctx.kernel.aliasSet('source');
         ikc.publish('source');
-        ikc.monitor('b', { register: 'go' });
+        ikc.monitor('b', { register: 'go', drain: 'drain' });
       },
       go(ctx) {
         t0 = now();
@@ -44,7 +45,16 @@ async function poeSide(n) {
       more(ctx, from) {
         const to = Math.min(n, from + CHUNK);
         for (let i = from; i < to; i++) ctx.kernel.post('poe://b/sink', 'take', i);
-        if (to < n) ctx.kernel.yield('more', to);
+        // Paced by the link: past half its buffer, wait for its drain event.
+        if (to < n) {
+          if (ikc.congested('b')) paused = to;
+          else ctx.kernel.yield('more', to);
+        }
+      },
+      drain(ctx) {
+        if (paused === undefined) return;
+        ctx.kernel.yield('more', paused);
+        paused = undefined;
       },
       done(ctx, got, sum) {
         sec = secondsSince(t0);
