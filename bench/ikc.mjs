@@ -26,6 +26,8 @@ async function poeSide(n) {
   const kernel = new Kernel({ name: 'a' });
   const ikc = Responder.spawn({ kernel });
   const worker = new Worker(WORKER, { workerData: { side: 'poe', n } });
+  // Listened for at once: the worker may be gone before the kernel's run ends.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   let t0;
   let sec;
   let result;
@@ -66,7 +68,7 @@ async function poeSide(n) {
   });
   ikc.connect(new ThreadTransport(worker));
   await kernel.run();
-  await new Promise((resolve) => worker.once('exit', resolve));
+  await exited;
   check(n, result);
   emit({ n, sec, perSecond: Math.round(n / sec) });
 }

@@ -3,7 +3,9 @@
  * order, once, or tell the sender that it did not.
  *
  * Frames that carry posts, calls, answers, errors and publications are numbered; each batch
- * the other end receives is acknowledged with the highest number it has taken. A frame is kept
+ * the other end receives is acknowledged with the highest number it has taken, once what it
+ * carried has been handled (its posts dispatched, in the kernel's order). At most WINDOW
+ * frames are in flight: the sender is paced by the receiver's kernel. A frame is kept
  * until it is acknowledged: while the transport is down, new frames wait behind it. When the
  * transport comes back, each side says who it is (`hello`: its kernel name, an instance id
  * made at start, the instance it last talked to and the last number it took from it). The
@@ -104,8 +106,16 @@ export interface LinkOwner {
   linkDown(link: Link, reason: string): void;
   /** Frames received, numbered ones in order and each once. */
   input(link: Link, frames: unknown[][]): void;
+  /**
+   * Numbered frames up to `got` were given to `input`: the owner calls `link.acknowledge(got)`
+   * once it has handled them (posts dispatched), so a peer that dies with posts queued does
+   * not leave their senders believing them delivered.
+   */
+  taken(link: Link, got: number): void;
   /** A congested link (see `Link.congested`) has drained to a quarter of its bound. */
   drained(link: Link): void;
+  /** The peer ended (`TransportSink.gone`): the owner fails the calls it took and had not answered. */
+  linkGone(link: Link, reason: string): void;
   /** A numbered frame will never be delivered. */
   undelivered(out: Out, code: IkcErrorCode, message: string): void;
   log(line: string): void;
@@ -272,6 +282,22 @@ export class Link implements TransportSink {
     if (wasReady) this.#owner.linkDown(this, reason);
   }
 
+  gone(reason: string): void {
+    if (this.closed) return;
+    // Taken before `down`, whose timer would otherwise count them.
+    const lost = this.#takeUnacked();
+    const peer = this.peer ?? 'the peer';
+    this.down(reason);
+    for (const o of lost) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `${peer} ended (${reason}) before ${o.address} was confirmed; it may or may not have been handled`);
+    this.#owner.linkGone(this, reason);
+    this.#checkDrained();
+  }
+
+  /** Whether `out` waits unsent. */
+  holds(out: Out): boolean {
+    return this.#unsent.includes(out);
+  }
+
   data(bytes: Uint8Array): void {
     if (this.closed) return;
     let frames: unknown[];
@@ -325,7 +351,15 @@ export class Link implements TransportSink {
       taken.push(f);
     }
     if (taken.length > 0) this.#owner.input(this, taken);
-    if (numbered && this.#up) this.#control1([Tag.Ack, this.#got]);
+    if (numbered) this.#owner.taken(this, this.#got);
+  }
+
+  /**
+   * Acknowledges frames up to `got`, which the owner has handled: the peer's sender may
+   * forget them, and its window moves on.
+   */
+  acknowledge(got: number): void {
+    if (this.#up && !this.closed) this.#control1([Tag.Ack, got]);
   }
 
   #hello(f: unknown[]): void {

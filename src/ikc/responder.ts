@@ -78,6 +78,8 @@ interface PendingCall {
   timer: Item | undefined;
   /** Its frame is numbered and waiting in the link, or was sent. */
   sent: boolean;
+  /** Its frame, once queued. */
+  out?: Out;
 }
 
 /** True when every argument is a primitive that always crosses (no walk needed). */
@@ -179,6 +181,10 @@ export class Responder implements LinkOwner, RemoteRouter {
         },
         ikc_input(_ctx: unknown, link: unknown, frames: unknown) {
           if (link instanceof Link && Array.isArray(frames)) self.#input(link, frames as unknown[][]);
+        },
+        // Queued behind the posts of a batch: when it runs, they have been dispatched.
+        ikc_ack(_ctx: unknown, link: unknown, got: unknown) {
+          if (link instanceof Link && typeof got === 'number') link.acknowledge(got);
         },
         ikc_call(_ctx: unknown, link: unknown, frame: unknown) {
           if (link instanceof Link && Array.isArray(frame)) self.#runCall(link, frame);
@@ -333,6 +339,15 @@ export class Responder implements LinkOwner, RemoteRouter {
     });
   }
 
+  linkGone(link: Link, reason: string): void {
+    const name = link.peer ?? link.transport.description;
+    for (const call of [...this.#calls.values()]) {
+      // Calls still unsent wait for a new end, as posts do; one sent and unconfirmed was reported by the link.
+      if (call.link !== link || !call.sent || (call.out !== undefined && link.holds(call.out))) continue;
+      this.#settleCall(call, false, new PoeIkcError('ERR_POE_IKC_LOST', call.address, `${name} ended (${reason}) before ${call.address} answered`));
+    }
+  }
+
   drained(link: Link): void {
     const name = link.peer;
     if (this.#down || name === undefined || this.#kernels.get(name) !== link) return;
@@ -350,6 +365,10 @@ export class Responder implements LinkOwner, RemoteRouter {
   input(link: Link, frames: unknown[][]): void {
     if (this.session._phase === Phase.Stopped) return;
     this.kernel._ioDispatch(this.session, 'ikc_input', [link, frames]);
+  }
+
+  taken(link: Link, got: number): void {
+    this.#inSession(() => this.kernel.post(this.session, 'ikc_ack', link, got));
   }
 
   undelivered(out: Out, code: IkcErrorCode, message: string): void {
@@ -459,6 +478,7 @@ export class Responder implements LinkOwner, RemoteRouter {
       return;
     }
     call.sent = true;
+    call.out = out;
   }
 
   #settleCall(call: PendingCall, ok: boolean, value: unknown): void {

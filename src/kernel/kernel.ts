@@ -1873,6 +1873,11 @@ export class Kernel<E = Untyped> {
     return this.#fail(result.errno, result.message, undefined);
   }
 
+  /** @internal The ChildProcess of a live child this kernel's `fork()` started, for IKC's ForkTransport. */
+  _forkedChild(pid: number): ChildProcess | undefined {
+    return this.#processes.forkedChild(pid);
+  }
+
   /**
    * Tells the kernel it now runs in a forked child: it takes a new ID (the child's pid is in
    * it). Call it where the child's `fork()` returned 0, as POE requires. POE: `has_forked`.
