@@ -480,7 +480,9 @@ export class Link implements TransportSink {
     let left = [...this.#takeUnacked(), ...this.#unsent];
     if (this.ready) {
       try {
-        this.transport.send(encodeBatch([...this.#control, ...this.#unsent.map((o) => o.frame), [Tag.Bye]]));
+        // Everything taken is acknowledged: what is queued here still runs after the link closes.
+        const ack = this.#got > 0 ? [[Tag.Ack, this.#got]] : [];
+        this.transport.send(encodeBatch([...this.#control, ...ack, ...this.#unsent.map((o) => o.frame), [Tag.Bye]]));
         left = [];
       } catch {
         // Something unsendable in the last batch: report everything still waiting.
