@@ -60,7 +60,7 @@ export class ForkTransport implements Transport {
    * running. Throws ERR_POE_INVALID_ARGUMENT for any other pid.
    */
   static toChild(pid: number, kernel: Kernel = Kernel.current()): ForkTransport {
-    return new ForkTransport(...childOf(pid, kernel, 'ForkTransport.toChild'), kernel, 'fork child');
+    return new ForkTransport(...childOf(pid, kernel, 'ForkTransport.toChild'), kernel, 'fork-child');
   }
 
   /** In a child `kernel.fork()` started: the transport to its parent. Throws ERR_POE_INVALID_ARGUMENT in any other process. */
@@ -68,7 +68,7 @@ export class ForkTransport implements Transport {
     if (typeof process.send !== 'function' || !process.connected) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', 'ForkTransport.toParent: this process has no IPC channel to a parent (it was not started by kernel.fork(), or the parent is gone)');
     }
-    return new ForkTransport(process, undefined, undefined, 'fork parent');
+    return new ForkTransport(process, undefined, undefined, 'fork-parent');
   }
 
   start(sink: TransportSink): void {
