@@ -181,7 +181,7 @@ export class Link implements TransportSink {
       this.congested = true;
       return false;
     }
-    if (waiting * 2 >= this.#limits.bufferLimit) this.congested = true;
+    if ((waiting + 1) * 2 >= this.#limits.bufferLimit) this.congested = true;
     out.frame[1] = ++this.#seq;
     const n = this.#unsent.push(out);
     if (!this.ready) this.#armExpiry();
