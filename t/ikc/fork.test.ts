@@ -32,7 +32,7 @@ test('a parent and its forked child post and call each other; the child ending t
   expect(of(p.lines, 'child')).toEqual(['register peer', 'echo true 00ff true true', 'seq 1000 in order', 'bye', 'done']);
 }, 30_000);
 
-test('a child SIGKILLed mid-stream: each of 10,000 posts echoed in order or reported, the pending call fails', async () => {
+test('a child SIGKILLed mid-stream (stuck at post 3000): each of 10,000 posts echoed in order or reported, the pending call fails', async () => {
   const p = run('ikc/fork/prefork.mjs', ['kill']);
   const [code, signal] = await exitOf(p);
   expect({ code, signal, stderr: p.stderr }).toEqual({ code: 0, signal: null, stderr: [] });
@@ -41,8 +41,8 @@ test('a child SIGKILLed mid-stream: each of 10,000 posts echoed in order or repo
   expect(parent[1]).toBe('register peer');
   // At once, not after bufferTimeout (30 s): the link down, the call failed, the child reaped (killed: status 9).
   expect(parent.slice(2, 5).sort()).toEqual(['hang ERR_POE_IKC_LOST', 'reaped status 9', 'unregister peer']);
-  const [, echoed] = /^echoed (\d+) in order, killed at 3000: true$/.exec(parent[5] ?? '') ?? [];
-  expect(Number(echoed)).toBeGreaterThan(3000);
+  const [, echoed] = /^echoed (\d+) in order, past the kill and short of the hang: true$/.exec(parent[5] ?? '') ?? [];
+  expect(Number(echoed)).toBeGreaterThan(1000);
   // Every post the child did not echo is reported as lost; some echoed ones may be too (unconfirmed when it died).
   const [, lost] = /^reported \{"ERR_POE_IKC_LOST":(\d+)\}$/.exec(parent[6] ?? '') ?? [];
   expect(Number(lost) + Number(echoed)).toBeGreaterThanOrEqual(10_000);
