@@ -34,16 +34,19 @@ async function poeSide(n) {
   const kernel = new Kernel({ name: 'a' });
   const ikc = Responder.spawn({ kernel });
   const worker = new Worker(WORKER, { workerData: { side: 'poe', n } });
+  // Listened for at once: the worker may be gone before the kernel's run ends.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   let t0;
   let sec;
   let result;
+  let paused;
   Session.create({
     kernel,
     inlineStates: {
       _start(ctx) {
         ctx.kernel.aliasSet('source');
         ikc.publish('source');
-        ikc.monitor('b', { register: 'go' });
+        ikc.monitor('b', { register: 'go', drain: 'drain' });
       },
       go(ctx) {
         t0 = now();
@@ -52,7 +55,16 @@ async function poeSide(n) {
       more(ctx, from) {
         const to = Math.min(n, from + CHUNK);
         for (let i = from; i < to; i++) ctx.kernel.post('poe://b/sink', 'take', i);
-        if (to < n) ctx.kernel.yield('more', to);
+        // Paced by the link: past half its buffer, wait for its drain event.
+        if (to < n) {
+          if (ikc.congested('b')) paused = to;
+          else ctx.kernel.yield('more', to);
+        }
+      },
+      drain(ctx) {
+        if (paused === undefined) return;
+        ctx.kernel.yield('more', paused);
+        paused = undefined;
       },
       done(ctx, got, sum) {
         sec = secondsSince(t0);
@@ -64,7 +76,7 @@ async function poeSide(n) {
   });
   ikc.connect(new ThreadTransport(worker));
   await kernel.run();
-  await new Promise((resolve) => worker.once('exit', resolve));
+  await exited;
   check(n, result);
   emit({ n, sec, perSecond: Math.round(n / sec) });
 }

@@ -215,6 +215,7 @@ export type { RemoteTarget } from './kernel/remote.js';
 export type { Transport, TransportSink } from './ikc/transport.js';
 export { InProcessTransport } from './ikc/in-process.js';
 export { ThreadTransport } from './ikc/thread.js';
+export { ForkTransport } from './ikc/fork.js';
 export type { ThreadEndpoint } from './ikc/thread.js';
 export { checkSendable, decodeBatch, encodeBatch, frameBytes } from './ikc/codec.js';
 // end IKC

@@ -3,7 +3,9 @@
  * order, once, or tell the sender that it did not.
  *
  * Frames that carry posts, calls, answers, errors and publications are numbered; each batch
- * the other end receives is acknowledged with the highest number it has taken. A frame is kept
+ * the other end receives is acknowledged with the highest number it has taken, once what it
+ * carried has been handled (its posts dispatched, in the kernel's order). At most WINDOW
+ * frames are in flight: the sender is paced by the receiver's kernel. A frame is kept
  * until it is acknowledged: while the transport is down, new frames wait behind it. When the
  * transport comes back, each side says who it is (`hello`: its kernel name, an instance id
  * made at start, the instance it last talked to and the last number it took from it). The
@@ -52,6 +54,11 @@ export const enum Tag {
   PostRun = 9,
 }
 
+/** Frames sent and not yet acknowledged at most: the sender is paced by the receiver's acks. */
+const WINDOW = 16_384;
+/** Unsent frames that go at once, without waiting for the end of the kernel slice. */
+const FLUSH_AT = 2048;
+
 /** Consecutive Post frames with the same session, event and sender become one PostRun frame. */
 function packRuns(frames: unknown[], outs: Out[]): void {
   let i = 0;
@@ -99,6 +106,16 @@ export interface LinkOwner {
   linkDown(link: Link, reason: string): void;
   /** Frames received, numbered ones in order and each once. */
   input(link: Link, frames: unknown[][]): void;
+  /**
+   * Numbered frames up to `got` were given to `input`: the owner calls `link.acknowledge(got)`
+   * once it has handled them (posts dispatched), so a peer that dies with posts queued does
+   * not leave their senders believing them delivered.
+   */
+  taken(link: Link, got: number): void;
+  /** A congested link (see `Link.congested`) has drained to a quarter of its bound. */
+  drained(link: Link): void;
+  /** The peer ended (`TransportSink.gone`): the owner fails the calls it took and had not answered. */
+  linkGone(link: Link, reason: string): void;
   /** A numbered frame will never be delivered. */
   undelivered(out: Out, code: IkcErrorCode, message: string): void;
   log(line: string): void;
@@ -142,6 +159,13 @@ export class Link implements TransportSink {
     this.#limits = limits;
   }
 
+  /**
+   * Half the bound or more waits (or a post was refused): a producer should pause until the
+   * owner's `drained`, which comes when a quarter or less waits. Without it, a producer
+   * faster than the peer meets the bound, and each post past it is an error.
+   */
+  congested = false;
+
   get waiting(): number {
     return this.#unsent.length + this.#unacked.length - this.#ackHead;
   }
@@ -152,12 +176,26 @@ export class Link implements TransportSink {
 
   /** Queues a numbered frame; false when the buffer is full (the caller reports it). */
   enqueue(out: Out): boolean {
-    if (this.waiting >= this.#limits.bufferLimit) return false;
+    const waiting = this.waiting;
+    if (waiting >= this.#limits.bufferLimit) {
+      this.congested = true;
+      return false;
+    }
+    if ((waiting + 1) * 2 >= this.#limits.bufferLimit) this.congested = true;
     out.frame[1] = ++this.#seq;
-    this.#unsent.push(out);
-    if (this.ready) this.#schedule();
-    else this.#armExpiry();
+    const n = this.#unsent.push(out);
+    if (!this.ready) this.#armExpiry();
+    else if (n >= FLUSH_AT && this.#inFlight() < WINDOW) {
+      // A producer that posts thousands in one kernel slice: the peer starts on them now
+      // rather than after the slice, and fewer frames live long enough to burden the GC.
+      this.#flush();
+    } else this.#schedule();
     return true;
+  }
+
+  /** Frames sent and not yet acknowledged. */
+  #inFlight(): number {
+    return this.#unacked.length - this.#ackHead;
   }
 
   #schedule(): void {
@@ -171,10 +209,21 @@ export class Link implements TransportSink {
     this.#flushQueued = false;
     if (!this.#up || this.closed) return;
     const control = this.#control;
-    const sendNumbered = this.ready && this.#unsent.length > 0;
+    // Paced by acknowledgements: at most WINDOW frames in flight; the rest wait for acks.
+    const room = WINDOW - this.#inFlight();
+    const sendNumbered = this.ready && this.#unsent.length > 0 && room > 0;
     if (control.length === 0 && !sendNumbered) return;
-    const outs = sendNumbered ? this.#unsent : [];
-    const frames: unknown[] = control;
+    let outs: Out[] = [];
+    if (sendNumbered) {
+      if (this.#unsent.length <= room) {
+        outs = this.#unsent;
+        this.#unsent = [];
+      } else {
+        outs = this.#unsent.slice(0, room);
+        this.#unsent = this.#unsent.slice(room);
+      }
+    }
+    const frames: unknown[] = [...control];
     packRuns(frames, outs);
     let bytes: Buffer;
     try {
@@ -184,13 +233,11 @@ export class Link implements TransportSink {
       bytes = this.#encodeSparing(control, outs);
     }
     this.#control = [];
-    if (sendNumbered) {
-      for (const o of outs) this.#unacked.push(o);
-      this.#unsent = [];
-    }
+    for (const o of outs) this.#unacked.push(o);
     this.transport.send(bytes);
   };
 
+  /** Encodes control frames and `outs`; an out V8 cannot encode is reported and left out (and out of `outs`). */
   #encodeSparing(control: unknown[][], outs: Out[]): Buffer {
     const keep: unknown[] = [...control];
     for (const o of outs) {
@@ -203,7 +250,9 @@ export class Link implements TransportSink {
       }
     }
     const sendable = new Set(keep);
-    this.#unsent = outs.filter((o) => sendable.has(o.frame));
+    const left = outs.filter((o) => sendable.has(o.frame));
+    outs.length = 0;
+    for (const o of left) outs.push(o);
     return encodeBatch(keep);
   }
 
@@ -231,6 +280,22 @@ export class Link implements TransportSink {
     this.ready = false;
     if (this.waiting > 0) this.#armExpiry();
     if (wasReady) this.#owner.linkDown(this, reason);
+  }
+
+  gone(reason: string): void {
+    if (this.closed) return;
+    // Taken before `down`, whose timer would otherwise count them.
+    const lost = this.#takeUnacked();
+    const peer = this.peer ?? 'the peer';
+    this.down(reason);
+    for (const o of lost) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `${peer} ended (${reason}) before ${o.address} was confirmed; it may or may not have been handled`);
+    this.#owner.linkGone(this, reason);
+    this.#checkDrained();
+  }
+
+  /** Whether `out` waits unsent. */
+  holds(out: Out): boolean {
+    return this.#unsent.includes(out);
   }
 
   data(bytes: Uint8Array): void {
@@ -286,7 +351,15 @@ export class Link implements TransportSink {
       taken.push(f);
     }
     if (taken.length > 0) this.#owner.input(this, taken);
-    if (numbered && this.#up) this.#control1([Tag.Ack, this.#got]);
+    if (numbered) this.#owner.taken(this, this.#got);
+  }
+
+  /**
+   * Acknowledges frames up to `got`, which the owner has handled: the peer's sender may
+   * forget them, and its window moves on.
+   */
+  acknowledge(got: number): void {
+    if (this.#up && !this.closed) this.#control1([Tag.Ack, got]);
   }
 
   #hello(f: unknown[]): void {
@@ -324,6 +397,7 @@ export class Link implements TransportSink {
     this.#disarmExpiry();
     this.#owner.linkUp(this, again, previousName);
     this.everReady = true;
+    this.#checkDrained();
     if (this.#unsent.length > 0) this.#schedule();
   }
 
@@ -331,6 +405,8 @@ export class Link implements TransportSink {
     const u = this.#unacked;
     let n = this.#ackHead;
     while (n < u.length && (u[n]!.frame[1] as number) <= got) n++;
+    // Room in the window: frames held back by it may go.
+    if (n > this.#ackHead && this.#unsent.length > 0 && this.ready) this.#schedule();
     if (n === u.length) {
       this.#unacked = [];
       this.#ackHead = 0;
@@ -338,6 +414,14 @@ export class Link implements TransportSink {
       this.#unacked = u.slice(n);
       this.#ackHead = 0;
     } else this.#ackHead = n;
+    this.#checkDrained();
+  }
+
+  #checkDrained(): void {
+    if (this.congested && this.waiting * 4 <= this.#limits.bufferLimit) {
+      this.congested = false;
+      this.#owner.drained(this);
+    }
   }
 
   /** The unacknowledged frames, in order; the list is emptied. */
@@ -384,6 +468,7 @@ export class Link implements TransportSink {
       }
     }
     this.#armExpiry();
+    this.#checkDrained();
   };
 
   /**
@@ -395,7 +480,9 @@ export class Link implements TransportSink {
     let left = [...this.#takeUnacked(), ...this.#unsent];
     if (this.ready) {
       try {
-        this.transport.send(encodeBatch([...this.#control, ...this.#unsent.map((o) => o.frame), [Tag.Bye]]));
+        // Everything taken is acknowledged: what is queued here still runs after the link closes.
+        const ack = this.#got > 0 ? [[Tag.Ack, this.#got]] : [];
+        this.transport.send(encodeBatch([...this.#control, ...ack, ...this.#unsent.map((o) => o.frame), [Tag.Bye]]));
         left = [];
       } catch {
         // Something unsendable in the last batch: report everything still waiting.

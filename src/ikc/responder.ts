@@ -46,6 +46,12 @@ export interface MonitorEvents {
   unregister?: string;
   /** A kernel came back after a disconnect; without it, `register` is posted again (as IKC does). */
   reconnect?: string;
+  /**
+   * The link to a congested kernel (`congested(name)` was true: half the buffer bound or more
+   * waiting, or a post refused) has drained to a quarter of the bound: a producer may go on.
+   * Not in POE::Component::IKC.
+   */
+  drain?: string;
 }
 
 interface Monitor {
@@ -72,6 +78,32 @@ interface PendingCall {
   timer: Item | undefined;
   /** Its frame is numbered and waiting in the link, or was sent. */
   sent: boolean;
+  /** Its frame, once queued. */
+  out?: Out;
+}
+
+/** True when every argument is a primitive that always crosses (no walk needed). */
+function plain(args: unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const t = typeof a;
+    if (t !== 'number' && t !== 'string' && t !== 'boolean' && t !== 'undefined' && t !== 'bigint' && a !== null) return false;
+  }
+  return true;
+}
+
+/** A post waiting in a link: its address, needed only to report a failure, is made then. */
+class PostOut implements Out {
+  readonly fail = undefined;
+  constructor(
+    readonly frame: unknown[],
+    readonly sender: Session | undefined,
+    readonly kernel: string,
+    readonly at: number,
+  ) {}
+  get address(): string {
+    return formatAddress(this.kernel, this.frame[2] as string, this.frame[3] as string);
+  }
 }
 
 /** A link as the responder session owns it: one hold, named in `ps()`. */
@@ -150,6 +182,10 @@ export class Responder implements LinkOwner, RemoteRouter {
         },
         ikc_input(_ctx: unknown, link: unknown, frames: unknown) {
           if (link instanceof Link && Array.isArray(frames)) self.#input(link, frames as unknown[][]);
+        },
+        // Queued behind the posts of a batch: when it runs, they have been dispatched.
+        ikc_ack(_ctx: unknown, link: unknown, got: unknown) {
+          if (link instanceof Link && typeof got === 'number') link.acknowledge(got);
         },
         ikc_call(_ctx: unknown, link: unknown, frame: unknown) {
           if (link instanceof Link && Array.isArray(frame)) self.#runCall(link, frame);
@@ -233,6 +269,20 @@ export class Responder implements LinkOwner, RemoteRouter {
     for (const fn of this.#shutdownHooks.splice(0)) fn();
   }
 
+  /** Frames (posts, calls, answers) waiting for kernel `name`, unsent or unconfirmed; 0 for a kernel not known. */
+  waiting(name: string): number {
+    return this.#kernels.get(name)?.waiting ?? 0;
+  }
+
+  /**
+   * Whether the link to kernel `name` is congested: half the buffer bound or more is waiting
+   * (or a post was refused). A producer that pauses while it is, and goes on at the monitor's
+   * `drain` event, streams any number of posts without reaching the bound.
+   */
+  congested(name: string): boolean {
+    return this.#kernels.get(name)?.congested ?? false;
+  }
+
   /** Kernels connected now, by name. */
   kernels(): string[] {
     return [...this.#kernels].filter(([, l]) => l.ready).map(([n]) => n);
@@ -305,6 +355,23 @@ export class Responder implements LinkOwner, RemoteRouter {
     });
   }
 
+  linkGone(link: Link, reason: string): void {
+    const name = link.peer ?? link.transport.description;
+    for (const call of [...this.#calls.values()]) {
+      // Calls still unsent wait for a new end, as posts do; one sent and unconfirmed was reported by the link.
+      if (call.link !== link || !call.sent || (call.out !== undefined && link.holds(call.out))) continue;
+      this.#settleCall(call, false, new PoeIkcError('ERR_POE_IKC_LOST', call.address, `${name} ended (${reason}) before ${call.address} answered`));
+    }
+  }
+
+  drained(link: Link): void {
+    const name = link.peer;
+    if (this.#down || name === undefined || this.#kernels.get(name) !== link) return;
+    this.#inSession(() => {
+      for (const m of this.#liveMonitors(name)) if (m.events.drain !== undefined) this.kernel.post(m.session, m.events.drain, name, m.data);
+    });
+  }
+
   /** Runs `fn` as the responder's code, so what it posts comes from the responder (SENDER). */
   #inSession(fn: () => void): void {
     if (this.session._phase === Phase.Stopped) return;
@@ -314,6 +381,10 @@ export class Responder implements LinkOwner, RemoteRouter {
   input(link: Link, frames: unknown[][]): void {
     if (this.session._phase === Phase.Stopped) return;
     this.kernel._ioDispatch(this.session, 'ikc_input', [link, frames]);
+  }
+
+  taken(link: Link, got: number): void {
+    this.#inSession(() => this.kernel.post(this.session, 'ikc_ack', link, got));
   }
 
   undelivered(out: Out, code: IkcErrorCode, message: string): void {
@@ -372,17 +443,17 @@ export class Responder implements LinkOwner, RemoteRouter {
   }
 
   #send(sender: Session | undefined, kernel: string, session: string, event: string, args: unknown[]): 1 | undefined {
-    const address = formatAddress(kernel, session, event);
-    checkSendable(args, address);
+    // Most posts carry numbers and strings: the address is made only when something may fail.
+    if (!plain(args)) checkSendable(args, formatAddress(kernel, session, event));
     if (kernel === this.name) return this.kernel.post(session, event, ...args);
     const link = this.#kernels.get(kernel);
     if (link === undefined || link.closed) {
       this.kernel.errno = ESRCH;
       return undefined;
     }
-    const out: Out = { frame: [Tag.Post, 0, session, event, args, sender?._id ?? 0], sender, address, at: this.kernel.clock.now(), fail: undefined };
+    const out = new PostOut([Tag.Post, 0, session, event, args, sender?._id ?? 0], sender, kernel, this.kernel.clock.now());
     if (link.enqueue(out)) return 1;
-    this.undelivered(out, 'ERR_POE_IKC_BUFFER_FULL', `The buffer for ${kernel} is full (${this.#bufferLimit} frames); ${address} was not sent`);
+    this.undelivered(out, 'ERR_POE_IKC_BUFFER_FULL', `The buffer for ${kernel} is full (${this.#bufferLimit} frames); ${out.address} was not sent`);
     this.kernel.errno = ENOBUFS;
     return undefined;
   }
@@ -423,6 +494,7 @@ export class Responder implements LinkOwner, RemoteRouter {
       return;
     }
     call.sent = true;
+    call.out = out;
   }
 
   #settleCall(call: PendingCall, ok: boolean, value: unknown): void {
@@ -551,7 +623,12 @@ export class Responder implements LinkOwner, RemoteRouter {
     const [, , name, event, from, list] = f;
     const s = this.#accept(name, event);
     if (s instanceof Session) {
-      for (const args of list as unknown[]) {
+      const posts = list as unknown[];
+      if (posts.every(Array.isArray)) {
+        this.kernel._postRun(s, event as string, posts as unknown[][]);
+        return;
+      }
+      for (const args of posts) {
         if (Array.isArray(args)) this.kernel.post(s, event as string, ...(args as unknown[]));
         else this.log(`IKC: dropped a malformed post to ${String(name)} from ${link.peer ?? '(unknown)'}`);
       }
@@ -746,7 +823,7 @@ export class Responder implements LinkOwner, RemoteRouter {
     // POE::Component::IKC: monitoring with no events ends the monitor.
     if (events === undefined || events === null) return;
     if (typeof events !== 'object') throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `monitor: expected events { register, unregister, reconnect }, got ${describe(events)}`);
-    rejectUnknownKeys('monitor', events, ['register', 'unregister', 'reconnect']);
+    rejectUnknownKeys('monitor', events, ['register', 'unregister', 'reconnect', 'drain']);
     const m: Monitor = { session, kernel, events: { ...(events as MonitorEvents) }, data };
     this.#monitors.push(m);
     this.#inSession(() => {

@@ -12,6 +12,14 @@ export interface TransportSink {
   up(): void;
   /** The other end is gone; it may come back (`up` again) or not. Batches sent before may be lost. */
   down(reason: string): void;
+  /**
+   * The other end ended (a child process that exited or was killed): the link goes down, as
+   * for `down`, and what that end was sent and had not confirmed is reported to its senders at
+   * once (ERR_POE_IKC_LOST), as is each call it took and had not answered, rather than after
+   * `bufferTimeout`. Frames never sent wait, as for any peer that is down, for a new end
+   * (`up` again: a new instance) or their timeout.
+   */
+  gone(reason: string): void;
   /** One batch, as the other end's link sent it, in the order sent. */
   data(bytes: Uint8Array): void;
 }

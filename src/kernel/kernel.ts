@@ -1267,6 +1267,21 @@ export class Kernel<E = Untyped> {
     return 1;
   }
 
+  /**
+   * @internal Queues `event` for `session` once per argument list in `list` (each list taken
+   * as it is, not copied), SENDER the active session, as that many `post` calls would: how
+   * IKC delivers a run of posts from another kernel without a call (and a copy of the
+   * arguments) per post. `event` is checked by the caller; a session not in this kernel gets
+   * nothing.
+   */
+  _postRun(session: Session, event: string, list: unknown[][]): void {
+    if (this.#sessions.get(session._id) !== session) return;
+    const active = this.#active;
+    const activeEvent = this.#activeEvent || undefined;
+    for (let i = 0; i < list.length; i++) this.#events.post(this.#now, ItemKind.Post, session, active, event, list[i]!, activeEvent, undefined, undefined);
+    this.#wake();
+  }
+
   /** A destination that does not resolve here: a remote address for the router, else ESRCH. Out of line: local posts never pay for it. */
   #postElsewhere(dest: unknown, event: string, args: unknown[]): 1 | undefined {
     const router = this.#router;
@@ -1856,6 +1871,11 @@ export class Kernel<E = Untyped> {
       return result.pid;
     }
     return this.#fail(result.errno, result.message, undefined);
+  }
+
+  /** @internal The ChildProcess of a live child this kernel's `fork()` started, for IKC's ForkTransport. */
+  _forkedChild(pid: number): ChildProcess | undefined {
+    return this.#processes.forkedChild(pid);
   }
 
   /**

@@ -337,7 +337,8 @@ export class Processes {
     };
     let child: ChildProcess;
     try {
-      child = spawn(this.execPath, [...childExecArgv(), program, ...process.argv.slice(2)], { stdio: stdio as never, env });
+      // Advanced serialization: an IKC ForkTransport sends byte batches over the channel.
+      child = spawn(this.execPath, [...childExecArgv(), program, ...process.argv.slice(2)], { stdio: stdio as never, env, serialization: 'advanced' });
     } catch (err) {
       return { errno: errnoOf(err), message: `fork: ${err instanceof Error ? err.message : String(err)}` };
     }
@@ -350,7 +351,7 @@ export class Processes {
       const errno = descriptorShortage(FORK_DESCRIPTORS) || E.EAGAIN;
       return { errno, message: errno === E.EAGAIN ? 'fork: the child process could not be started' : `fork: no descriptors left for the pipes to the child (${strerror(errno)})` };
     }
-    // We never message the child; the channel only tells it when we are gone.
+    // Unref'd: the channel tells the child when we are gone, and carries IKC only while a ForkTransport holds it (ref'd then).
     (child.channel as { unref?: () => void } | null | undefined)?.unref?.();
     // Later errors (a failed kill, a broken channel) are reported, never fatal.
     child.on('error', (err) => this.#host.warn(`poe-ts: forked child ${child.pid}: ${err.message}`));
@@ -408,6 +409,12 @@ export class Processes {
     if (!state.childRole || (state.catchers.size === 0 && state.deferred.length === 0)) return;
     releaseCatchers(state);
     for (const name of state.deferred.splice(0)) raiseDefault(name);
+  }
+
+  /** The ChildProcess of a live child `fork()` started (its IPC channel carries IKC, see ikc/fork.ts). */
+  forkedChild(pid: number): ChildProcess | undefined {
+    const tracked = this.#children.get(pid);
+    return tracked !== undefined && tracked.forked ? tracked.child : undefined;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -117,9 +117,10 @@ test('a restarted peer: unconfirmed posts are reported lost, numbering starts ov
   t.feed([POST, 1, 'nosuch', 'x', [1], 9]);
   await tick();
   expect(t.take()).toEqual([
-    [ACK, 1],
     // Numbered after post 5, the first of this stream.
     [ERR, 2, 9, 'ERR_POE_IKC_NO_SESSION', 'poe://a/nosuch/x', 'a publishes no session nosuch'],
+    // Acknowledged once handled (here: refused, and the refusal sent), not when read.
+    [ACK, 1],
   ]);
   ikc.shutdown();
   await running;

@@ -10,6 +10,8 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as lib from '../../src/index.js';
 import { Kernel, Responder, Session, ThreadTransport, InProcessTransport, TcpTransport, listenTcp, remote, type ResponderOptions } from '../../src/index.js';
 import { ensureBuilt, expectNoLeaks, root, runBounded } from '../kit/index.js';
+import { ForkTransport } from '../../src/index.js';
+import { fixture, track, until } from '../kit/index.js';
 // @ts-expect-error -- a plain .mjs fixture, shared with the worker
 import { startRemote } from '../fixtures/ikc/remote.mjs';
 
@@ -123,6 +125,46 @@ const tcp: Make = (aOptions) => {
   };
 };
 
+/** Kernel `b` in a child `a.fork()` starts: cut is a SIGKILL, restore a new fork attached in its place. */
+const forked: Make = (aOptions) => {
+  const { a, ikc, warnings } = sideA(aOptions);
+  a.forkProgram = fixture('ikc/fork/remote.mjs');
+  const start = (): number => {
+    const pid = a.fork();
+    if (pid === undefined || pid === 0) throw new Error(`fork failed: errno ${a.errno}`);
+    track(pid);
+    return pid;
+  };
+  let pid = start();
+  const transport = ForkTransport.toChild(pid, a);
+  ikc.connect(transport);
+  const alive = (p: number): boolean => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    a,
+    ikc,
+    warnings,
+    cut: () => process.kill(pid, 'SIGKILL'),
+    restore: () => {
+      pid = start();
+      transport.attach(pid);
+    },
+    done: async () => {
+      await runBounded(a, 15_000);
+      // The last child (`b` as it is now) ends by itself once its responder is shut down.
+      const last = pid;
+      await until(() => !alive(last), 10_000, `child ${last} to end`);
+      expect(warnings).toEqual([]);
+    },
+  };
+};
+
 beforeAll(() => ensureBuilt(`${root}/dist/index.js`), 120_000);
 
 /** The collector: kernel `a`'s session that logs what comes back, published so `b` can post to it. */
@@ -151,6 +193,7 @@ describe.each([
   ['in-process', inProcess],
   ['thread', thread],
   ['tcp', tcp],
+  ['fork', forked],
 ] as const)('IKC over %s', (_name, make) => {
   test('1000 posts arrive in order; a call between them answers in its place', async () => {
     const rig = make();
