@@ -223,3 +223,5 @@ export { checkSendable, decodeBatch, encodeBatch, frameBytes } from './ikc/codec
  * POE: `$poe_kernel` / `POE::Kernel`.
  */
 export const poeKernel: Kernel = Kernel.default;
+export { NatsIkc, subjectToken } from './ikc/nats.js';
+export type { NatsIkcOptions } from './ikc/nats.js';
