@@ -77,6 +77,8 @@ const enum Kind {
   Data = 0,
   /** [1]: the sender restarted its stream to you: restart yours */
   Sync = 1,
+  /** [2, n (uint32), part...]: the n-th message, a part of a batch larger than the broker takes; the rest follows */
+  Part = 2,
 }
 
 const SYNC = new Uint8Array([Kind.Sync]);
@@ -93,6 +95,8 @@ class NatsPeer implements Transport {
   #expect = 0;
   lastSeen = Date.now();
   readonly #subject: string;
+  /** The parts of a batch received so far. */
+  #parts: Uint8Array[] = [];
 
   constructor(
     readonly hub: NatsIkc,
@@ -118,6 +122,7 @@ class NatsPeer implements Transport {
     this.#up = true;
     this.#out = 0;
     this.#expect = 0;
+    this.#parts = [];
     this.#sink.up();
   }
 
@@ -135,11 +140,18 @@ class NatsPeer implements Transport {
 
   send(bytes: Uint8Array): void {
     if (!this.#up) return;
-    const msg = new Uint8Array(5 + bytes.byteLength);
-    msg[0] = Kind.Data;
-    new DataView(msg.buffer).setUint32(1, ++this.#out);
-    msg.set(bytes, 5);
-    this.hub.publish(this.#subject, msg);
+    // A batch larger than the broker's max_payload goes in parts, each numbered in the stream.
+    const room = this.hub.maxPayload - 5;
+    let at = 0;
+    do {
+      const end = Math.min(bytes.byteLength, at + room);
+      const msg = new Uint8Array(5 + end - at);
+      msg[0] = end < bytes.byteLength ? Kind.Part : Kind.Data;
+      new DataView(msg.buffer).setUint32(1, ++this.#out);
+      msg.set(bytes.subarray(at, end), 5);
+      this.hub.publish(this.#subject, msg);
+      at = end;
+    } while (at < bytes.byteLength);
   }
 
   /** A message from the other end. */
@@ -149,7 +161,7 @@ class NatsPeer implements Transport {
       this.restart();
       return;
     }
-    if (data.byteLength < 5 || data[0] !== Kind.Data) {
+    if (data.byteLength < 5 || (data[0] !== Kind.Data && data[0] !== Kind.Part)) {
       this.hub.log(`IKC: dropped a malformed NATS message from ${this.name} (${data.byteLength} bytes)`);
       return;
     }
@@ -167,9 +179,22 @@ class NatsPeer implements Transport {
         this.hub.log(`IKC: a message from ${this.name} over NATS was lost (expected ${this.#expect}, got ${n}); restarting the link`);
         this.sync();
       }
+      this.#parts = [];
       return;
     }
-    this.#sink?.data(data.subarray(5));
+    if (n === 1) this.#parts = [];
+    if (data[0] === Kind.Part) {
+      this.#parts.push(data.subarray(5));
+      return;
+    }
+    if (this.#parts.length === 0) {
+      this.#sink?.data(data.subarray(5));
+      return;
+    }
+    this.#parts.push(data.subarray(5));
+    const whole = Buffer.concat(this.#parts);
+    this.#parts = [];
+    this.#sink?.data(whole);
   }
 
   close(): void {
@@ -201,6 +226,8 @@ export class NatsIkc {
   /** The first server, for descriptions and logs. */
   readonly server: string;
   connected = false;
+  /** The largest message the broker takes (its max_payload, read at connect). */
+  maxPayload = 1024 * 1024;
   #nc: Nats.NatsConnection | undefined = undefined;
   readonly #peers = new Map<string, NatsPeer>();
   readonly #instance: string;
@@ -265,6 +292,7 @@ export class NatsIkc {
   #started(): void {
     const nc = this.#nc!;
     this.connected = true;
+    this.maxPayload = nc.info?.max_payload ?? this.maxPayload;
     nc.subscribe(this.#all, { callback: (err, msg) => (err === null ? this.#announced(msg.data) : undefined) });
     const mine = `${this.prefix}.k.${subjectToken(this.name)}.`;
     nc.subscribe(`${mine}*`, {

@@ -9,7 +9,8 @@
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PoeIkcError} from '../../src/index.js';
 import { Kernel, NatsIkc, Responder, Session, type NatsIkcOptions } from '../../src/index.js';
-import { cleanup, ensureBuilt, exitOf, expectNoLeaks, root, run, runBounded } from '../kit/index.js';
+import { writeFileSync } from 'node:fs';
+import { cleanup, ensureBuilt, exitOf, expectNoLeaks, root, run, runBounded, tempDir } from '../kit/index.js';
 import { NO_NATS, hasNatsServer, natsServer, stopNatsServers } from './nats-kit.js';
 
 beforeAll(() => ensureBuilt(`${root}/dist/index.js`), 120_000);
@@ -164,6 +165,42 @@ describe.skipIf(!hasNatsServer)(`IKC over NATS${hasNatsServer ? '' : ` (${NO_NAT
       'IKC: dropped a malformed announcement on poe.ikc.all',
       'IKC: dropped an undecodable announcement on poe.ikc.all',
     ]);
+    expect(await exitOf(b)).toEqual([0, null]);
+    expectNoLeaks(a);
+  }, 30_000);
+
+  test('a batch larger than the broker takes (max_payload) crosses in parts, both ways', async () => {
+    const tmp = tempDir();
+    writeFileSync(tmp.path('nats.conf'), 'max_payload: 4096\n');
+    const broker = await natsServer(['-c', tmp.path('nats.conf')]);
+    const options = { servers: broker.url, reconnectWait: 0.05 };
+    const { a, ikc, warnings } = kernelA();
+    const b = other('b', options);
+    const big = Buffer.alloc(100_000, 7);
+    big.writeUInt32BE(0xdeadbeef, 99_990);
+    const log: string[] = [];
+    Session.create({
+      kernel: a,
+      inlineStates: {
+        _start(ctx) {
+          ctx.kernel.aliasSet('tester');
+          ikc.monitor('b', { register: 'register' });
+          void NatsIkc.connect(ikc, options);
+        },
+        async register(ctx) {
+          for (let i = 0; i < 3; i++) ctx.kernel.post('poe://b/sink', 'take', i === 1 ? big : i);
+          const got = (await ctx.kernel.call('poe://b/sink', 'report')) as unknown[];
+          log.push(`report ${got.length} ${got[0]} ${Buffer.isBuffer(got[1]) && big.equals(got[1])} ${got[2]}`);
+          ctx.kernel.post('poe://b/sink', 'stop');
+          ctx.kernel.aliasRemove('tester');
+          ikc.shutdown();
+        },
+      },
+    });
+    await runBounded(a, 20_000);
+    tmp.cleanup();
+    expect(log).toEqual(['report 3 0 true 2']);
+    expect(warnings).toEqual([]);
     expect(await exitOf(b)).toEqual([0, null]);
     expectNoLeaks(a);
   }, 30_000);
