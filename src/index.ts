@@ -224,4 +224,4 @@ export { checkSendable, decodeBatch, encodeBatch, frameBytes } from './ikc/codec
  */
 export const poeKernel: Kernel = Kernel.default;
 export { NatsIkc, subjectToken } from './ikc/nats.js';
-export type { NatsIkcOptions } from './ikc/nats.js';
+export type { NatsIkcOptions, NatsTlsOptions } from './ikc/nats.js';

@@ -30,6 +30,18 @@ import { PoeArgumentError, PoeIkcError, describe, rejectUnknownKeys } from '../e
 import type { Responder } from './responder.js';
 import type { Transport, TransportSink } from './transport.js';
 
+/** TLS for the NATS connection: the client's own TlsOptions (files or PEM text). */
+export interface NatsTlsOptions {
+  caFile?: string;
+  ca?: string;
+  certFile?: string;
+  cert?: string;
+  keyFile?: string;
+  key?: string;
+  /** TLS before the NATS greeting (the server must be configured with `handshake_first`). */
+  handshakeFirst?: boolean;
+}
+
 /** Options of `NatsIkc.connect`. */
 export interface NatsIkcOptions {
   /** The broker: `nats://host:port`, or several for a cluster. @default 'nats://127.0.0.1:4222' */
@@ -39,8 +51,8 @@ export interface NatsIkcOptions {
   pass?: string;
   /** A token the broker asks for (instead of user and password). */
   token?: string;
-  /** TLS, passed to the NATS client as it is (`{ caFile, certFile, keyFile, ... }`). */
-  tls?: Nats.ConnectionOptions['tls'];
+  /** TLS, passed to the NATS client as it is. */
+  tls?: NatsTlsOptions;
   /** The first token(s) of every subject, to keep apart systems that share a broker. @default 'poe.ikc' */
   prefix?: string;
   /** Seconds between the `beat`s that tell the other kernels this one is alive. @default 2 */
