@@ -169,6 +169,52 @@ describe.skipIf(!hasNatsServer)(`IKC over NATS${hasNatsServer ? '' : ` (${NO_NAT
     expectNoLeaks(a);
   }, 30_000);
 
+  test('a message missing from a stream restarts both ends of the link; nothing is lost', async () => {
+    const broker = await natsServer();
+    const options = { servers: broker.url, reconnectWait: 0.05 };
+    const { a, ikc, warnings } = kernelA();
+    const b = other('b', options);
+    const raw = await (await import('@nats-io/transport-node')).connect({ servers: broker.url });
+    const log: string[] = [];
+    Session.create({
+      kernel: a,
+      inlineStates: {
+        _start(ctx) {
+          ctx.kernel.aliasSet('tester');
+          ikc.monitor('b', { register: 'register', unregister: 'unregister', reconnect: 'reconnect' });
+          void NatsIkc.connect(ikc, options);
+        },
+        async register(ctx) {
+          log.push('register b');
+          for (let i = 0; i < 100; i++) ctx.kernel.post('poe://b/sink', 'take', i);
+          // As if b's messages up to this number had been lost: a sees a gap in b's stream.
+          const forged = new Uint8Array(5);
+          forged[0] = 0;
+          new DataView(forged.buffer).setUint32(1, 0x7fffffff);
+          raw.publish('poe.ikc.k.a.b', forged);
+          await raw.flush();
+        },
+        unregister: () => void log.push('unregister b'),
+        async reconnect(ctx) {
+          log.push('reconnect b');
+          for (let i = 100; i < 200; i++) ctx.kernel.post('poe://b/sink', 'take', i);
+          const got = (await ctx.kernel.call('poe://b/sink', 'report')) as number[];
+          log.push(`report ${got.length} ${got.every((v, i) => v === i)}`);
+          ctx.kernel.post('poe://b/sink', 'stop');
+          ctx.kernel.aliasRemove('tester');
+          ikc.shutdown();
+        },
+      },
+    });
+    await runBounded(a, 20_000);
+    await raw.close();
+    expect(log).toEqual(['register b', 'unregister b', 'reconnect b', 'report 200 true']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^IKC: a message from b over NATS was lost \(expected \d+, got 2147483647\); restarting the link$/);
+    expect(await exitOf(b)).toEqual([0, null]);
+    expectNoLeaks(a);
+  }, 30_000);
+
   test('a batch larger than the broker takes (max_payload) crosses in parts, both ways', async () => {
     const tmp = tempDir();
     writeFileSync(tmp.path('nats.conf'), 'max_payload: 4096\n');
