@@ -11,6 +11,8 @@
 //                     same framing in the same run: each value v8-serialized and framed as
 //                     frameBytes does, written in corked chunks of IKC_CHUNK, to a net server
 //                     that reads the frames and counts the values. Both wait for "all n arrived".
+//   ikc.nats_post, ikc.nats_call: kernels in two processes through a nats-server, against the
+//                     bare NATS client (bench/_ikc_nats.mjs; skipped without nats-server).
 //
 //   node bench/ikc.mjs [case...]          measure (one JSON line per case)
 //   node bench/ikc.mjs --side poe|base N  one side alone (prints one JSON line)
@@ -19,6 +21,7 @@
 // BENCH_N_SCALE, BENCH_RUNS.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { NATS_CASES, measureNats } from './_ikc_nats.mjs';
 import { RUNS, alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -26,6 +29,8 @@ const WORKER = new URL('./_ikc_worker.mjs', import.meta.url);
 const CASES = [{ name: 'ikc.thread_post', base: 100_000, unit: 'posts/s' }];
 CASES.push({ name: 'ikc.tcp_post', base: 100_000, unit: 'posts/s' });
 const TCP_PEER = fileURLToPath(new URL('./_ikc_tcp_peer.mjs', import.meta.url));
+// ikc.nats_post, ikc.nats_call: see _ikc_nats.mjs.
+CASES.push(...NATS_CASES);
 /** Posts per handler run: the source yields between chunks, as a POE producer would. */
 const CHUNK = Number(process.env.IKC_CHUNK ?? 1000);
 
@@ -99,6 +104,7 @@ function check(n, r) {
 }
 
 async function measure(c) {
+  if (NATS_CASES.includes(c)) return measureNats(c);
   const n = scaled(c.base);
   const errors = [];
   const runs = { poe: [], base: [] };

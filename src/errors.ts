@@ -70,6 +70,7 @@ export type IkcErrorCode =
   | 'ERR_POE_IKC_CALL_TIMEOUT'
   | 'ERR_POE_IKC_CALL_FAILED'
   | 'ERR_POE_IKC_BAD_FRAME'
+  | 'ERR_POE_IKC_CONNECT'
   | 'ERR_POE_IKC_SHUTDOWN';
 
 /**

@@ -226,3 +226,5 @@ export { checkSendable, decodeBatch, encodeBatch, frameBytes } from './ikc/codec
  */
 export const poeKernel: Kernel = Kernel.default;
 export { TcpTransport, listenTcp, TCP_MAX_BATCH, type TcpTransportOptions, type TcpListenOptions, type TcpListener, type TcpRefusal } from './ikc/tcp.js';
+export { NatsIkc, subjectToken } from './ikc/nats.js';
+export type { NatsIkcOptions, NatsTlsOptions } from './ikc/nats.js';

@@ -121,6 +121,15 @@ class OwnedLink implements Owned {
   }
 }
 
+/** A service of the responder (see `_service`): one hold, named in `ps()`. */
+class OwnedService implements Owned {
+  readonly _holdCount = 1;
+  constructor(
+    readonly _holdName: string,
+    readonly destroy: () => void,
+  ) {}
+}
+
 function checkSeconds(key: string, v: unknown): void {
   if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))) {
     throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a positive number of seconds, got ${describe(v)}`);
@@ -149,6 +158,7 @@ export class Responder implements LinkOwner, RemoteRouter {
   readonly #callTimeout: number;
   readonly #errorEvent: string;
   readonly #links = new Set<OwnedLink>();
+  readonly #services = new Set<OwnedService>();
   /** Peers by kernel name: the link last known to reach each. */
   readonly #kernels = new Map<string, Link>();
   /** Sessions this kernel accepts posts for: alias -> its published events (null: all). */
@@ -283,6 +293,28 @@ export class Responder implements LinkOwner, RemoteRouter {
     return this.#kernels.get(name)?.congested ?? false;
   }
 
+  /**
+   * Keeps the responder running for something that makes links rather than being one (a
+   * NATS connection that finds kernels): `close` runs once, at `shutdown` or when the session
+   * stops, after the links are closed. Returns a release for when it ends by itself.
+   */
+  _service(name: string, close: () => void): () => void {
+    if (this.#down) throw new PoeIkcError('ERR_POE_IKC_SHUTDOWN', '', 'The IKC responder was shut down');
+    let owned: OwnedService | undefined = new OwnedService(name, () => release(true));
+    const release = (closing: boolean): void => {
+      if (owned === undefined) return;
+      const o = owned;
+      owned = undefined;
+      this.#services.delete(o);
+      if (this.session._owned?.delete(o) === true) this.kernel._hold(this.session, -1);
+      if (closing) close();
+    };
+    this.#services.add(owned);
+    (this.session._owned ??= new Set()).add(owned);
+    this.kernel._hold(this.session, 1);
+    return () => release(false);
+  }
+
   /** Kernels connected now, by name. */
   kernels(): string[] {
     return [...this.#kernels].filter(([, l]) => l.ready).map(([n]) => n);
@@ -293,6 +325,7 @@ export class Responder implements LinkOwner, RemoteRouter {
     if (this.#down) return;
     this.#down = true;
     for (const owned of [...this.#links]) this.#dropLink(owned, 'shutdown');
+    for (const service of [...this.#services]) service.destroy();
     this.#runShutdownHooks();
     if (this.kernel._router === this) this.kernel._setRouter(undefined);
     if (this.session._phase === Phase.Running) {
@@ -315,6 +348,7 @@ export class Responder implements LinkOwner, RemoteRouter {
   #stopped(): void {
     this.#down = true;
     for (const owned of [...this.#links]) this.#dropLink(owned, 'its session stopped');
+    for (const service of [...this.#services]) service.destroy();
     this.#runShutdownHooks();
     if (this.kernel._router === this) this.kernel._setRouter(undefined);
     for (const call of [...this.#calls.values()]) this.#settleCall(call, false, new PoeIkcError('ERR_POE_IKC_SHUTDOWN', call.address, `The IKC responder stopped before ${call.address} answered`));

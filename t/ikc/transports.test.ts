@@ -6,9 +6,11 @@
  * run in this process (in-process pair) or in a worker thread (its own kernel, dist/ build).
  */
 import { Worker } from 'node:worker_threads';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as lib from '../../src/index.js';
 import { Kernel, Responder, Session, ThreadTransport, InProcessTransport, TcpTransport, listenTcp, remote, type ResponderOptions } from '../../src/index.js';
+import { NatsIkc } from '../../src/index.js';
+import { hasNatsServer, natsServer, stopNatsServers, type NatsServer } from './nats-kit.js';
 import { ensureBuilt, expectNoLeaks, root, runBounded } from '../kit/index.js';
 import { ForkTransport } from '../../src/index.js';
 import { fixture, track, until } from '../kit/index.js';
@@ -125,6 +127,27 @@ const tcp: Make = (aOptions) => {
   };
 };
 
+let broker: NatsServer | undefined;
+let prefixes = 0;
+/** Over a nats-server of this file's own (skipped without one): a cut kills it (SIGKILL), a restore starts it again on its port. */
+const nats: Make = (aOptions) => {
+  const { a, ikc, warnings } = sideA(aOptions);
+  const options = { servers: broker!.url, prefix: `t${++prefixes}`, reconnectWait: 0.05 };
+  const b = startRemote(lib, (_kernel: Kernel, bIkc: Responder) => void NatsIkc.connect(bIkc, options)) as { kernel: Kernel };
+  NatsIkc.connect(ikc, options).catch((err: unknown) => warnings.push(String(err)));
+  return {
+    a,
+    ikc,
+    warnings,
+    cut: () => void broker!.stop('SIGKILL'),
+    restore: () => void broker!.start(),
+    done: async () => {
+      await Promise.all([runBounded(a, 15_000), runBounded(b.kernel, 15_000)]);
+      expectNoLeaks(b.kernel);
+    },
+  };
+};
+
 /** Kernel `b` in a child `a.fork()` starts: cut is a SIGKILL, restore a new fork attached in its place. */
 const forked: Make = (aOptions) => {
   const { a, ikc, warnings } = sideA(aOptions);
@@ -166,6 +189,10 @@ const forked: Make = (aOptions) => {
 };
 
 beforeAll(() => ensureBuilt(`${root}/dist/index.js`), 120_000);
+beforeAll(async () => {
+  if (hasNatsServer) broker = await natsServer();
+});
+afterAll(stopNatsServers);
 
 /** The collector: kernel `a`'s session that logs what comes back, published so `b` can post to it. */
 function collector(rig: Rig, log: string[], states: Record<string, (ctx: { kernel: Kernel; session: Session }, ...args: never[]) => unknown>): void {
@@ -194,6 +221,7 @@ describe.each([
   ['thread', thread],
   ['tcp', tcp],
   ['fork', forked],
+  ...(hasNatsServer ? [['nats', nats] as const] : []),
 ] as const)('IKC over %s', (_name, make) => {
   test('1000 posts arrive in order; a call between them answers in its place', async () => {
     const rig = make();
@@ -233,7 +261,7 @@ describe.each([
             // A pending remote call holds its session and says so; the link holds the responder.
             const ps = rig.a.ps();
             log.push(`ps collector ${ps.find((r) => r.aliases.includes('collector'))!.waitingOn.join(', ')}`);
-            log.push(`ps IKC ${ps.find((r) => r.aliases.includes('IKC'))!.waitingOn.map((w) => w.replace(/ over .* \(/, ' over (transport) (')).join(', ')}`);
+            log.push(`ps IKC ${ps.find((r) => r.aliases.includes('IKC'))!.waitingOn.filter((w) => !w.startsWith('IKC NATS ')).map((w) => w.replace(/ over .* \(/, ' over (transport) (')).join(', ')}`);
             await pending;
           } catch (e) {
             const x = e as lib.PoeIkcError;
