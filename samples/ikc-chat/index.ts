@@ -1,19 +1,21 @@
 /**
  * ikc-chat: a chat room over IKC. The room is a session in one kernel; each client is a kernel
  * of its own, in another process, that posts to the room and publishes a session the room
- * posts lines to. Over TCP by default (no broker, IKC's own model); NATS_URL is meant to run
- * the same program over NATS.
+ * posts lines to. Over TCP by default (no broker, IKC's own model); with NATS_URL the same
+ * program runs over a NATS broker, where the kernels find each other by themselves.
  *
  *   ROLE=room [PORT=0] [SECRET=...] node build/samples/ikc-chat.js
  *       prints `room listening on 127.0.0.1:<port>`; SIGINT or SIGTERM closes it
  *   ROLE=client NAME=ann PORT=<port> [SECRET=...] node build/samples/ikc-chat.js
  *       joins, sends each line typed on stdin, prints what the others say; `/quit` or EOF leaves
+ *   NATS_URL=nats://127.0.0.1:4222 with either role: over NATS instead (no PORT); the room
+ *       prints `room on NATS <url>`
  *
  * The room tells everyone when somebody joins, leaves, or is gone (its kernel disconnected
  * without leaving: the IKC monitor's `unregister`).
  */
 import { pathToFileURL } from 'node:url';
-import { Kernel, Line, ReadWrite, Responder, Session, TcpTransport, listenTcp, remote, type Transport } from '../../src/index.js';
+import { Kernel, Line, NatsIkc, ReadWrite, Responder, Session, TcpTransport, listenTcp, remote } from '../../src/index.js';
 
 /** The room's events, as clients post them. */
 export interface Room {
@@ -37,15 +39,9 @@ export interface ChatOptions {
   out?: (line: string) => void;
 }
 
-function natsUnavailable(): never {
-  // TODO(issue 14): use the NATS transport (src/ikc/nats.ts) here once it is on main.
-  throw new Error('ikc-chat: NATS transport not available in this build; unset NATS_URL to chat over TCP');
-}
-
 /** The room: resolves when it has closed (after SIGINT or SIGTERM). */
 export async function runRoom(options: ChatOptions = {}): Promise<void> {
-  const { out = (l: string) => console.log(l) } = options;
-  if (options.natsUrl !== undefined) natsUnavailable();
+  const { out = (l: string) => console.log(l), natsUrl } = options;
   const kernel = new Kernel({ name: 'room' });
   const ikc = Responder.spawn({ kernel });
   const members = new Set<string>();
@@ -61,12 +57,12 @@ export async function runRoom(options: ChatOptions = {}): Promise<void> {
         ikc.monitor('*', { unregister: 'gone' });
         ctx.kernel.sig('INT', 'close');
         ctx.kernel.sig('TERM', 'close');
-        const listener = listenTcp(ikc, {
+        if (natsUrl !== undefined) return;
+        listenTcp(ikc, {
           port: options.port ?? 0,
           ...(options.secret !== undefined ? { secret: options.secret } : {}),
           started: (port) => out(`room listening on 127.0.0.1:${port}`),
         });
-        void listener;
       },
       join(_ctx, name: string) {
         members.add(name);
@@ -97,14 +93,17 @@ export async function runRoom(options: ChatOptions = {}): Promise<void> {
       },
     },
   });
+  if (natsUrl !== undefined) {
+    await NatsIkc.connect(ikc, { servers: natsUrl });
+    out(`room on NATS ${natsUrl}`);
+  }
   await kernel.run();
 }
 
 /** A client named `name`: `lines` are what it says (stdin by default). Resolves once it has left. */
 export async function runClient(name: string, options: ChatOptions & { input?: NodeJS.ReadableStream } = {}): Promise<void> {
-  const { out = (l: string) => console.log(l), input = process.stdin } = options;
-  if (options.natsUrl !== undefined) natsUnavailable();
-  if (options.port === undefined) throw new Error('ikc-chat: a client needs PORT (the room prints it)');
+  const { out = (l: string) => console.log(l), input = process.stdin, natsUrl } = options;
+  if (natsUrl === undefined && options.port === undefined) throw new Error('ikc-chat: a client needs PORT (the room prints it), or NATS_URL');
   const kernel = new Kernel({ name });
   const ikc = Responder.spawn({ kernel });
   let keyboard: ReadWrite<string, string> | undefined;
@@ -148,8 +147,8 @@ export async function runClient(name: string, options: ChatOptions & { input?: N
       },
     },
   });
-  const transport: Transport = new TcpTransport({ port: options.port, kernel, ...(options.secret !== undefined ? { secret: options.secret } : {}) });
-  ikc.connect(transport);
+  if (natsUrl !== undefined) await NatsIkc.connect(ikc, { servers: natsUrl });
+  else ikc.connect(new TcpTransport({ port: options.port!, kernel, ...(options.secret !== undefined ? { secret: options.secret } : {}) }));
   await kernel.run();
 }
 

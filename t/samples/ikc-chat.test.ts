@@ -1,19 +1,22 @@
 /**
- * samples/ikc-chat, built, in three processes over TCP: the room and two clients. Both join,
- * each says lines the other sees in order, one leaves (the other is told), the room is closed
- * with SIGTERM, and all three exit with 0.
+ * samples/ikc-chat, built, in three processes: the room and two clients, over TCP and over a
+ * NATS broker of the test's own (skipped where nats-server is not installed). Both join, each
+ * says lines the other sees in order, one leaves (the other is told), the room is closed with
+ * SIGTERM, and all three exit with 0.
  */
 import { spawn } from 'node:child_process';
-import { afterEach, beforeAll, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { hasNatsServer, natsServer, NO_NATS, stopNatsServers } from '../ikc/nats-kit.js';
 import { builtSample, cleanup, ensureBuilt, exitOf, onLines, run, trackChild, type Program } from '../kit/index.js';
 
 const built = builtSample('ikc-chat');
 beforeAll(() => ensureBuilt(built), 120_000);
 afterEach(cleanup);
+afterAll(stopNatsServers);
 
 /** A client with its stdin piped, so the test types for it. */
-function client(name: string, port: number): Program & { type: (line: string) => void; end: () => void } {
-  const child = spawn(process.execPath, [built], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ROLE: 'client', NAME: name, PORT: String(port), SECRET: 'chat' } });
+function client(name: string, where: Record<string, string>): Program & { type: (line: string) => void; end: () => void } {
+  const child = spawn(process.execPath, [built], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ROLE: 'client', NAME: name, ...where } });
   trackChild(child);
   const lines: string[] = [];
   const stderr: string[] = [];
@@ -42,13 +45,26 @@ function client(name: string, port: number): Program & { type: (line: string) =>
   return { child, pid: child.pid!, lines, stderr, line, until, exited, type: (l) => void child.stdin.write(`${l}\n`), end: () => void child.stdin.end() };
 }
 
-test('a room and two clients in three processes: join, lines in order both ways, a leave, clean exits', async () => {
-  const roomProc = run(built, [], { env: { ROLE: 'room', PORT: '0', SECRET: 'chat' } });
-  const port = Number((await roomProc.line(/^room listening on 127\.0\.0\.1:(\d+)$/))[1]);
-  const ann = client('ann', port);
+async function chat(over: 'tcp' | 'nats'): Promise<void> {
+  let where: Record<string, string>;
+  let roomProc: Program;
+  let first: string;
+  if (over === 'tcp') {
+    roomProc = run(built, [], { env: { ROLE: 'room', PORT: '0', SECRET: 'chat' } });
+    const port = (await roomProc.line(/^room listening on 127\.0\.0\.1:(\d+)$/))[1]!;
+    where = { PORT: port, SECRET: 'chat' };
+    first = `room listening on 127.0.0.1:${port}`;
+  } else {
+    const broker = await natsServer();
+    roomProc = run(built, [], { env: { ROLE: 'room', NATS_URL: broker.url } });
+    first = `room on NATS ${broker.url}`;
+    await roomProc.line(/^room on NATS /);
+    where = { NATS_URL: broker.url };
+  }
+  const ann = client('ann', where);
   await ann.line(/^joined as ann$/);
   await roomProc.line(/^\* ann joined$/);
-  const bob = client('bob', port);
+  const bob = client('bob', where);
   await bob.line(/^joined as bob$/);
   await ann.line(/^\* bob joined$/);
   for (let i = 1; i <= 3; i++) ann.type(`ann line ${i}`);
@@ -66,15 +82,14 @@ test('a room and two clients in three processes: join, lines in order both ways,
 
   expect(ann.lines).toEqual(['joined as ann', '* bob joined', '<bob> bob line 1', '<bob> bob line 2', '<bob> bob line 3', '* bob left', 'left']);
   expect(bob.lines).toEqual(['joined as bob', '<ann> ann line 1', '<ann> ann line 2', '<ann> ann line 3', 'left']);
-  expect(roomProc.lines.filter((l) => !l.startsWith('<'))).toEqual([`room listening on 127.0.0.1:${port}`, '* ann joined', '* bob joined', '* bob left', '* ann left', 'room closed']);
+  expect(roomProc.lines.filter((l) => !l.startsWith('<'))).toEqual([first, '* ann joined', '* bob joined', '* bob left', '* ann left', 'room closed']);
   // Each speaker's lines in the order said.
   expect(roomProc.lines.filter((l) => l.startsWith('<ann>'))).toEqual(['<ann> ann line 1', '<ann> ann line 2', '<ann> ann line 3']);
   expect(roomProc.lines.filter((l) => l.startsWith('<bob>'))).toEqual(['<bob> bob line 1', '<bob> bob line 2', '<bob> bob line 3']);
   expect([roomProc.stderr, ann.stderr, bob.stderr]).toEqual([[], [], []]);
-});
+}
 
-test('NATS_URL without the NATS transport: a clear error and exit status 1', async () => {
-  const p = run(built, [], { env: { ROLE: 'room', NATS_URL: 'nats://127.0.0.1:4222' } });
-  expect(await exitOf(p)).toEqual([1, null]);
-  expect(p.stderr).toEqual(['ikc-chat: NATS transport not available in this build; unset NATS_URL to chat over TCP']);
+describe('ikc-chat in three processes: join, lines in order both ways, a leave, clean exits', () => {
+  test('over TCP', () => chat('tcp'));
+  test.skipIf(!hasNatsServer)(`over NATS${hasNatsServer ? '' : ` (${NO_NATS})`}`, () => chat('nats'));
 });
