@@ -234,7 +234,9 @@ async function basePeer(name, n, url) {
   await nc.drain();
 }
 
-const argv = process.argv.slice(2);
+// Only when run as its own program: bench/ikc.mjs imports this file, and its own `--side`
+// arguments are not this file's.
+const argv = process.argv[1] === SELF ? process.argv.slice(2) : [];
 if (argv[0] === '--side' || argv[0] === '--peer') {
   const [mode, side, name, n, url] = argv;
   const fn = mode === '--side' ? (side === 'poe' ? poeSide : baseSide) : side === 'poe' ? poePeer : basePeer;
