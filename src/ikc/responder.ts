@@ -161,6 +161,8 @@ export class Responder implements LinkOwner, RemoteRouter {
   readonly #services = new Set<OwnedService>();
   /** Peers by kernel name: the link last known to reach each. */
   readonly #kernels = new Map<string, Link>();
+  /** Links whose coming up monitors have heard of, and not yet of their going down. */
+  readonly #announced = new WeakSet<Link>();
   /** Sessions this kernel accepts posts for: alias -> its published events (null: all). */
   readonly #published = new Map<string, string[] | null>();
   readonly #monitors: Monitor[] = [];
@@ -370,10 +372,16 @@ export class Responder implements LinkOwner, RemoteRouter {
         if (call.link === link && call.sent) this.#settleCall(call, false, new PoeIkcError('ERR_POE_IKC_LOST', call.address, `${name} restarted before ${call.address} answered`));
       }
     }
+    // A link that comes up again without having gone down (a stream resynchronised, a hello
+    // repeated) is no news to monitors: they hear register, then unregister/reconnect in turn.
+    const news = !this.#announced.has(link);
+    this.#announced.add(link);
     this.#inSession(() => {
-      for (const m of this.#liveMonitors(name)) {
-        const ev = link.everReady ? (m.events.reconnect ?? m.events.register) : m.events.register;
-        if (ev !== undefined) this.kernel.post(m.session, ev, name, m.data);
+      if (news) {
+        for (const m of this.#liveMonitors(name)) {
+          const ev = link.everReady ? (m.events.reconnect ?? m.events.register) : m.events.register;
+          if (ev !== undefined) this.kernel.post(m.session, ev, name, m.data);
+        }
       }
       this.#refreshSubs(name);
     });
@@ -383,6 +391,7 @@ export class Responder implements LinkOwner, RemoteRouter {
     const name = link.peer;
     // Its own shutdown tells nobody: the sessions that monitor are being left, not warned.
     if (this.#down || name === undefined || this.#kernels.get(name) !== link) return;
+    if (!this.#announced.delete(link)) return;
     this.#inSession(() => {
       for (const m of this.#liveMonitors(name)) if (m.events.unregister !== undefined) this.kernel.post(m.session, m.events.unregister, name, m.data);
       this.#refreshSubs(name);
