@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ikcSink } from './_ikc_sink.mjs';
 import { alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -146,30 +147,10 @@ async function poeSide(name, n, url) {
 }
 
 async function poePeer(name, n, url) {
-  const { Kernel, Responder, Session, NatsIkc } = await import('../dist/index.js');
-  const kernel = new Kernel({ name: 'b' });
-  const ikc = Responder.spawn({ kernel });
-  let got = 0;
-  let sum = 0;
-  Session.create({
-    kernel,
-    inlineStates: {
-      _start(ctx) {
-        ctx.kernel.aliasSet('sink');
-        ikc.publish('sink');
-      },
-      take(ctx, i) {
-        sum += i;
-        if (++got === n) ctx.kernel.post('poe://a/source', 'done', got, sum);
-      },
-      double: (_ctx, i) => i * 2,
-      stop(ctx) {
-        ctx.kernel.aliasRemove('sink');
-        ikc.shutdown();
-      },
-    },
-  });
-  await NatsIkc.connect(ikc, { servers: url });
+  const lib = await import('../dist/index.js');
+  // Stays after `done`: the call case goes on with `double`, and `stop` ends it.
+  const { kernel, ikc } = ikcSink(lib, n, { stayAfterDone: true, states: { double: (_ctx, i) => i * 2 } });
+  await lib.NatsIkc.connect(ikc, { servers: url });
   await kernel.run();
 }
 

@@ -4,6 +4,7 @@
 // Either prints `listening <port>` and exits once all n have arrived and been answered.
 import * as net from 'node:net';
 import { deserialize } from 'node:v8';
+import { ikcSink } from './_ikc_sink.mjs';
 
 const [side, nArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -32,28 +33,8 @@ if (side === 'base') {
   });
   server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
 } else {
-  const { Kernel, Responder, Session, listenTcp } = await import('../dist/index.js');
-  const kernel = new Kernel({ name: 'b' });
-  const ikc = Responder.spawn({ kernel });
-  let got = 0;
-  let sum = 0;
-  Session.create({
-    kernel,
-    inlineStates: {
-      _start(ctx) {
-        ctx.kernel.aliasSet('sink');
-        ikc.publish('sink');
-      },
-      take(ctx, i) {
-        sum += i;
-        if (++got === n) {
-          ctx.kernel.post('poe://a/source', 'done', got, sum);
-          ctx.kernel.aliasRemove('sink');
-          ikc.shutdown();
-        }
-      },
-    },
-  });
-  listenTcp(ikc, { started: (port) => console.log(`listening ${port}`) });
+  const lib = await import('../dist/index.js');
+  const { kernel, ikc } = ikcSink(lib, n);
+  lib.listenTcp(ikc, { started: (port) => console.log(`listening ${port}`) });
   await kernel.run();
 }
