@@ -14,7 +14,7 @@ import { Session, type SessionId } from '../session/session.js';
 import type { Untyped } from '../session/types.js';
 import { type TlsConnectOptions, handshakeFailure, tlsClient } from '../wheel/tls.js';
 import { sessionStopped } from '../wheel/wheel.js';
-import { bad, checkCount, checkKeys, checkString } from './options.js';
+import { bad, checkCount, checkKeys, checkSeconds, checkString } from './options.js';
 
 /** ARG0 of a response or progress event: the request as it was posted, and its tag. POE: `$_[ARG0]`. */
 export type ClientHTTPRequestPacket = [request: HttpRequest, tag: unknown];
@@ -240,12 +240,6 @@ class Wire {
   }
 }
 
-function checkSeconds(what: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-    bad(`Expected ${WHAT} option \`${what}\` to be a number of seconds > 0, got ${describe(value)}`);
-  }
-}
-
 /** POE's proxy forms: `[host, port]`, or URLs with a port, comma-separated. An empty string is no proxy. */
 function parseProxy(value: unknown, what: string): Proxy[] | undefined {
   if (Array.isArray(value)) {
@@ -400,14 +394,14 @@ export class ClientHTTP {
     }
     checkString(WHAT, 'from', o.from);
     if (o.protocol !== undefined && o.protocol !== 'HTTP/1.1') bad(`Expected ${WHAT} option \`protocol\` to be 'HTTP/1.1' (undici speaks nothing older), got ${describe(o.protocol)}`);
-    checkSeconds('timeout', o.timeout);
+    checkSeconds(`${WHAT} option \`timeout\``, o.timeout);
     checkCount(`${WHAT} option \`maxSize\``, o.maxSize, 0, false);
     checkCount(`${WHAT} option \`streaming\``, o.streaming, 0, false);
     checkCount(`${WHAT} option \`followRedirects\``, o.followRedirects, 0, false);
     checkCount(`${WHAT} option \`maxPerHost\``, o.maxPerHost, 1, false);
     checkCount(`${WHAT} option \`maxOpen\``, o.maxOpen, 1, true);
-    checkSeconds('keepAlive', o.keepAlive);
-    checkSeconds('connectTimeout', o.connectTimeout);
+    checkSeconds(`${WHAT} option \`keepAlive\``, o.keepAlive);
+    checkSeconds(`${WHAT} option \`connectTimeout\``, o.connectTimeout);
     const noProxy = o.noProxy ?? process.env.NO_PROXY ?? process.env.no_proxy;
     if (noProxy !== undefined && typeof noProxy !== 'string' && !(Array.isArray(noProxy) && noProxy.every((h) => typeof h === 'string'))) {
       bad(`Expected ${WHAT} option \`noProxy\` to be a comma-separated string or an array of host names, got ${describe(noProxy)}`);

@@ -161,3 +161,14 @@ export function checkSessionParams(what: string, value: unknown): void {
     bad(`Expected ${what} option \`sessionParams.options\` to be an object, got ${describe(options)}`);
   }
 }
+
+/**
+ * A duration option, when given, must be a number of seconds > 0 (and finite, unless
+ * `infinite` allows Infinity for "none"). `what` names it in the message.
+ */
+export function checkSeconds(what: string, value: unknown, infinite = false): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !(value > 0) || (!infinite && value === Infinity)) {
+    bad(`Expected ${what} to be a number of seconds > 0${infinite ? ' (Infinity: none)' : ''}, got ${describe(value)}`);
+  }
+}

@@ -7,7 +7,7 @@ import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
 import type { Untyped } from '../session/types.js';
 import { sessionStopped } from '../wheel/wheel.js';
-import { bad, checkCount, checkKeys, checkString } from './options.js';
+import { bad, checkCount, checkKeys, checkSeconds, checkString } from './options.js';
 
 /** The record types a {@link Resolver} asks for: what node:dns's `Resolver#resolve` takes. */
 export type ResolverType = 'A' | 'AAAA' | 'ANY' | 'CAA' | 'CNAME' | 'MX' | 'NAPTR' | 'NS' | 'PTR' | 'SOA' | 'SRV' | 'TXT';
@@ -148,12 +148,6 @@ interface Pending {
   held: boolean;
   /** Answered or cancelled: the requester has been told (or asked not to be). */
   done: boolean;
-}
-
-function checkSeconds(what: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-    bad(`Expected ${what} to be a number of seconds > 0, got ${describe(value)}`);
-  }
 }
 
 function checkServers(what: string, value: unknown): void {

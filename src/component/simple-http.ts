@@ -17,7 +17,7 @@ import { ReadWrite } from '../wheel/read-write.js';
 import { SocketFactory, type SocketDomain, type SocketName } from '../wheel/socket-factory.js';
 import { type TlsListenOptions, tlsListener } from '../wheel/tls.js';
 import { sessionStopped, type WheelId } from '../wheel/wheel.js';
-import { bad, checkAddress, checkDomain, checkKeys, checkPort, checkString } from './options.js';
+import { bad, checkAddress, checkDomain, checkKeys, checkPort, checkSeconds, checkString } from './options.js';
 
 const E = constants.errno;
 
@@ -346,12 +346,6 @@ class Conn {
   }
 }
 
-function checkSeconds(key: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value <= 0)) {
-    bad(`Expected ${WHAT} option \`${key}\` to be a number of seconds > 0 (Infinity: none), got ${describe(value)}`);
-  }
-}
-
 function checkNotify(key: string, value: unknown): void {
   if (value === undefined) return;
   checkKeys(`${WHAT} \`${key}\``, value, ['session', 'event']);
@@ -522,8 +516,8 @@ export class SimpleHTTP {
     for (const key of ['errorHandler', 'logHandler', 'log2Handler', 'setupHandler']) checkNotify(key, o[key]);
     const max = o.maxConnections;
     if (max !== undefined && (typeof max !== 'number' || !(max >= 1) || (!Number.isInteger(max) && max !== Infinity))) bad(`Expected ${WHAT} option \`maxConnections\` to be an integer >= 1 (or Infinity), got ${describe(max)}`);
-    checkSeconds('idleTimeout', o.idleTimeout);
-    checkSeconds('headerTimeout', o.headerTimeout);
+    checkSeconds(`${WHAT} option \`idleTimeout\``, o.idleTimeout, true);
+    checkSeconds(`${WHAT} option \`headerTimeout\``, o.headerTimeout, true);
     // Certificates and keys are loaded now, so a bad one fails here rather than in the listener.
     if (o.tls !== undefined) tlsListener(WHAT, o.tls);
     this.#secure = o.tls !== undefined;

@@ -27,6 +27,7 @@
 import { createRequire } from 'node:module';
 import type * as Nats from '@nats-io/transport-node';
 import { PoeArgumentError, PoeIkcError, describe, rejectUnknownKeys } from '../errors.js';
+import { checkSeconds } from '../component/options.js';
 import type { Responder } from './responder.js';
 import type { Transport, TransportSink } from './transport.js';
 
@@ -266,12 +267,7 @@ export class NatsIkc {
   static async connect(ikc: Responder, options: NatsIkcOptions = {}): Promise<NatsIkc> {
     if (options === null || typeof options !== 'object') throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected NatsIkc options to be an object, got ${describe(options)}`);
     rejectUnknownKeys('NatsIkc', options, OPTION_KEYS);
-    for (const key of ['heartbeat', 'peerTimeout', 'reconnectWait'] as const) {
-      const v = options[key];
-      if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))) {
-        throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a positive number of seconds, got ${describe(v)}`);
-      }
-    }
+    for (const key of ['heartbeat', 'peerTimeout', 'reconnectWait'] as const) checkSeconds(`\`${key}\``, options[key]);
     const p = options.prefix;
     if (p !== undefined && (typeof p !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(p))) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`prefix\` to be subject tokens (letters, digits, \`_\`, \`-\`) joined by \`.\`, got ${describe(p)}`);

@@ -12,6 +12,7 @@ import { NOT_REMOTE, type RemoteRouter } from '../kernel/remote.js';
 import { Phase, Session, type Owned } from '../session/session.js';
 import { Wait } from '../task/wait.js';
 import type { Item } from '../kernel/events.js';
+import { checkSeconds } from '../component/options.js';
 import { RemoteSession, formatAddress, parseAddress } from './address.js';
 import { checkSendable } from './codec.js';
 import { Link, Tag, type LinkOwner, type Out } from './link.js';
@@ -130,12 +131,6 @@ class OwnedService implements Owned {
   ) {}
 }
 
-function checkSeconds(key: string, v: unknown): void {
-  if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))) {
-    throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a positive number of seconds, got ${describe(v)}`);
-  }
-}
-
 /**
  * The IKC responder of a kernel. POE: `POE::Component::IKC::Responder->spawn()`.
  *
@@ -242,8 +237,8 @@ export class Responder implements LinkOwner, RemoteRouter {
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
       throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`bufferLimit\` to be a positive integer, got ${describe(limit)}`);
     }
-    checkSeconds('bufferTimeout', options.bufferTimeout);
-    checkSeconds('callTimeout', options.callTimeout);
+    checkSeconds('`bufferTimeout`', options.bufferTimeout);
+    checkSeconds('`callTimeout`', options.callTimeout);
     for (const key of ['alias', 'errorEvent'] as const) {
       const v = options[key];
       if (v !== undefined && (typeof v !== 'string' || v === '')) throw new PoeArgumentError('ERR_POE_INVALID_ARGUMENT', `Expected \`${key}\` to be a non-empty string, got ${describe(v)}`);
