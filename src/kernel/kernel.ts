@@ -466,29 +466,20 @@ export class Kernel<E = Untyped> {
 
   /** Calls `method` again with `args` as the scope's session and event, then back outside any handler. */
   #again<T>(scope: AsyncScope, method: (...args: never[]) => T, args: unknown[]): T {
-    const prevKernel = Kernel.#dispatching;
-    this.#active = scope.session;
-    this.#activeEvent = scope.event;
-    Kernel.#dispatching = this;
-    try {
-      return (method as (...a: unknown[]) => T).apply(this, args);
-    } finally {
-      this.#active = this;
-      this.#activeEvent = '';
-      Kernel.#dispatching = prevKernel;
-    }
+    return this._actAs(scope.session, () => (method as (...a: unknown[]) => T).apply(this, args), scope.event);
   }
 
   /**
-   * @internal Runs `fn` as `session`'s code (a PoeEmitter acting for its session): session-bound
-   * calls in it act for `session`, as from one of its handlers, whatever is dispatching now.
+   * @internal Runs `fn` as `session`'s code, handling `event` (none by default): session-bound
+   * calls in it act for `session`, as from one of its handlers, whatever is dispatching now
+   * (an async handler's code after an await; a PoeEmitter acting for its session).
    */
-  _actAs<T>(session: Session, fn: () => T): T {
+  _actAs<T>(session: Session, fn: () => T, event = ''): T {
     const prevActive = this.#active;
     const prevEvent = this.#activeEvent;
     const prevKernel = Kernel.#dispatching;
     this.#active = session;
-    this.#activeEvent = '';
+    this.#activeEvent = event;
     Kernel.#dispatching = this;
     try {
       return fn();
