@@ -23,6 +23,7 @@ import type { ClockTimer } from '../kernel/clock.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Session } from '../session/session.js';
 import type { IkcErrorCode } from '../errors.js';
+import { formatAddress } from './address.js';
 import { decodeBatch, encodeBatch } from './codec.js';
 import type { Transport, TransportSink } from './transport.js';
 
@@ -48,8 +49,10 @@ export const enum Tag {
   Bye = 8,
   /**
    * [PostRun, firstSeq, session, event, fromSessionId, argsList]: consecutive posts from one
-   * sender to one event, numbered firstSeq, firstSeq + 1, ...: on the wire only; the same as
-   * that many Post frames, with the names sent once (a stream of posts costs half as much).
+   * sender to one event, numbered firstSeq, firstSeq + 1, ...: the form every post takes in the
+   * link (a post made right after another from the same sender to the same event joins its
+   * run), so a stream of posts costs one array per post, not three objects, and the names cross
+   * once per run.
    */
   PostRun = 9,
 }
@@ -59,28 +62,16 @@ const WINDOW = 16_384;
 /** Unsent frames that go at once, without waiting for the end of the kernel slice. */
 const FLUSH_AT = 2048;
 
-/** Consecutive Post frames with the same session, event and sender become one PostRun frame. */
-function packRuns(frames: unknown[], outs: Out[]): void {
-  let i = 0;
-  while (i < outs.length) {
-    const f = outs[i]!.frame;
-    let j = i + 1;
-    if (f[0] === Tag.Post) {
-      while (j < outs.length) {
-        const g = outs[j]!.frame;
-        if (g[0] !== Tag.Post || g[2] !== f[2] || g[3] !== f[3] || g[5] !== f[5]) break;
-        j++;
-      }
-    }
-    if (j - i < 3) {
-      for (let k = i; k < j; k++) frames.push(outs[k]!.frame);
-    } else {
-      const argsList: unknown[] = new Array(j - i);
-      for (let k = i; k < j; k++) argsList[k - i] = outs[k]!.frame[4];
-      frames.push([Tag.PostRun, f[1], f[2], f[3], f[5], argsList]);
-    }
-    i = j;
-  }
+/** `o`'s frame as it goes on the wire: a run of one post as the Post frame it is. */
+function wire(o: Out): unknown[] {
+  const f = o.frame;
+  if (f[0] !== Tag.PostRun || (f[5] as unknown[]).length !== 1) return f;
+  return [Tag.Post, f[1], f[2], f[3], (f[5] as unknown[][])[0], f[4]];
+}
+
+/** How many numbers an out holds: a run one per post, any other frame one. */
+function size(o: Out): number {
+  return o.frame[0] === Tag.PostRun ? (o.frame[5] as unknown[]).length : 1;
 }
 
 /** A numbered frame waiting to be sent or acknowledged, and whom to tell if it never is. */
@@ -93,6 +84,28 @@ export interface Out {
   at: number;
   /** A call's failure handler. */
   fail: ((code: IkcErrorCode, message: string) => void) | undefined;
+}
+
+/**
+ * Posts to one event of one session from one sender, queued one after another: one frame,
+ * its posts numbered from `frame[1]`. Its address, needed only to report a failure, is made then.
+ */
+export class RunOut implements Out {
+  readonly fail = undefined;
+  constructor(
+    readonly frame: unknown[],
+    readonly sender: Session | undefined,
+    readonly kernel: string,
+    readonly at: number,
+  ) {}
+  get address(): string {
+    return formatAddress(this.kernel, this.frame[2] as string, this.frame[3] as string);
+  }
+  /** A run of the posts `from` .. `to` - 1 of this one, numbered on from its first. */
+  slice(from: number, to?: number): RunOut {
+    const f = this.frame;
+    return new RunOut([Tag.PostRun, (f[1] as number) + from, f[2], f[3], f[4], (f[5] as unknown[]).slice(from, to)], this.sender, this.kernel, this.at);
+  }
 }
 
 /** What the link asks of its responder. */
@@ -142,9 +155,19 @@ export class Link implements TransportSink {
   closed = false;
   #seq = 0;
   #unsent: Out[] = [];
+  /** The numbers #unsent holds (a run holds one per post). */
+  #unsentCount = 0;
   #unacked: Out[] = [];
   /** Acknowledged frames at the front of #unacked not yet cut off (cutting on every ack would copy the rest each time). */
   #ackHead = 0;
+  /** The numbers #unacked holds from #ackHead on. */
+  #unackedCount = 0;
+  /**
+   * The clock when the first post since the last flush was queued, the time of every post
+   * queued until the next: posts of one kernel slice share it (and so can share a run), and
+   * the clock is read once per slice rather than once per post.
+   */
+  #stamp: number | undefined = undefined;
   /** The highest number taken from the peer. */
   #got = 0;
   #control: unknown[][] = [];
@@ -167,7 +190,7 @@ export class Link implements TransportSink {
   congested = false;
 
   get waiting(): number {
-    return this.#unsent.length + this.#unacked.length - this.#ackHead;
+    return this.#unsentCount + this.#unackedCount;
   }
 
   describe(): string {
@@ -176,26 +199,52 @@ export class Link implements TransportSink {
 
   /** Queues a numbered frame; false when the buffer is full (the caller reports it). */
   enqueue(out: Out): boolean {
+    if (!this.#room()) return false;
+    out.frame[1] = ++this.#seq;
+    this.#unsent.push(out);
+    this.#unsentCount++;
+    this.#queued();
+    return true;
+  }
+
+  /**
+   * Queues a post to `session`'s `event` on kernel `kernel` (the name it was addressed by)
+   * from `sender`; false when the buffer is full (the caller reports it). It joins the run
+   * the last post began when it has the same sender, session and event.
+   */
+  post(kernel: string, session: string, event: string, args: unknown[], sender: Session | undefined): boolean {
+    if (!this.#room()) return false;
+    const at = this.ready ? (this.#stamp ??= this.#owner.kernel.clock.now()) : this.#owner.kernel.clock.now();
+    const tail = this.#unsent[this.#unsent.length - 1];
+    if (tail instanceof RunOut && tail.at === at && tail.sender === sender && tail.frame[3] === event && tail.frame[2] === session && tail.kernel === kernel) {
+      (tail.frame[5] as unknown[]).push(args);
+      this.#seq++;
+    } else {
+      this.#unsent.push(new RunOut([Tag.PostRun, ++this.#seq, session, event, sender?._id ?? 0, [args]], sender, kernel, at));
+    }
+    this.#unsentCount++;
+    this.#queued();
+    return true;
+  }
+
+  /** Whether one more number fits the bound; sets `congested` from half of it on. */
+  #room(): boolean {
     const waiting = this.waiting;
     if (waiting >= this.#limits.bufferLimit) {
       this.congested = true;
       return false;
     }
     if ((waiting + 1) * 2 >= this.#limits.bufferLimit) this.congested = true;
-    out.frame[1] = ++this.#seq;
-    const n = this.#unsent.push(out);
+    return true;
+  }
+
+  #queued(): void {
     if (!this.ready) this.#armExpiry();
-    else if (n >= FLUSH_AT && this.#inFlight() < WINDOW) {
+    else if (this.#unsentCount >= FLUSH_AT && this.#unackedCount < WINDOW) {
       // A producer that posts thousands in one kernel slice: the peer starts on them now
       // rather than after the slice, and fewer frames live long enough to burden the GC.
       this.#flush();
     } else this.#schedule();
-    return true;
-  }
-
-  /** Frames sent and not yet acknowledged. */
-  #inFlight(): number {
-    return this.#unacked.length - this.#ackHead;
   }
 
   #schedule(): void {
@@ -207,24 +256,17 @@ export class Link implements TransportSink {
 
   readonly #flush = (): void => {
     this.#flushQueued = false;
+    this.#stamp = undefined;
     if (!this.#up || this.closed) return;
     const control = this.#control;
-    // Paced by acknowledgements: at most WINDOW frames in flight; the rest wait for acks.
-    const room = WINDOW - this.#inFlight();
-    const sendNumbered = this.ready && this.#unsent.length > 0 && room > 0;
+    // Paced by acknowledgements: at most WINDOW numbers in flight; the rest wait for acks.
+    const room = WINDOW - this.#unackedCount;
+    const sendNumbered = this.ready && this.#unsentCount > 0 && room > 0;
     if (control.length === 0 && !sendNumbered) return;
     let outs: Out[] = [];
-    if (sendNumbered) {
-      if (this.#unsent.length <= room) {
-        outs = this.#unsent;
-        this.#unsent = [];
-      } else {
-        outs = this.#unsent.slice(0, room);
-        this.#unsent = this.#unsent.slice(room);
-      }
-    }
+    if (sendNumbered) outs = this.#takeUnsent(room);
     const frames: unknown[] = [...control];
-    packRuns(frames, outs);
+    for (const o of outs) frames.push(wire(o));
     let bytes: Buffer;
     try {
       bytes = encodeBatch(frames);
@@ -233,24 +275,66 @@ export class Link implements TransportSink {
       bytes = this.#encodeSparing(control, outs);
     }
     this.#control = [];
-    for (const o of outs) this.#unacked.push(o);
+    for (const o of outs) {
+      this.#unacked.push(o);
+      this.#unackedCount += size(o);
+    }
     this.transport.send(bytes);
   };
 
-  /** Encodes control frames and `outs`; an out V8 cannot encode is reported and left out (and out of `outs`). */
+  /** Takes up to `room` numbers from the front of #unsent, cutting a run that does not fit. */
+  #takeUnsent(room: number): Out[] {
+    if (this.#unsentCount <= room) {
+      const all = this.#unsent;
+      this.#unsent = [];
+      this.#unsentCount = 0;
+      return all;
+    }
+    const u = this.#unsent;
+    let i = 0;
+    let left = room;
+    while (i < u.length && size(u[i]!) <= left) left -= size(u[i++]!);
+    const outs = u.slice(0, i);
+    if (left > 0 && i < u.length) {
+      const run = u[i] as RunOut;
+      outs.push(run.slice(0, left));
+      u[i] = run.slice(left);
+    }
+    this.#unsent = u.slice(i);
+    this.#unsentCount -= room;
+    return outs;
+  }
+
+  /** Tells the senders of `o`'s posts (or its one frame's) that they will not be delivered. */
+  #report(o: Out, code: IkcErrorCode, message: string): void {
+    for (let k = size(o); k > 0; k--) this.#owner.undelivered(o, code, message);
+  }
+
+  /**
+   * Encodes control frames and `outs`; an out V8 cannot encode is reported and left out (a run
+   * is tried post by post, so only its bad posts are). `outs` is left holding what was encoded.
+   */
   #encodeSparing(control: unknown[][], outs: Out[]): Buffer {
     const keep: unknown[] = [...control];
-    for (const o of outs) {
+    const left: Out[] = [];
+    const tryOne = (o: Out): boolean => {
       try {
-        encodeBatch([o.frame]);
-        keep.push(o.frame);
+        encodeBatch([wire(o)]);
       } catch (err) {
-        // Its number is spent: the peer sees a gap, which it tolerates (see #take).
+        if (o instanceof RunOut && size(o) > 1) return false;
+        // Its number is spent: the peer sees a gap, which it tolerates (see `data`).
         this.#owner.undelivered(o, 'ERR_POE_IKC_UNSENDABLE', `Cannot send to ${o.address}: ${err instanceof Error ? err.message : String(err)}`);
+        return true;
       }
+      keep.push(wire(o));
+      left.push(o);
+      return true;
+    };
+    for (const o of outs) {
+      if (tryOne(o)) continue;
+      const run = o as RunOut;
+      for (let k = 0; k < size(run); k++) tryOne(run.slice(k, k + 1));
     }
-    const sendable = new Set(keep);
-    const left = outs.filter((o) => sendable.has(o.frame));
     outs.length = 0;
     for (const o of left) outs.push(o);
     return encodeBatch(keep);
@@ -288,7 +372,7 @@ export class Link implements TransportSink {
     const lost = this.#takeUnacked();
     const peer = this.peer ?? 'the peer';
     this.down(reason);
-    for (const o of lost) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `${peer} ended (${reason}) before ${o.address} was confirmed; it may or may not have been handled`);
+    for (const o of lost) this.#report(o, 'ERR_POE_IKC_LOST', `${peer} ended (${reason}) before ${o.address} was confirmed; it may or may not have been handled`);
     this.#owner.linkGone(this, reason);
     this.#checkDrained();
   }
@@ -373,18 +457,24 @@ export class Link implements TransportSink {
     if (again) {
       this.#acked(got);
       // Unacknowledged frames go again, ahead of the ones never sent.
-      this.#unsent = [...this.#takeUnacked(), ...this.#unsent];
+      const resend = this.#takeUnacked();
+      for (const o of resend) this.#unsentCount += size(o);
+      this.#unsent = [...resend, ...this.#unsent];
     } else {
       // A new peer (or a restarted one): what it was sent is unaccounted for, and numbering starts over.
       const lost = this.#takeUnacked();
-      for (const o of lost) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `The connection to ${previousName ?? 'the peer'} was lost before ${o.address} was confirmed; it may or may not have been handled`);
+      for (const o of lost) this.#report(o, 'ERR_POE_IKC_LOST', `The connection to ${previousName ?? 'the peer'} was lost before ${o.address} was confirmed; it may or may not have been handled`);
       if (previousName !== undefined && name !== previousName) {
         const gone = this.#unsent;
         this.#unsent = [];
-        for (const o of gone) this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `A different kernel (${name}) answered in place of ${previousName}`);
+        this.#unsentCount = 0;
+        for (const o of gone) this.#report(o, 'ERR_POE_IKC_LOST', `A different kernel (${name}) answered in place of ${previousName}`);
       }
       this.#seq = 0;
-      for (const o of this.#unsent) o.frame[1] = ++this.#seq;
+      for (const o of this.#unsent) {
+        o.frame[1] = this.#seq + 1;
+        this.#seq += size(o);
+      }
       this.#got = 0;
       this.#peerInstance = instance;
     }
@@ -403,10 +493,24 @@ export class Link implements TransportSink {
 
   #acked(got: number): void {
     const u = this.#unacked;
+    const before = this.#unackedCount;
     let n = this.#ackHead;
-    while (n < u.length && (u[n]!.frame[1] as number) <= got) n++;
+    for (; n < u.length; n++) {
+      const o = u[n]!;
+      const first = o.frame[1] as number;
+      if (first > got) break;
+      const k = size(o);
+      if (first + k - 1 > got) {
+        // A run taken in part (the peer acknowledges what it has handled): keep the rest.
+        const done = got - first + 1;
+        u[n] = (o as RunOut).slice(done);
+        this.#unackedCount -= done;
+        break;
+      }
+      this.#unackedCount -= k;
+    }
     // Room in the window: frames held back by it may go.
-    if (n > this.#ackHead && this.#unsent.length > 0 && this.ready) this.#schedule();
+    if (this.#unackedCount < before && this.#unsentCount > 0 && this.ready) this.#schedule();
     if (n === u.length) {
       this.#unacked = [];
       this.#ackHead = 0;
@@ -429,6 +533,7 @@ export class Link implements TransportSink {
     const live = this.#ackHead === 0 ? this.#unacked : this.#unacked.slice(this.#ackHead);
     this.#unacked = [];
     this.#ackHead = 0;
+    this.#unackedCount = 0;
     return live;
   }
 
@@ -457,14 +562,16 @@ export class Link implements TransportSink {
     const unacked = this.#takeUnacked();
     while (unacked.length > 0 && unacked[0]!.at <= limit) {
       const o = unacked.shift()!;
-      this.#owner.undelivered(o, 'ERR_POE_IKC_LOST', `${this.peer ?? 'The peer'} did not come back within ${secs} s; ${o.address} was sent but not confirmed`);
+      this.#report(o, 'ERR_POE_IKC_LOST', `${this.peer ?? 'The peer'} did not come back within ${secs} s; ${o.address} was sent but not confirmed`);
     }
     // Never-sent frames behind a kept unacknowledged one keep their order: they expire after it.
     this.#unacked = unacked;
+    for (const o of unacked) this.#unackedCount += size(o);
     if (this.#unacked.length === 0) {
       while (this.#unsent.length > 0 && this.#unsent[0]!.at <= limit) {
         const o = this.#unsent.shift()!;
-        this.#owner.undelivered(o, 'ERR_POE_IKC_EXPIRED', `${this.peer ?? 'The peer'} did not come back within ${secs} s; ${o.address} was not sent`);
+        this.#unsentCount -= size(o);
+        this.#report(o, 'ERR_POE_IKC_EXPIRED', `${this.peer ?? 'The peer'} did not come back within ${secs} s; ${o.address} was not sent`);
       }
     }
     this.#armExpiry();
@@ -482,7 +589,7 @@ export class Link implements TransportSink {
       try {
         // Everything taken is acknowledged: what is queued here still runs after the link closes.
         const ack = this.#got > 0 ? [[Tag.Ack, this.#got]] : [];
-        this.transport.send(encodeBatch([...this.#control, ...ack, ...this.#unsent.map((o) => o.frame), [Tag.Bye]]));
+        this.transport.send(encodeBatch([...this.#control, ...ack, ...this.#unsent.map(wire), [Tag.Bye]]));
         left = [];
       } catch {
         // Something unsendable in the last batch: report everything still waiting.
@@ -494,7 +601,8 @@ export class Link implements TransportSink {
     this.ready = false;
     this.#up = false;
     this.#unsent = [];
-    for (const o of left) this.#owner.undelivered(o, 'ERR_POE_IKC_SHUTDOWN', `The link to ${this.peer ?? 'the peer'} was closed (${reason}) before ${o.address} was confirmed`);
+    this.#unsentCount = 0;
+    for (const o of left) this.#report(o, 'ERR_POE_IKC_SHUTDOWN', `The link to ${this.peer ?? 'the peer'} was closed (${reason}) before ${o.address} was confirmed`);
     this.transport.close();
     if (wasReady) this.#owner.linkDown(this, reason);
   }

@@ -15,7 +15,7 @@ import type { Item } from '../kernel/events.js';
 import { checkSeconds } from '../component/options.js';
 import { RemoteSession, formatAddress, parseAddress } from './address.js';
 import { checkSendable } from './codec.js';
-import { Link, Tag, type LinkOwner, type Out } from './link.js';
+import { Link, RunOut, Tag, type LinkOwner, type Out } from './link.js';
 import type { Transport } from './transport.js';
 
 const ENOBUFS = constants.errno.ENOBUFS ?? 105;
@@ -91,20 +91,6 @@ function plain(args: unknown[]): boolean {
     if (t !== 'number' && t !== 'string' && t !== 'boolean' && t !== 'undefined' && t !== 'bigint' && a !== null) return false;
   }
   return true;
-}
-
-/** A post waiting in a link: its address, needed only to report a failure, is made then. */
-class PostOut implements Out {
-  readonly fail = undefined;
-  constructor(
-    readonly frame: unknown[],
-    readonly sender: Session | undefined,
-    readonly kernel: string,
-    readonly at: number,
-  ) {}
-  get address(): string {
-    return formatAddress(this.kernel, this.frame[2] as string, this.frame[3] as string);
-  }
 }
 
 /** A link as the responder session owns it: one hold, named in `ps()`. */
@@ -489,8 +475,8 @@ export class Responder implements LinkOwner, RemoteRouter {
       this.kernel.errno = ESRCH;
       return undefined;
     }
-    const out = new PostOut([Tag.Post, 0, session, event, args, sender?._id ?? 0], sender, kernel, this.kernel.clock.now());
-    if (link.enqueue(out)) return 1;
+    if (link.post(kernel, session, event, args, sender)) return 1;
+    const out = new RunOut([Tag.PostRun, 0, session, event, sender?._id ?? 0, [args]], sender, kernel, this.kernel.clock.now());
     this.undelivered(out, 'ERR_POE_IKC_BUFFER_FULL', `The buffer for ${kernel} is full (${this.#bufferLimit} frames); ${out.address} was not sent`);
     this.kernel.errno = ENOBUFS;
     return undefined;

@@ -144,3 +144,74 @@ test('a restarted peer: unconfirmed posts are reported lost, numbering starts ov
   expect(warnings[2]).toBe('IKC: dropped a post to poe://a/nosuch/x from b: ERR_POE_IKC_NO_SESSION: a publishes no session nosuch');
   expect(t.closed).toBe(true);
 });
+
+/** The posts in `frames` (Post and PostRun alike) as [seq, value] pairs, in the order sent. */
+function postsIn(frames: unknown[][]): [number, unknown][] {
+  const out: [number, unknown][] = [];
+  for (const f of frames) {
+    if (f[0] === POST) out.push([f[1] as number, (f[4] as unknown[])[0]]);
+    else if (f[0] === POST_RUN) (f[5] as unknown[][]).forEach((args, k) => out.push([(f[1] as number) + k, args[0]]));
+  }
+  return out;
+}
+
+test('the window: 16,384 posts in flight at most (a run cut at its edge), the rest after an ack; a run confirmed in part, then a restarted peer: each post not confirmed is reported once', async () => {
+  const kernel = new Kernel({ name: 'a' });
+  const ikc = Responder.spawn({ kernel, bufferLimit: 50_000 });
+  const t = new HandTransport();
+  ikc.connect(t);
+  const lost: unknown[] = [];
+  let session!: Session;
+  Session.create({
+    kernel,
+    inlineStates: {
+      _start(ctx) {
+        session = ctx.session;
+        ctx.kernel.aliasSet('tester');
+      },
+      send(ctx, from: number, to: number) {
+        for (let n = from; n < to; n++) ctx.kernel.post('poe://b/echo', 'n', n);
+      },
+      ikc_error: (_ctx, code: string, address: string) => void lost.push(`${code} ${address}`),
+      bye: (ctx) => void ctx.kernel.aliasRemove('tester'),
+    },
+  });
+  const running = runBounded(kernel, 10_000);
+  t.sink.up();
+  await tick();
+  t.take();
+  t.feed([HELLO, 'b', 'X', '', 0, [['echo', null]]]);
+  await tick();
+
+  // 1,000 first (sent after their slice), then 20,000 in one slice: sent 2,048 at a time
+  // until the window is full, the batch that reaches its edge cut inside its run.
+  kernel.call(session, 'send', 0, 1000);
+  await tick();
+  kernel.call(session, 'send', 1000, 21_000);
+  await tick();
+  const first = postsIn(t.take());
+  expect(first.length).toBe(16_384);
+  expect(first).toEqual(Array.from({ length: 16_384 }, (_, i) => [i + 1, i]));
+
+  // Acknowledged: the other 4,616 go, numbered on.
+  t.feed([ACK, 16_384]);
+  await tick();
+  const rest = postsIn(t.take().filter((f) => f[0] !== ACK));
+  expect(rest).toEqual(Array.from({ length: 4616 }, (_, i) => [16_385 + i, 16_384 + i]));
+
+  // Confirmed up to the middle of a run; then a new instance of b: the 4,000 after it are lost, each reported once.
+  t.feed([ACK, 17_000]);
+  await tick();
+  t.sink.down('cut');
+  t.sink.up();
+  await tick();
+  t.take();
+  t.feed([HELLO, 'b', 'Y', '', 0, [['echo', null]]]);
+  await tick();
+  expect(lost.length).toBe(4000);
+  expect(new Set(lost)).toEqual(new Set(['ERR_POE_IKC_LOST poe://b/echo/n']));
+  kernel.call(session, 'bye');
+  ikc.shutdown();
+  await running;
+  expectNoLeaks(kernel);
+});
