@@ -1,8 +1,9 @@
 // Kernel `b` of the IKC bench cases (run.mjs skips this file: it is a helper): a published
 // session `sink` counting the `take` posts it gets; at the n-th it posts `done(got, sum)` to
-// `poe://a/source` and, unless `stayAfterDone`, leaves. `states` adds handlers (NATS's calls).
-// The caller connects the returned responder its own way, then runs the kernel.
-export function ikcSink(lib, n, { stayAfterDone = false, states = {} } = {}) {
+// `poe://a/source` and, unless `stayAfterDone`, leaves. With `warm`, n posts come first that
+// are answered with `warmed` instead, and counting starts over. `states` adds handlers (NATS's
+// calls). The caller connects the returned responder its own way, then runs the kernel.
+export function ikcSink(lib, n, { stayAfterDone = false, states = {}, warm = false } = {}) {
   const { Kernel, Responder, Session } = lib;
   const kernel = new Kernel({ name: 'b' });
   const ikc = Responder.spawn({ kernel });
@@ -22,6 +23,13 @@ export function ikcSink(lib, n, { stayAfterDone = false, states = {} } = {}) {
       take(ctx, i) {
         sum += i;
         if (++got !== n) return;
+        if (warm) {
+          warm = false;
+          got = 0;
+          sum = 0;
+          ctx.kernel.post('poe://a/source', 'warmed');
+          return;
+        }
         ctx.kernel.post('poe://a/source', 'done', got, sum);
         if (!stayAfterDone) leave(ctx);
       },
