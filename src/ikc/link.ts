@@ -14,8 +14,8 @@
  * acknowledged is reported to its sender as ERR_POE_IKC_LOST (it may or may not have been
  * handled), and frames never sent go to the new instance in order.
  *
- * The bound: at most `bufferLimit` numbered frames wait (unsent plus unacknowledged); a post
- * past it is reported at once (ERR_POE_IKC_BUFFER_FULL). A frame that has waited
+ * The bound: at most `bufferLimit` numbers wait (unsent plus unacknowledged; a post, a call or
+ * an answer takes one); a post past it is reported at once (ERR_POE_IKC_BUFFER_FULL). A frame that has waited
  * `bufferTimeout` seconds while the transport is down is reported too (ERR_POE_IKC_EXPIRED,
  * or ERR_POE_IKC_LOST if it had been sent). Nothing is dropped without its sender hearing.
  */
