@@ -115,9 +115,19 @@ interface Call {
 interface WorkerRec {
   handle: WorkerHandle;
   state: 'starting' | 'idle' | 'busy' | 'closing';
+  /** The call it runs (the oldest it was sent and has not answered). */
   call: Call | undefined;
+  /** The call it was sent to run next (the prefetch), while it may still be withdrawn. */
+  next: Call | undefined;
+  /** Calls sent to it. */
   calls: number;
+  /** Calls it answered. */
+  answered: number;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Thread workers: the shared word on which a prefetched call is started or withdrawn (worker-entry.ts). */
+  gate: Int32Array | undefined;
+  /** The number of the last call sent through the gate. */
+  g: number;
 }
 
 /** `shutdown` as the POE and IO::Async forms give it: the string, as IO::Async's `'shutdown'` failure. */
@@ -359,7 +369,14 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
   #shutdownNow(): void {
     if (this.#shutdown) return;
     this.#shutdown = true;
-    for (const c of this.#takeQueue()) this.#finish(c, false, SHUTDOWN);
+    // Prefetched calls not started yet wait like queued ones: they fail with them, in call order.
+    const withdrawn: Call[] = [];
+    for (const rec of this.#workers.values()) {
+      const c = rec.next;
+      if (c !== undefined && this.#withdraw(rec)) withdrawn.push(c);
+    }
+    const failing = withdrawn.length === 0 ? this.#takeQueue() : [...withdrawn, ...this.#takeQueue()].sort((a, b) => a.id - b.id);
+    for (const c of failing) this.#finish(c, false, SHUTDOWN);
     for (const rec of this.#workers.values()) if (rec.state !== 'busy') this.#close(rec);
     this.#release();
   }
@@ -382,11 +399,14 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     this.shutdown();
     for (const rec of this.#workers.values()) {
       const c = rec.call;
+      const next = rec.next;
       rec.call = undefined;
+      rec.next = undefined;
       rec.state = 'closing';
       rec.handle.ref(true);
       rec.handle.kill();
       if (c !== undefined) this.#finish(c, false, SHUTDOWN);
+      if (next !== undefined) this.#finish(next, false, SHUTDOWN);
     }
     return this.#allGone();
   }
@@ -433,8 +453,10 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     if (this.#shutdown || this.#session._phase !== Phase.Running) throw new PoeError('ERR_POE_POOL_SHUTDOWN', `${WHAT}: call after shutdown`);
     if (this.#broken !== undefined) throw this.#broken;
     const rec = this.#idleWorker();
-    if (rec === undefined && this.#queue.length >= this.#maxQueue) {
-      throw new PoeError('ERR_POE_POOL_QUEUE_FULL', `${WHAT}: ${this.#queue.length} calls already wait for a worker (maxQueue ${this.#maxQueue})`);
+    if (rec === undefined && this.#maxQueue !== Infinity) {
+      // A prefetched call waits too: in its worker rather than here.
+      const waiting = this.#queue.length + this.#prefetched();
+      if (waiting >= this.#maxQueue) throw new PoeError('ERR_POE_POOL_QUEUE_FULL', `${WHAT}: ${waiting} calls already wait for a worker (maxQueue ${this.#maxQueue})`);
     }
     // Frozen now, as IO::Async's marshaller does at the call: later changes do not reach the worker.
     let args: unknown[];
@@ -479,6 +501,8 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     else {
       this.#enqueue(call);
       this.#grow();
+      if (call.priority !== 0) this.#yieldTo(call.priority);
+      for (const w of this.#workers.values()) this.#fill(w);
     }
     return promise;
   }
@@ -499,6 +523,83 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
 
   #takeQueue(): Call[] {
     return this.#queue.drain().filter((c) => c.state === 'queued');
+  }
+
+  /**
+   * Sends the next waiting call to `rec` while it runs one (thread workers): it starts on it as
+   * soon as it answers, without a round trip through this thread, which would leave it idle
+   * for longer than a short call takes. Not with `exitOnDie` (a worker that dies runs nothing
+   * more), not past `maxWorkerCalls`, and not while the pool could start another worker for it.
+   */
+  #fill(rec: WorkerRec): void {
+    if (rec.gate === undefined || rec.state !== 'busy' || rec.next !== undefined || this.#shutdown || rec.calls >= this.#maxWorkerCalls) return;
+    if (this.#queue.length === 0 || !this.#full()) return;
+    const c = this.#dequeue();
+    if (c === undefined) return;
+    const g = (rec.g = (rec.g % 0x3fffffff) + 1);
+    try {
+      rec.handle.send({ id: c.id, args: c.args, g });
+    } catch (err) {
+      this.#finish(c, false, cloneError(err));
+      return;
+    }
+    c.state = 'sent';
+    rec.next = c;
+    rec.calls++;
+  }
+
+  /** Every worker the pool may have is running (none starting): queued calls can only wait for these. */
+  #full(): boolean {
+    let live = 0;
+    for (const rec of this.#workers.values()) {
+      if (rec.state === 'starting') return false;
+      if (rec.state !== 'closing') live++;
+    }
+    return live >= this.#max;
+  }
+
+  /**
+   * Withdraws `rec`'s prefetched call if the worker has not started it; true when withdrawn
+   * (the worker will answer it `skipped`), false when it runs (its answer comes as any call's).
+   */
+  #withdraw(rec: WorkerRec): boolean {
+    const c = rec.next;
+    if (c === undefined || rec.gate === undefined) return false;
+    const gate = rec.gate;
+    const g = rec.g;
+    for (;;) {
+      const v = Atomics.load(gate, 0);
+      if (v === g) return false;
+      if (Atomics.compareExchange(gate, 0, v, -g) === v) break;
+    }
+    rec.next = undefined;
+    rec.calls--;
+    return true;
+  }
+
+  /** Prefetched calls of lower priority than `priority` go back to the queue, so that it is sent first. */
+  #yieldTo(priority: number): void {
+    for (const rec of this.#workers.values()) {
+      const c = rec.next;
+      if (c !== undefined && c.priority < priority && this.#withdraw(rec)) {
+        c.state = 'queued';
+        this.#requeue(c);
+      }
+    }
+  }
+
+  /** `call`, withdrawn from a worker, back in its place: by priority, then by when it was made. */
+  #requeue(call: Call): void {
+    const q = this.#queue;
+    let i = q.length;
+    while (i > 0 && (q.at(i - 1)!.priority < call.priority || (q.at(i - 1)!.priority === call.priority && q.at(i - 1)!.id > call.id))) i--;
+    q.insert(i, call);
+  }
+
+  #prefetched(): number {
+    let n = 0;
+    for (const rec of this.#workers.values()) if (rec.next !== undefined) n++;
+    return n;
   }
 
   #idleWorker(): WorkerRec | undefined {
@@ -525,6 +626,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       clearTimeout(rec.idleTimer);
       rec.idleTimer = undefined;
     }
+    this.#fill(rec);
     return true;
   }
 
@@ -541,19 +643,21 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
   }
 
   #spawn(): void {
-    const rec: WorkerRec = { handle: undefined as unknown as WorkerHandle, state: 'starting', call: undefined, calls: 0, idleTimer: undefined };
+    // Shared memory reaches threads only; with exitOnDie a worker must run nothing after a call that threw.
+    const shared = this.#backend === 'thread' && !this.#exitOnDie ? new SharedArrayBuffer(4) : undefined;
+    const rec: WorkerRec = { handle: undefined as unknown as WorkerHandle, state: 'starting', call: undefined, next: undefined, calls: 0, answered: 0, idleTimer: undefined, gate: shared && new Int32Array(shared), g: 0 };
     const handle = (rec.handle = startWorker(this.#backend, {
       message: (m) => this.#onMessage(rec, m),
       exit: (why) => this.#onExit(rec, why),
     }));
     this.#workers.set(handle.id, rec);
     handle.ref(this.#reffed);
-    handle.send({ t: 'load', module: this.#module, export: this.#export, init: this.#init });
+    handle.send({ t: 'load', module: this.#module, export: this.#export, init: this.#init, gate: shared });
   }
 
   /** A worker's message, from a Node callback: the wait is settled here; its turn is queued. */
   #onMessage(rec: WorkerRec, m: unknown): void {
-    const msg = m as { t?: string; id?: number; ok?: boolean; value?: unknown; error?: unknown; clone?: boolean; message?: string };
+    const msg = m as { t?: string; id?: number; ok?: boolean; value?: unknown; error?: unknown; clone?: boolean; message?: string; skipped?: boolean };
     if (msg.t === 'ready') {
       if (rec.state !== 'starting') return;
       rec.state = 'idle';
@@ -573,12 +677,21 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       for (const c of this.#takeQueue()) this.#finish(c, false, this.#broken);
       return;
     }
+    // A withdrawn prefetch: it was taken back when it was withdrawn.
+    if (msg.skipped === true) return;
     const c = rec.call;
     if (c === undefined || c.id !== msg.id) return;
-    rec.call = undefined;
+    rec.answered++;
+    // The worker goes on to the call it was sent next, at once.
+    const next = rec.next;
+    rec.next = undefined;
+    rec.call = next;
     const ok = msg.ok === true;
     const value = ok ? msg.value : msg.clone === true ? new PoeError('ERR_POE_CLONE', `${WHAT}: the result (or the error thrown) cannot be cloned: ${describeThrown(msg.error)}`) : rebuild(msg.error);
-    if ((!ok && this.#exitOnDie && msg.clone !== true) || rec.calls >= this.#maxWorkerCalls) {
+    if (next !== undefined) {
+      next.args = []; // it runs: its copy is the worker's
+      this.#fill(rec);
+    } else if ((!ok && this.#exitOnDie && msg.clone !== true) || rec.answered >= this.#maxWorkerCalls) {
       // Retired (IO::Async's exit_on_die, max_worker_calls): a new worker takes its place.
       this.#close(rec);
       this.#grow();
@@ -629,6 +742,13 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     if (rec.idleTimer !== undefined) clearTimeout(rec.idleTimer);
     const c = rec.call;
     rec.call = undefined;
+    // Sent to run next, it never started (a worker runs one call at a time): it waits again, first in line.
+    const next = rec.next;
+    rec.next = undefined;
+    if (next !== undefined && next.state === 'sent') {
+      next.state = 'queued';
+      this.#requeue(next);
+    }
     if (rec.state === 'starting' && this.#broken === undefined && !this.#shutdown) {
       // Died before it could load the module: a replacement would too (no endless restarts).
       this.#broken = new PoeError('ERR_POE_POOL_WORKER_DIED', `${WHAT}: a worker died before it was ready (${why})`);
@@ -682,7 +802,14 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       // A freed session's wait is dropped; what its code awaits still gets an answer.
       w.answerNow(false, shutdownError('the calling session stopped before the call was answered'));
     }
-    // A call in flight runs on; its answer finds the call done and is dropped.
+    // A prefetched call not started yet is withdrawn (the worker skips it) and its place filled;
+    // a call in flight runs on, and its answer finds the call done and is dropped.
+    for (const rec of this.#workers.values()) {
+      if (rec.next === call && this.#withdraw(rec)) {
+        this.#fill(rec);
+        break;
+      }
+    }
     this.#release();
   }
 
@@ -727,6 +854,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     this.#shutdown = true;
     for (const rec of this.#workers.values()) {
       rec.call = undefined;
+      rec.next = undefined;
       rec.state = 'closing';
       rec.handle.kill();
     }

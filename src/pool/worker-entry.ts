@@ -4,9 +4,16 @@
  * the user's module and export, it loads them (and runs `init` once), says `ready`, then runs
  * one call at a time and answers each with its id.
  *
- * Messages from the pool: `{ t: 'load', module, export, init }`, `{ t: 'exit' }`, and calls
- * `{ id, args }`. To the pool: `{ t: 'ready' }`, `{ t: 'bad', message }`, and answers
- * `{ id, ok: true, value }` or `{ id, ok: false, error, clone? }`.
+ * Messages from the pool: `{ t: 'load', module, export, init, gate? }`, `{ t: 'exit' }`, and
+ * calls `{ id, args, g? }`. To the pool: `{ t: 'ready' }`, `{ t: 'bad', message }`, and answers
+ * `{ id, ok: true, value }`, `{ id, ok: false, error, clone? }` or `{ id, skipped: true }`.
+ *
+ * Calls run one at a time, in the order they came, a promise result's call included: a thread
+ * worker may be sent its next call while it runs one (the pool's prefetch), so that it starts
+ * on it without waiting for a round trip. Such a call may be withdrawn until it starts: the
+ * `gate` (an Int32Array on shared memory) holds `g` of the last call started, or `-g` of one
+ * the pool withdrew; which of the two happens is decided by one compare-and-exchange on each
+ * side, so a call either runs or is answered `skipped`, never both.
  */
 import { parentPort } from 'node:worker_threads';
 
@@ -15,11 +22,14 @@ interface Load {
   module: string;
   export: string;
   init: { export: string; args: unknown[] } | undefined;
+  gate?: SharedArrayBuffer;
 }
 interface Call {
   t?: undefined;
   id: number;
   args: unknown[];
+  /** The call's number on the gate, when it may be withdrawn. */
+  g?: number;
 }
 type Message = Load | { t: 'exit' } | Call;
 
@@ -28,6 +38,10 @@ const port = parentPort;
 const send: Send = port !== null ? (m) => port.postMessage(m) : (m) => void process.send!(m);
 
 let fn: ((...args: unknown[]) => unknown) | undefined;
+let gate: Int32Array | undefined;
+/** Calls that came while one ran. */
+const waiting: Call[] = [];
+let running = false;
 
 /** What crosses back for a thrown value: an Error's parts (a clone would lose its class), or the value. */
 function thrown(err: unknown): unknown {
@@ -81,7 +95,29 @@ async function load(m: Load): Promise<void> {
     }
   }
   fn = f as (...args: unknown[]) => unknown;
+  if (m.gate !== undefined) gate = new Int32Array(m.gate);
   send({ t: 'ready' });
+}
+
+/** Claims call `g` on the gate: false when the pool withdrew it first. */
+function claim(g: number): boolean {
+  for (;;) {
+    const v = Atomics.load(gate!, 0);
+    if (v === -g) return false;
+    if (Atomics.compareExchange(gate!, 0, v, g) === v) return true;
+  }
+}
+
+/** Runs the waiting calls in order until one returns a promise (it runs the rest when settled). */
+function pump(): void {
+  let m: Call | undefined;
+  while (!running && (m = waiting.shift()) !== undefined) {
+    if (m.g !== undefined && gate !== undefined && !claim(m.g)) {
+      send({ id: m.id, skipped: true });
+      continue;
+    }
+    run(m);
+  }
 }
 
 function run(m: Call): void {
@@ -94,15 +130,24 @@ function run(m: Call): void {
   }
   // Plain values go back at once; only a thenable costs a promise turn.
   if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+    running = true;
+    const settled = (ok: boolean, v: unknown): void => {
+      running = false;
+      answer(m.id, ok, v);
+      pump();
+    };
     (r as Promise<unknown>).then(
-      (v) => answer(m.id, true, v),
-      (err: unknown) => answer(m.id, false, err),
+      (v) => settled(true, v),
+      (err: unknown) => settled(false, err),
     );
   } else answer(m.id, true, r);
 }
 
 function onMessage(m: Message): void {
-  if (m.t === undefined) run(m);
+  if (m.t === undefined) {
+    waiting.push(m);
+    pump();
+  }
   else if (m.t === 'load') void load(m);
   else process.exit(0);
 }

@@ -348,4 +348,45 @@ describe.each(['thread', 'process'] as const)('%s backend', (backend) => {
     expect(results).toEqual(['quick', ...Array(5).fill('ERR_POE_POOL_SHUTDOWN')]);
     await until(() => f.workers().length === 0, 5000, 'the workers gone');
   }, 20_000);
+
+  // A thread worker is sent its next call while it runs one (the prefetch): these hold whether
+  // the next call waits here or in the worker.
+  test('a call withdrawn before it starts never runs: aborted while the worker runs the call before it', async () => {
+    const { kernel, run } = realKernel();
+    const f = pool(kernel, backend, 'note');
+    let out: unknown[] = [];
+    task(
+      async () => {
+        await f.ready();
+        const ac = new AbortController();
+        // `f`'s one worker is busy with a, so b waits (in the worker, for a thread).
+        const a = f.call({ args: ['a', 100] });
+        const b = f.call({ args: ['b'], signal: ac.signal });
+        const c = f.call({ args: ['c'] });
+        ac.abort(new Error('not b'));
+        out = (await Promise.allSettled([a, b, c])).map((s) => (s.status === 'fulfilled' ? s.value : code(s.reason)));
+        await f.stop();
+      },
+      { kernel },
+    );
+    await run(10_000);
+    expect(out).toEqual([['a'], 'Error: not b', ['a', 'c']]);
+  }, 20_000);
+
+  test('the call sent to run after one that kills its worker runs on the new worker; a higher priority one goes first', async () => {
+    const { kernel, run } = realKernel();
+    const f = pool(kernel, backend, 'exitOr');
+    const out: unknown[] = [];
+    task(
+      async () => {
+        await f.ready();
+        const calls = [f.call({ args: [3, 'dies'] }), f.call({ args: [null, 'then this'] }), f.call({ args: [null, 'first'], priority: 1 })];
+        for (const s of await Promise.allSettled(calls.map((p) => p.then((v) => (out.push(v), v))))) if (s.status === 'rejected') out.push(code(s.reason));
+        await f.stop();
+      },
+      { kernel },
+    );
+    await run(10_000);
+    expect(out).toEqual(['first', 'then this', 'ERR_POE_POOL_WORKER_DIED']);
+  }, 20_000);
 });
