@@ -1,3 +1,5 @@
+// The module's Buffer, not the global one: `globalThis.Buffer` is a getter, a call at each use.
+import { Buffer } from 'node:buffer';
 import type * as net from 'node:net';
 import { constants, hostname } from 'node:os';
 import type * as tls from 'node:tls';

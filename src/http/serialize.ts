@@ -3,8 +3,11 @@
  * that answers a request the parser refused. Apart from the parser, which never writes, and
  * knowing nothing of filters or sockets. Not exported from the package.
  */
+// The module's Buffer, not the global one: `globalThis.Buffer` is a getter, a call at each use.
+import { Buffer } from 'node:buffer';
 import { PoeArgumentError, describe } from '../errors.js';
 import { headerLines } from './headers.js';
+import { messageContent } from './message.js';
 import type { HttpRequest } from './request.js';
 import { HttpResponse, statusMessage } from './response.js';
 
@@ -22,22 +25,27 @@ export function serializeResponse(r: HttpResponse, now: () => number, headOnly =
   const protocol = r.protocol || 'HTTP/1.0';
   const [names, values] = headerLines(r.headers);
   const headRequest = r.request?.method === 'HEAD';
-  const content = r.content;
-  let head: string;
+  const content = messageContent(r);
+  const length = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length;
+  let head: Buffer | string;
   const last = lastHead;
-  if (last !== undefined && last.matches(protocol, code, message, names, values, headOnly, headRequest, content.length)) {
-    // The same head as the last response's, but for a Date of another second.
+  if (last !== undefined && last.matches(protocol, code, message, names, values, headOnly, headRequest, length)) {
+    // The same head as the last response's, but for a Date of another second. Encoded once
+    // it is used again: a head that changes every time is only ever written as text.
     const second = last.second < 0 ? -1 : Math.floor(now() / 1000);
-    head = second === last.second ? last.text : buildHead(protocol, code, message, names, values, headOnly, headRequest, content.length, now, second);
+    head = second === last.second ? (last.bytes ??= Buffer.from(last.text, 'latin1')) : buildHead(protocol, code, message, names, values, headOnly, headRequest, length, now, second);
   } else {
-    head = buildHead(protocol, code, message, names, values, headOnly, headRequest, content.length, now, -2);
+    head = buildHead(protocol, code, message, names, values, headOnly, headRequest, length, now, -2);
   }
   const noBody = code < 200 || code === 204 || code === 304;
-  const body = noBody || headRequest || headOnly ? 0 : content.length;
+  const body = noBody || headRequest || headOnly ? 0 : length;
   // One buffer for head and body: the head is Latin-1 text, one byte per character.
   const out = Buffer.allocUnsafe(head.length + body);
-  out.write(head, 0, 'latin1');
-  if (body > 0) content.copy(out, head.length);
+  if (typeof head === 'string') out.write(head, 0, 'latin1');
+  else out.set(head, 0);
+  if (body === 0) return out;
+  if (typeof content === 'string') out.write(content, head.length, 'utf8');
+  else out.set(content, head.length);
   return out;
 }
 
@@ -61,6 +69,9 @@ class Head {
     readonly second: number,
     readonly text: string,
   ) {}
+
+  /** `text` as bytes, once the head is used a second time. */
+  bytes: Buffer | undefined = undefined;
 
   matches(protocol: string, code: number, message: string, names: readonly string[], values: readonly string[], headOnly: boolean, headRequest: boolean, length: number): boolean {
     if (this.code !== code || this.length !== length || this.headOnly !== headOnly || this.headRequest !== headRequest || this.names.length !== names.length) return false;

@@ -509,6 +509,22 @@ describe('put', () => {
     expect(() => put(bad)).toThrow(/control or non-Latin-1/);
   });
 
+  test('string content goes out as its UTF-8, lone surrogates as U+FFFD, read back as the same bytes', () => {
+    const text = 'h\u00e9llo \u2603 \ud800!';
+    const bytes = Buffer.from(text, 'utf8');
+    const r = new HttpResponse(200, 'OK');
+    r.content = text;
+    expect(put(r)).toBe(`HTTP/1.0 200 OK\r\nContent-Length: ${bytes.length}\r\n${DATE}\r\n${bytes.toString('latin1')}`);
+    expect(r.content).toEqual(bytes);
+    expect(r.content).toBe(r.content);
+    expect(r.contentText).toBe('h\u00e9llo \u2603 \ufffd!');
+    r.content = 'x';
+    expect(r.contentText).toBe('x');
+    r.content = '';
+    expect(r.content).toHaveLength(0);
+    expect(put(r)).toBe(`HTTP/1.0 200 OK\r\nContent-Length: 0\r\n${DATE}\r\n`);
+  });
+
   test('one Buffer per response; anything but a response, or a value that would split the response, throws', () => {
     const f = new HTTPD();
     expect(f.put([new HttpResponse(200), new HttpResponse(404)])).toHaveLength(2);
