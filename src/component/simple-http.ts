@@ -1,3 +1,5 @@
+// The module's Buffer, not the global one: `globalThis.Buffer` is a getter, a call at each use.
+import { Buffer } from 'node:buffer';
 import type * as net from 'node:net';
 import { constants, hostname } from 'node:os';
 import type * as tls from 'node:tls';
@@ -416,7 +418,8 @@ const H_CLOSE = 8; // Connection: close
 
 /**
  * The headers the component acts on, in one pass over the field lines and without building
- * the headers' lookup table (names told apart by length before case).
+ * the headers' lookup table (names told apart by length before case, and the usual spelling
+ * before a lower-cased copy).
  */
 function headerFlags(response: HttpResponse): number {
   const [names, values] = headerLines(response.headers);
@@ -425,16 +428,16 @@ function headerFlags(response: HttpResponse): number {
     const n = names[i]!;
     switch (n.length) {
       case 12:
-        if (n.toLowerCase() === 'content-type') flags |= H_TYPE;
+        if (n === 'Content-Type' || n.toLowerCase() === 'content-type') flags |= H_TYPE;
         break;
       case 14:
-        if (n.toLowerCase() === 'content-length') flags |= H_LENGTH;
+        if (n === 'Content-Length' || n.toLowerCase() === 'content-length') flags |= H_LENGTH;
         break;
       case 17:
-        if (n.toLowerCase() === 'transfer-encoding') flags |= H_CODING;
+        if (n === 'Transfer-Encoding' || n.toLowerCase() === 'transfer-encoding') flags |= H_CODING;
         break;
       case 10:
-        if (n.toLowerCase() === 'connection' && /(?:^|,)\s*close\s*(?:,|$)/i.test(values[i]!)) flags |= H_CLOSE;
+        if ((n === 'Connection' || n.toLowerCase() === 'connection') && /(?:^|,)\s*close\s*(?:,|$)/i.test(values[i]!)) flags |= H_CLOSE;
         break;
       default:
         break;

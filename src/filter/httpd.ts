@@ -1,3 +1,5 @@
+// The module's Buffer, not the global one: `globalThis.Buffer` is a getter, a call at each use.
+import { Buffer } from 'node:buffer';
 import { PoeArgumentError, describe } from '../errors.js';
 import { TOKEN_CHARS, trustedHeaders } from '../http/headers.js';
 import type { HttpHeaders } from '../http/headers.js';

@@ -139,8 +139,15 @@ export class HttpHeaders implements Iterable<[string, string]> {
   /** Appends field lines, keeping any already there. POE: `$h->push_header($name => $value)`. */
   pushHeader(name: string, value: HeaderValue): void {
     checkName(name);
-    const list = Array.isArray(value) ? (value as readonly (string | number)[]) : [value as string | number];
-    for (const v of list) {
+    if (!Array.isArray(value)) {
+      // One value (nearly every call): no list to make.
+      const v = checkValue(name, value);
+      this.#names.push(name);
+      this.#values.push(v);
+      this.#lower?.push(name.toLowerCase());
+      return;
+    }
+    for (const v of value as readonly (string | number)[]) {
       this.#names.push(name);
       this.#values.push(checkValue(name, v));
       this.#lower?.push(name.toLowerCase());

@@ -1,3 +1,5 @@
+// The module's Buffer, not the global one: `globalThis.Buffer` is a getter, a call at each use.
+import { Buffer } from 'node:buffer';
 import { PoeArgumentError, describe } from '../errors.js';
 import { HttpHeaders } from './headers.js';
 import type { HeaderValue, HeadersInit } from './headers.js';
@@ -36,12 +38,26 @@ function mediaType(value: string | undefined): string | undefined {
  *   (UTF-8 decoded); `$m->content($bytes)` -> `m.content = bytes`;
  * - `$m->content_type`, `$m->content_length` -> `m.contentType`, `m.contentLength`.
  */
+let contentOf: (message: HttpMessage) => Buffer | string;
+
+/**
+ * The content as it is held: bytes, or a non-empty string assigned and not yet read as bytes
+ * (its bytes are its UTF-8). For the serializer; not exported from the package.
+ */
+export function messageContent(message: HttpMessage): Buffer | string {
+  return contentOf(message);
+}
+
 export abstract class HttpMessage {
   /** The protocol of the start line, e.g. `HTTP/1.1`. POE: `$m->protocol`. */
   protocol: string | undefined = undefined;
   /** The header field lines. POE: `$m->headers`. */
   headers: HttpHeaders;
-  #content: Buffer;
+  /**
+   * A string assigned is kept as it is until something reads the bytes: the serializer
+   * writes it into the response's buffer, and no Buffer of its own is made for it.
+   */
+  #content: Buffer | string;
 
   /** Arguments are checked in the order the subclasses take them: headers, then content. */
   protected constructor(headers: HttpHeaders | HeadersInit | undefined, content: ContentInit | undefined) {
@@ -49,17 +65,22 @@ export abstract class HttpMessage {
     this.#content = contentBytes(content, '`content`');
   }
 
+  static {
+    contentOf = (m) => m.#content;
+  }
+
   /** The body bytes. POE: `$m->content`; assign a string (stored as UTF-8) or bytes to set it. */
   get content(): Buffer {
-    return this.#content;
+    const c = this.#content;
+    return typeof c === 'string' ? (this.#content = Buffer.from(c, 'utf8')) : c;
   }
   set content(value: ContentInit) {
-    this.#content = contentBytes(value, '`content`');
+    this.#content = typeof value === 'string' && value.length > 0 ? value : contentBytes(value, '`content`');
   }
 
   /** The body decoded as UTF-8. POE: `$m->decoded_content` for a UTF-8 body. */
   get contentText(): string {
-    return this.#content.toString('utf8');
+    return this.content.toString('utf8');
   }
 
   /**

@@ -461,6 +461,70 @@ describe('put', () => {
     expect(put(head)).toBe(`HTTP/1.0 200 OK\r\nContent-Length: 5\r\n${DATE}\r\n`);
   });
 
+  test('each head is that of its own response, whatever the response before it (the serializer reuses the last head)', () => {
+    let ms = Date.UTC(2024, 0, 2, 3, 4, 5);
+    const f = new HTTPD({ now: () => ms });
+    const put = (r: HttpResponse) => f.put([r])[0]!.toString('latin1');
+    const r = new HttpResponse(200, 'OK', { 'Content-Type': 'text/plain' }, 'abc');
+    const same = `HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n${DATE}\r\nabc`;
+    expect(put(r)).toBe(same);
+    expect(put(new HttpResponse(200, 'OK', { 'Content-Type': 'text/plain' }, 'xyz'))).toBe(same.replace('abc', 'xyz'));
+    ms += 999; // the same second
+    expect(put(r)).toBe(same);
+    ms += 1; // the next one
+    expect(put(r)).toBe(same.replace('05 GMT', '06 GMT'));
+    ms -= 1000;
+    expect(put(r)).toBe(same);
+    r.header('Content-Type', 'text/html');
+    expect(put(r)).toBe(same.replace('text/plain', 'text/html'));
+    r.content = 'abcd';
+    expect(put(r)).toBe(same.replace('text/plain', 'text/html').replace('Length: 3', 'Length: 4').replace('abc', 'abcd'));
+    r.content = 'abc';
+    r.header('Content-Type', 'text/plain');
+    expect(put(r)).toBe(same);
+    r.code = 201;
+    expect(put(r)).toBe(same.replace('200 OK', '201 (Created) OK'));
+    r.message = 'Created';
+    expect(put(r)).toBe(same.replace('200 OK', '201 Created'));
+    r.protocol = 'HTTP/1.1';
+    expect(put(r)).toBe(same.replace('HTTP/1.0 200 OK', 'HTTP/1.1 201 Created'));
+    r.request = new HttpRequest('HEAD', '/');
+    expect(put(r)).toBe(same.replace('HTTP/1.0 200 OK', 'HTTP/1.1 201 Created').replace('abc', ''));
+    r.content = '';
+    r.request = undefined;
+    expect(put(r)).toBe(same.replace('HTTP/1.0 200 OK', 'HTTP/1.1 201 Created').replace('Length: 3', 'Length: 0').replace('abc', ''));
+    r.request = new HttpRequest('HEAD', '/');
+    expect(put(r)).toBe(same.replace('HTTP/1.0 200 OK', 'HTTP/1.1 201 Created').replace('Content-Length: 3\r\n', '').replace('abc', ''));
+    r.request = undefined;
+    r.code = 204;
+    r.message = 'No Content';
+    expect(put(r)).toBe(`HTTP/1.1 204 No Content\r\nContent-Type: text/plain\r\n${DATE}\r\n`);
+    r.pushHeader('Date', 'then');
+    expect(put(r)).toBe('HTTP/1.1 204 No Content\r\nContent-Type: text/plain\r\nDate: then\r\n\r\n');
+    r.removeHeader('Date');
+    expect(put(r)).toBe(`HTTP/1.1 204 No Content\r\nContent-Type: text/plain\r\n${DATE}\r\n`);
+    // The checks are not skipped: a value that differs from the last head's is checked.
+    const bad = new HttpResponse(204, 'No Content', { 'Content-Type': 'text/plain', Date: 'a\x01b' });
+    bad.protocol = 'HTTP/1.1';
+    expect(() => put(bad)).toThrow(/control or non-Latin-1/);
+  });
+
+  test('string content goes out as its UTF-8, lone surrogates as U+FFFD, read back as the same bytes', () => {
+    const text = 'h\u00e9llo \u2603 \ud800!';
+    const bytes = Buffer.from(text, 'utf8');
+    const r = new HttpResponse(200, 'OK');
+    r.content = text;
+    expect(put(r)).toBe(`HTTP/1.0 200 OK\r\nContent-Length: ${bytes.length}\r\n${DATE}\r\n${bytes.toString('latin1')}`);
+    expect(r.content).toEqual(bytes);
+    expect(r.content).toBe(r.content);
+    expect(r.contentText).toBe('h\u00e9llo \u2603 \ufffd!');
+    r.content = 'x';
+    expect(r.contentText).toBe('x');
+    r.content = '';
+    expect(r.content).toHaveLength(0);
+    expect(put(r)).toBe(`HTTP/1.0 200 OK\r\nContent-Length: 0\r\n${DATE}\r\n`);
+  });
+
   test('one Buffer per response; anything but a response, or a value that would split the response, throws', () => {
     const f = new HTTPD();
     expect(f.put([new HttpResponse(200), new HttpResponse(404)])).toHaveLength(2);
