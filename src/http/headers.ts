@@ -147,9 +147,11 @@ export class HttpHeaders implements Iterable<[string, string]> {
       this.#lower?.push(name.toLowerCase());
       return;
     }
-    for (const v of value as readonly (string | number)[]) {
+    // Every value checked before any is stored: a bad one leaves the headers as they were.
+    const checked = (value as readonly (string | number)[]).map((v) => checkValue(name, v));
+    for (const v of checked) {
       this.#names.push(name);
-      this.#values.push(checkValue(name, v));
+      this.#values.push(v);
       this.#lower?.push(name.toLowerCase());
     }
   }

@@ -52,6 +52,18 @@ describe('HttpHeaders', () => {
     expect(copy.header_field_names()).toEqual(['A']);
   });
 
+  test('pushHeader with a bad value, alone or in a list, throws and stores nothing', () => {
+    const h = new HttpHeaders({ A: '1' });
+    expect(() => h.pushHeader('B', 'x\ny')).toThrow(/CR, LF or NUL/);
+    expect(() => h.pushHeader('C', ['ok', 'x\ry'])).toThrow(/CR, LF or NUL/);
+    h.pushHeader('D', '4');
+    expect([...h]).toEqual([
+      ['A', '1'],
+      ['D', '4'],
+    ]);
+    expect(h.asString('\r\n')).toBe('A: 1\r\nD: 4\r\n');
+  });
+
   test('names must be tokens; values must not hold CR, LF or NUL', () => {
     expect(() => new HttpHeaders({ 'Bad Name': 'x' })).toThrow(PoeArgumentError);
     expect(() => new HttpHeaders({ '': 'x' })).toThrow(PoeArgumentError);
