@@ -7,6 +7,7 @@ import { headerLines, trustedHeaders } from '../http/headers.js';
 import { HttpRequest } from '../http/request.js';
 import { HttpResponse } from '../http/response.js';
 import { ArrayFifo } from '../kernel/array-fifo.js';
+import { WorkHold } from '../kernel/holds.js';
 import type { Item } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
@@ -381,7 +382,7 @@ export class ClientHTTP {
   readonly #pending = new Map<HttpRequest, Pending>();
   readonly #queue = new ArrayFifo<Pending>();
   #onWire = 0;
-  #held = false;
+  readonly #work: WorkHold;
   #nextId = 0;
   #shutdown = false;
 
@@ -449,6 +450,7 @@ export class ClientHTTP {
     });
     this.#session = session!;
     this.#kernel = this.#session._kernel;
+    this.#work = new WorkHold(this.#kernel, this.#session);
   }
 
   /** An undici pool; `tls` (checked) goes to its connector, which uses it for `https:` origins only. */
@@ -642,10 +644,7 @@ export class ClientHTTP {
     // A second post of the same request object replaces the first as `cancel`'s target, as in POE.
     this.#pending.set(request, p);
     if (sender !== undefined) p.held = this.#kernel.refcountIncrement(sender.ID, TAG) !== undefined;
-    if (!this.#held) {
-      this.#held = true;
-      this.#kernel._hold(this.#session, 1);
-    }
+    this.#work.set(true);
     p.lastInput = this.#kernel.clock.now();
     p.timer = this.#kernel._wakeAt(this.#session, this.#timeout, () => this.#timedOut(p));
     if (signal !== undefined) {
@@ -904,10 +903,7 @@ export class ClientHTTP {
       wire.abort?.(new Error('request finished'));
       this.#pump();
     }
-    if (this.#pending.size === 0 && this.#held) {
-      this.#held = false;
-      this.#kernel._hold(this.#session, -1);
-    }
+    this.#work.set(this.#pending.size > 0);
     if (p.settle !== undefined) {
       p.settle(response);
       return;
@@ -961,7 +957,7 @@ export class ClientHTTP {
     }
     this.#pending.clear();
     this.#queue.clear();
-    this.#held = false; // the kernel drops a stopped session's holds
+    this.#work.dropped();
     this.#closeAgents();
   }
 }

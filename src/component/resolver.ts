@@ -2,6 +2,7 @@ import * as dns from 'node:dns';
 import { isIP } from 'node:net';
 import { PoeArgumentError, PoeError, describe } from '../errors.js';
 import { ArrayFifo } from '../kernel/array-fifo.js';
+import { WorkHold } from '../kernel/holds.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
 import { Session, type SessionId } from '../session/session.js';
@@ -250,7 +251,7 @@ export class Resolver {
   readonly #queue = new ArrayFifo<Pending>();
   #inFlight = 0;
   /** The session's hold, taken while any query is on the wire. */
-  #held = false;
+  readonly #work: WorkHold;
   #nextId = 0;
   #shutdown = false;
 
@@ -287,6 +288,7 @@ export class Resolver {
     });
     this.#session = session!;
     this.#kernel = this.#session._kernel;
+    this.#work = new WorkHold(this.#kernel, this.#session);
   }
 
   /**
@@ -471,10 +473,7 @@ export class Resolver {
     p.sent = true;
     // One hold while anything is on the wire, as a wheel holds its session while it watches.
     this.#inFlight++;
-    if (!this.#held) {
-      this.#held = true;
-      this.#kernel._hold(this.#session, 1);
-    }
+    this.#work.set(true);
     p.channel.flight++;
     p.channel.live++;
     const session = this.#session;
@@ -503,10 +502,7 @@ export class Resolver {
       this.#deliver(p, err ? (err.code ?? 'EFORMERR') : undefined, err ? undefined : answers);
     }
     this.#pump();
-    if (this.#inFlight === 0 && this.#held) {
-      this.#held = false;
-      this.#kernel._hold(this.#session, -1);
-    }
+    this.#work.set(this.#inFlight > 0);
   }
 
   #pump(): void {
@@ -558,6 +554,6 @@ export class Resolver {
     for (const p of [...this.#pending.values()]) this.#cancel(p);
     for (const ch of this.#channels.values()) if (ch.flight > 0) ch.resolver.cancel();
     this.#queue.clear();
-    this.#held = false; // the kernel drops a stopped session's holds
+    this.#work.dropped();
   }
 }

@@ -37,3 +37,27 @@ export class Holds {
     return this.#total !== 0 ? [`${this.#total} hold(s) left`] : [];
   }
 }
+
+/**
+ * One hold on a component's session while it has work out (requests on the wire, calls
+ * pending), as a wheel holds its session while it watches: taken with the first, dropped after
+ * the last. `dropped()` when the session stops: the kernel let its holds go with it.
+ */
+export class WorkHold {
+  #on = false;
+  constructor(
+    readonly kernel: { _hold(session: Session, delta: 1 | -1): void },
+    readonly session: Session,
+  ) {}
+
+  /** Held while `busy`. */
+  set(busy: boolean): void {
+    if (busy === this.#on) return;
+    this.#on = busy;
+    this.kernel._hold(this.session, busy ? 1 : -1);
+  }
+
+  dropped(): void {
+    this.#on = false;
+  }
+}

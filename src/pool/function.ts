@@ -4,6 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PoeArgumentError, PoeError, describe, rebuildError } from '../errors.js';
 import { ArrayFifo } from '../kernel/array-fifo.js';
+import { WorkHold } from '../kernel/holds.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
 import { Phase, Session, type SessionId } from '../session/session.js';
@@ -187,7 +188,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
   /** Promise-form and callback-form calls not yet answered, for a kernel stop. */
   readonly #open = new Set<Call>();
   /** The component session's hold, while calls are pending. */
-  #held = false;
+  readonly #work: WorkHold;
   /** Workers are ref'd (keep Node's loop alive) while calls are pending. */
   #reffed = false;
   #shutdown = false;
@@ -269,6 +270,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     });
     this.#session = session!;
     this.#kernel = this.#session._kernel;
+    this.#work = new WorkHold(this.#kernel, this.#session);
     for (let i = 0; i < this.#min; i++) this.#spawn();
   }
 
@@ -507,11 +509,17 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     return promise;
   }
 
+  /**
+   * Queues `call` in its place: highest priority first, then in the order calls were made (a
+   * new call goes last among its equals; one withdrawn from a worker goes back where it was).
+   */
   #enqueue(call: Call): void {
     const q = this.#queue;
-    // Highest priority first, FIFO among equals: the common case (all 0) is a push.
     let i = q.length;
-    while (i > 0 && q.at(i - 1)!.priority < call.priority) i--;
+    for (; i > 0; i--) {
+      const before = q.at(i - 1)!;
+      if (before.priority > call.priority || (before.priority === call.priority && before.id < call.id)) break;
+    }
     q.insert(i, call);
   }
 
@@ -583,17 +591,9 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
       const c = rec.next;
       if (c !== undefined && c.priority < priority && this.#withdraw(rec)) {
         c.state = 'queued';
-        this.#requeue(c);
+        this.#enqueue(c);
       }
     }
-  }
-
-  /** `call`, withdrawn from a worker, back in its place: by priority, then by when it was made. */
-  #requeue(call: Call): void {
-    const q = this.#queue;
-    let i = q.length;
-    while (i > 0 && (q.at(i - 1)!.priority < call.priority || (q.at(i - 1)!.priority === call.priority && q.at(i - 1)!.id > call.id))) i--;
-    q.insert(i, call);
   }
 
   #prefetched(): number {
@@ -747,7 +747,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
     rec.next = undefined;
     if (next !== undefined && next.state === 'sent') {
       next.state = 'queued';
-      this.#requeue(next);
+      this.#enqueue(next);
     }
     if (rec.state === 'starting' && this.#broken === undefined && !this.#shutdown) {
       // Died before it could load the module: a replacement would too (no endless restarts).
@@ -814,19 +814,13 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
   }
 
   #hold(): void {
-    if (!this.#held && this.#pending > 0) {
-      this.#held = true;
-      this.#kernel._hold(this.#session, 1);
-    }
+    this.#work.set(this.#pending > 0);
     this.#refWorkers();
   }
 
   #release(): void {
     if (this.#pending > 0) return;
-    if (this.#held) {
-      this.#held = false;
-      this.#kernel._hold(this.#session, -1);
-    }
+    this.#work.set(false);
     this.#refWorkers();
   }
 
@@ -848,7 +842,7 @@ export class Function<A extends unknown[] = unknown[], R = unknown> {
    * event-form call's session is gone or going with the kernel: it has no one to tell.
    */
   #stopped(): void {
-    this.#held = false; // the kernel drops a stopped session's holds
+    this.#work.dropped();
     const open = [...this.#open];
     const queued = this.#takeQueue();
     this.#shutdown = true;
