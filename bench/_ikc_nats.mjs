@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ikcSink } from './_ikc_sink.mjs';
+import { checkSum, ikcSink, ikcSource, report } from './_ikc_sink.mjs';
 import { alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -23,7 +23,6 @@ export const NATS_CASES = [
   { name: 'ikc.nats_post', base: 100_000, unit: 'posts/s' },
   { name: 'ikc.nats_call', base: 5_000, unit: 'calls/s' },
 ];
-const CHUNK = Number(process.env.IKC_CHUNK ?? 1000);
 const BASELINE = {
   'ikc.nats_post': 'bare @nats-io/transport-node: publish(subject, i) per value to a process that subscribes and counts',
   'ikc.nats_call': 'bare @nats-io/transport-node: await request(subject, i) answered by a subscriber in another process',
@@ -92,58 +91,23 @@ function peerProcess(side, name, n, url) {
   });
 }
 
-function check(n, r) {
-  if (r === undefined || r.got !== n || r.sum !== (n * (n - 1)) / 2) throw new Error(`wrong result ${JSON.stringify(r)}`);
-}
-
 async function poeSide(name, n, url) {
-  const { Kernel, Responder, Session, NatsIkc } = await import('../dist/index.js');
-  const kernel = new Kernel({ name: 'a' });
-  const ikc = Responder.spawn({ kernel });
+  const lib = await import('../dist/index.js');
   const peer = peerProcess('poe', name, n, url);
-  let t0;
-  let sec;
-  let result;
-  const finish = (ctx, r) => {
-    sec = secondsSince(t0);
-    result = r;
-    ctx.kernel.post('poe://b/sink', 'stop');
-    ctx.kernel.aliasRemove('source');
-    ikc.shutdown();
-  };
-  Session.create({
-    kernel,
-    inlineStates: {
-      _start(ctx) {
-        ctx.kernel.aliasSet('source');
-        ikc.publish('source');
-        ikc.monitor('b', { register: 'go' });
-      },
-      async go(ctx) {
-        t0 = now();
-        if (name === 'ikc.nats_post') {
-          ctx.kernel.yield('more', 0);
-          return;
-        }
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += (await ctx.kernel.call('poe://b/sink', 'double', i)) / 2;
-        finish(ctx, { got: n, sum });
-      },
-      more(ctx, from) {
-        const to = Math.min(n, from + CHUNK);
-        for (let i = from; i < to; i++) ctx.kernel.post('poe://b/sink', 'take', i);
-        if (to < n) ctx.kernel.yield('more', to);
-      },
-      done(ctx, got, sum) {
-        finish(ctx, { got, sum });
-      },
-    },
-  });
-  await NatsIkc.connect(ikc, { servers: url });
+  // The post case posts as the other transports' cases do; the call case calls, one at a time.
+  const go =
+    name === 'ikc.nats_post'
+      ? undefined
+      : async (ctx, finish) => {
+          let sum = 0;
+          for (let i = 0; i < n; i++) sum += (await ctx.kernel.call('poe://b/sink', 'double', i)) / 2;
+          finish(ctx, n, sum);
+        };
+  const { kernel, ikc, result } = ikcSource(lib, n, { go, stopSink: true });
+  await lib.NatsIkc.connect(ikc, { servers: url });
   await kernel.run();
   await peer;
-  check(n, result);
-  emit({ n, sec, perSecond: Math.round(n / sec) });
+  report(n, result());
 }
 
 async function poePeer(name, n, url) {
@@ -186,7 +150,7 @@ async function baseSide(name, n, url) {
   nc.publish('bench.stop');
   await nc.drain();
   await peer;
-  check(n, result);
+  checkSum(n, result);
   emit({ n, sec, perSecond: Math.round(n / sec) });
 }
 

@@ -26,6 +26,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { NATS_CASES, measureNats } from './_ikc_nats.mjs';
+import { CHUNK, checkSum, ikcSource, report } from './_ikc_sink.mjs';
 import { RUNS, alternate, caseRecord, emit, emitCase, median, note, now, runJsonChild, scaled, secondsSince, selectCases } from './_lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -35,63 +36,17 @@ CASES.push({ name: 'ikc.tcp_post', base: 100_000, unit: 'posts/s' });
 const TCP_PEER = fileURLToPath(new URL('./_ikc_tcp_peer.mjs', import.meta.url));
 // ikc.nats_post, ikc.nats_call: see _ikc_nats.mjs.
 CASES.push(...NATS_CASES);
-/** Posts per handler run: the source yields between chunks, as a POE producer would. */
-const CHUNK = Number(process.env.IKC_CHUNK ?? 1000);
 
 async function poeSide(n) {
-  const { Kernel, Responder, Session, ThreadTransport } = await import('../dist/index.js');
-  const kernel = new Kernel({ name: 'a' });
-  const ikc = Responder.spawn({ kernel });
+  const lib = await import('../dist/index.js');
+  const { kernel, ikc, result } = ikcSource(lib, n, { paced: true, warm: true });
   const worker = new Worker(WORKER, { workerData: { side: 'poe', n } });
   // Listened for at once: the worker may be gone before the kernel's run ends.
   const exited = new Promise((resolve) => worker.once('exit', resolve));
-  let t0;
-  let sec;
-  let result;
-  let paused;
-  Session.create({
-    kernel,
-    inlineStates: {
-      _start(ctx) {
-        ctx.kernel.aliasSet('source');
-        ikc.publish('source');
-        ikc.monitor('b', { register: 'go', drain: 'drain' });
-      },
-      // A warm-up round of n posts first, not timed (see the top of this file).
-      go(ctx) {
-        ctx.kernel.yield('more', 0);
-      },
-      warmed(ctx) {
-        t0 = now();
-        ctx.kernel.yield('more', 0);
-      },
-      more(ctx, from) {
-        const to = Math.min(n, from + CHUNK);
-        for (let i = from; i < to; i++) ctx.kernel.post('poe://b/sink', 'take', i);
-        // Paced by the link: past half its buffer, wait for its drain event.
-        if (to < n) {
-          if (ikc.congested('b')) paused = to;
-          else ctx.kernel.yield('more', to);
-        }
-      },
-      drain(ctx) {
-        if (paused === undefined) return;
-        ctx.kernel.yield('more', paused);
-        paused = undefined;
-      },
-      done(ctx, got, sum) {
-        sec = secondsSince(t0);
-        result = { got, sum };
-        ctx.kernel.aliasRemove('source');
-        ikc.shutdown();
-      },
-    },
-  });
-  ikc.connect(new ThreadTransport(worker));
+  ikc.connect(new lib.ThreadTransport(worker));
   await kernel.run();
   await exited;
-  check(n, result);
-  emit({ n, sec, perSecond: Math.round(n / sec) });
+  report(n, result());
 }
 
 async function baseSide(n) {
@@ -107,13 +62,10 @@ async function baseSide(n) {
   const result = await round();
   const sec = secondsSince(t0);
   await worker.terminate();
-  check(n, { got: result.done, sum: result.sum });
+  checkSum(n, { got: result.done, sum: result.sum });
   emit({ n, sec, perSecond: Math.round(n / sec) });
 }
 
-function check(n, r) {
-  if (r === undefined || r.got !== n || r.sum !== (n * (n - 1)) / 2) throw new Error(`wrong result ${JSON.stringify(r)}`);
-}
 
 async function measure(c) {
   if (NATS_CASES.includes(c)) return measureNats(c);
@@ -152,43 +104,13 @@ async function tcpPeer(side, n) {
 }
 
 async function tcpPoeSide(n) {
-  const { Kernel, Responder, Session, TcpTransport } = await import('../dist/index.js');
+  const lib = await import('../dist/index.js');
   const peer = await tcpPeer('poe', n);
-  const kernel = new Kernel({ name: 'a' });
-  const ikc = Responder.spawn({ kernel });
-  let t0;
-  let sec;
-  let result;
-  Session.create({
-    kernel,
-    inlineStates: {
-      _start(ctx) {
-        ctx.kernel.aliasSet('source');
-        ikc.publish('source');
-        ikc.monitor('b', { register: 'go' });
-      },
-      go(ctx) {
-        t0 = now();
-        ctx.kernel.yield('more', 0);
-      },
-      more(ctx, from) {
-        const to = Math.min(n, from + CHUNK);
-        for (let i = from; i < to; i++) ctx.kernel.post('poe://b/sink', 'take', i);
-        if (to < n) ctx.kernel.yield('more', to);
-      },
-      done(ctx, got, sum) {
-        sec = secondsSince(t0);
-        result = { got, sum };
-        ctx.kernel.aliasRemove('source');
-        ikc.shutdown();
-      },
-    },
-  });
-  ikc.connect(new TcpTransport({ port: peer.port, kernel }));
+  const { kernel, ikc, result } = ikcSource(lib, n);
+  ikc.connect(new lib.TcpTransport({ port: peer.port, kernel }));
   await kernel.run();
   await peer.exited;
-  check(n, result);
-  emit({ n, sec, perSecond: Math.round(n / sec) });
+  report(n, result());
 }
 
 async function tcpBaseSide(n) {
@@ -213,7 +135,7 @@ async function tcpBaseSide(n) {
   socket.destroy();
   await peer.exited;
   const r = JSON.parse(answer);
-  check(n, { got: r.done, sum: r.sum });
+  checkSum(n, { got: r.done, sum: r.sum });
   emit({ n, sec, perSecond: Math.round(n / sec) });
 }
 
