@@ -67,22 +67,25 @@ async function baseSide(n) {
 }
 
 
+/** The thread and TCP cases: the `--side` prefix of their children and what the baseline is. */
+const SIDES = {
+  'ikc.thread_post': { prefix: '', baseline: 'a bare MessagePort: postMessage(i) per value to a worker that counts them' },
+  'ikc.tcp_post': { prefix: 'tcp-', baseline: 'a bare socket to another process: each value v8-serialized and framed as frameBytes does, corked per chunk' },
+};
+
 async function measure(c) {
   if (NATS_CASES.includes(c)) return measureNats(c);
+  const { prefix, baseline } = SIDES[c.name];
   const n = scaled(c.base);
   const errors = [];
   const runs = { poe: [], base: [] };
   const one = async (side) => {
-    const r = await runJsonChild(SELF, ['--side', side, String(n)]);
+    const r = await runJsonChild(SELF, ['--side', `${prefix}${side}`, String(n)]);
     if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
     else runs[side].push(r.perSecond);
   };
   await alternate([() => one('poe'), () => one('base')]);
-  const record = caseRecord(c, n, median(runs.poe), median(runs.base), {
-    runs: runs.poe,
-    baselineRuns: runs.base,
-    baseline: 'a bare MessagePort: postMessage(i) per value to a worker that counts them',
-  });
+  const record = caseRecord(c, n, median(runs.poe), median(runs.base), { runs: runs.poe, baselineRuns: runs.base, baseline });
   return emitCase(record, errors);
 }
 
@@ -139,24 +142,6 @@ async function tcpBaseSide(n) {
   emit({ n, sec, perSecond: Math.round(n / sec) });
 }
 
-async function measureTcp(c) {
-  const n = scaled(c.base);
-  const errors = [];
-  const runs = { poe: [], base: [] };
-  const one = async (side) => {
-    const r = await runJsonChild(SELF, ['--side', `tcp-${side}`, String(n)]);
-    if (r.error !== undefined) errors.push(`${side}: ${r.error}`);
-    else runs[side].push(r.perSecond);
-  };
-  await alternate([() => one('poe'), () => one('base')]);
-  const record = caseRecord(c, n, median(runs.poe), median(runs.base), {
-    runs: runs.poe,
-    baselineRuns: runs.base,
-    baseline: 'a bare socket to another process: each value v8-serialized and framed as frameBytes does, corked per chunk',
-  });
-  return emitCase(record, errors);
-}
-
 const argv = process.argv.slice(2);
 if (argv[0] === '--side' && argv[1]?.startsWith('tcp-')) {
   await (argv[1] === 'tcp-poe' ? tcpPoeSide : tcpBaseSide)(Number(argv[2]));
@@ -168,7 +153,7 @@ if (argv[0] === '--side' && argv[1]?.startsWith('tcp-')) {
     let ok = true;
     for (const c of cases) {
       note(`ikc: ${c.name} (n=${scaled(c.base)}, ${RUNS} run(s) per side)`);
-      ok = (await (c.name === 'ikc.tcp_post' ? measureTcp : measure)(c)) && ok;
+      ok = (await measure(c)) && ok;
     }
     if (!ok) process.exitCode = 1;
   }
