@@ -30,12 +30,12 @@ export function serializeResponse(r: HttpResponse, now: () => number, headOnly =
   let head: Buffer | string;
   const last = lastHead;
   if (last !== undefined && last.matches(protocol, code, message, names, values, headOnly, headRequest, length)) {
-    // The same head as the last response's, but for a Date of another second. Encoded once
-    // it is used again: a head that changes every time is only ever written as text.
-    const second = last.second < 0 ? -1 : Math.floor(now() / 1000);
-    head = second === last.second ? (last.bytes ??= Buffer.from(last.text, 'latin1')) : buildHead(protocol, code, message, names, values, headOnly, headRequest, length, now, second);
+    // The same head as the last response's, unless its Date is of another second. Encoded
+    // once it is used again: a head that changes every time is only ever written as text.
+    const same = last.second < 0 || Math.floor(now() / 1000) === last.second;
+    head = same ? (last.bytes ??= Buffer.from(last.text, 'latin1')) : buildHead(protocol, code, message, names, values, headOnly, headRequest, length, now);
   } else {
-    head = buildHead(protocol, code, message, names, values, headOnly, headRequest, length, now, -2);
+    head = buildHead(protocol, code, message, names, values, headOnly, headRequest, length, now);
   }
   const noBody = code < 200 || code === 204 || code === 304;
   const body = noBody || headRequest || headOnly ? 0 : length;
@@ -82,11 +82,8 @@ class Head {
 }
 let lastHead: Head | undefined;
 
-/**
- * The head (status line, field lines, blank line) of a response, checked, and kept as the
- * last one. `second`: the current second when the caller read `now` already, else -2.
- */
-function buildHead(protocol: string, code: number, message: string, names: readonly string[], values: readonly string[], headOnly: boolean, headRequest: boolean, length: number, now: () => number, second: number): string {
+/** The head (status line, field lines, blank line) of a response, checked, and kept as the last one. */
+function buildHead(protocol: string, code: number, message: string, names: readonly string[], values: readonly string[], headOnly: boolean, headRequest: boolean, length: number, now: () => number): string {
   const std = statusMessage(code) ?? 'Unknown Error';
   // POE's status line: the standard message in parentheses when the response's differs.
   let head = `${protocol} ${code}`;
@@ -114,7 +111,7 @@ function buildHead(protocol: string, code: number, message: string, names: reado
   }
   let dated = -1;
   if (code >= 200 && !hasDate) {
-    dated = second >= 0 ? second : Math.floor(now() / 1000);
+    dated = Math.floor(now() / 1000);
     head += `Date: ${httpDate(dated)}\r\n`;
   }
   head += '\r\n';
