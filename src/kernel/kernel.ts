@@ -788,7 +788,7 @@ export class Kernel<E = Untyped> {
    * promise the handler returns is the caller's to follow (#pending): this is the hot path,
    * kept small enough for V8 to inline.
    */
-  #invoke(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined): unknown {
+  #invoke(session: Session, sender: SessionOrKernel, event: string, args: unknown[], file: string | undefined, line: number | undefined, fromState: string | undefined, owned = false): unknown {
     const prevActive = this.#active;
     const prevEvent = this.#activeEvent;
     const prevKernel = Kernel.#dispatching;
@@ -802,7 +802,8 @@ export class Kernel<E = Untyped> {
     } catch (err) {
       // Without POE's trap the exception unwinds through call() and create() like any other;
       // only the outermost dispatch, which Node's loop would otherwise receive, stops here.
-      if (!this.#catch && this.#depth > 1) throw err;
+      // An owned call (`_callOwned`) gives it to its caller.
+      if (owned || (!this.#catch && this.#depth > 1)) throw err;
       this.#handlerFailed(err, session, sender, event, file, line, fromState);
       return undefined;
     } finally {
@@ -1351,23 +1352,8 @@ export class Kernel<E = Untyped> {
    */
   _callOwned(target: Session, event: string, args: unknown[]): unknown {
     const active = this.#active;
-    const prevEvent = this.#activeEvent;
-    const from = prevEvent || undefined;
-    const prevKernel = Kernel.#dispatching;
-    this.#active = target;
-    this.#activeEvent = event;
-    Kernel.#dispatching = this;
-    this.#depth++;
-    this.#turn++;
-    let ret: unknown;
-    try {
-      ret = target._invoke(this as Kernel, active, event, args, undefined, undefined, from);
-    } finally {
-      this.#depth--;
-      this.#active = active;
-      this.#activeEvent = prevEvent;
-      Kernel.#dispatching = prevKernel;
-    }
+    const from = this.#activeEvent || undefined;
+    const ret = this.#invoke(target, active, event, args, undefined, undefined, from, true);
     this.errno = 0;
     return isThenable(ret) ? this.#pending(ret, target, active, event, true, undefined, undefined, from) : ret;
   }
