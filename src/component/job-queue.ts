@@ -4,7 +4,7 @@ import type { Item } from '../kernel/events.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Context } from '../session/context.js';
 import { Phase, Session, type SessionId } from '../session/session.js';
-import type { AnonEvent, Untyped } from '../session/types.js';
+import { releasable, type AnonEvent, type Untyped } from '../session/types.js';
 import { Wait } from '../task/wait.js';
 import { bad, checkCount, checkKeys, checkString } from './options.js';
 
@@ -424,7 +424,7 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
   }
 
   #postback(job: Job): JobPostback {
-    const fn = ((...results: unknown[]) => {
+    const fn = (...results: unknown[]): number => {
       const first = !job.answered;
       job.answered = true;
       if (first && job.timer !== undefined) {
@@ -436,15 +436,8 @@ export class JobQueue<P extends unknown[] = unknown[], R extends unknown[] = unk
       } else if (job.target !== undefined) job.target(...results);
       if (job.state === 'running' && job.sessions.size === 0 && !this.#started.includes(job)) this.#end(job, undefined);
       return job.ret;
-    }) as JobPostback;
-    const release = (): void => job.target?.release();
-    fn.weaken = function weaken() {
-      release();
-      return this;
     };
-    fn.release = release;
-    fn[Symbol.dispose] = release;
-    return fn;
+    return releasable(fn, () => job.target?.release());
   }
 
   #onChild(k: Kernel, op: string, child: Session): void {

@@ -16,7 +16,7 @@ import { brand, isBranded } from '../brand.js';
 import { PoeArgumentError, PoeErrnoError, PoeStallError, describe, rejectUnknownKeys } from '../errors.js';
 import type { Context } from '../session/context.js';
 import { Phase, type Session, type SessionId, isClass } from '../session/session.js';
-import type { AnonEvent, EventArgs, EventName, EventReturn, SessionOrKernel, Untyped } from '../session/types.js';
+import { releasable, type AnonEvent, type EventArgs, type EventName, type EventReturn, type SessionOrKernel, type Untyped } from '../session/types.js';
 import { Aliases } from './aliases.js';
 import { type AsyncScope, currentScope } from './async-scope.js';
 import { callerOf, whereOf } from './caller.js';
@@ -1739,17 +1739,11 @@ export class Kernel<E = Untyped> {
       finalizers.unregister(fn);
       if (this.#sessions.has(id)) this.refcountDecrement(id, 'anon_event');
     };
-    const fn = ((...args: unknown[]) => {
+    const fn: AnonEvent<unknown> = releasable((...args: unknown[]) => {
       if (isCallback) return this.call(id, event, [...context], args);
       this.post(id, event, [...context], args);
       return 0;
-    }) as AnonEvent<unknown>;
-    fn.weaken = function weaken() {
-      release();
-      return this;
-    };
-    fn.release = release;
-    fn[Symbol.dispose] = release;
+    }, release);
     if (held) finalizers.register(fn, { kernel: this, id }, fn);
     return fn;
   }

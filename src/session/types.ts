@@ -101,6 +101,27 @@ export type InlineStates<E, H> = unknown extends E
 /** POE's `object_states` / `package_states` list: `[obj, ['ev', ...] | { ev: 'method' }, ...]`. */
 export type StatesList = readonly unknown[];
 
+/** @internal What a postback-like function adds to itself: POE's `weaken`, `release`, and `using`. */
+export interface Releasable {
+  /** Drops what the function holds; it still works. POE: `weaken`. */
+  weaken(): this;
+  /** Drops what the function holds, as POE does when the function is destroyed. */
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+/** @internal Gives `fn` `weaken`, `release` and `[Symbol.dispose]`, each calling `release`. */
+export function releasable<F extends object>(fn: F, release: () => void): F & Releasable {
+  const r = fn as F & Releasable;
+  r.weaken = function weaken() {
+    release();
+    return this;
+  };
+  r.release = release;
+  r[Symbol.dispose] = release;
+  return r;
+}
+
 /** A function made by `postback`/`callback`, with POE's `weaken` and an explicit `release`. */
 export interface AnonEvent<R> {
   (...args: unknown[]): R;
